@@ -1,0 +1,259 @@
+import { readFileSync } from "node:fs";
+import { isWardError, toOAuthJson } from "@ward/core";
+import { type Command, Option } from "commander";
+import { type AdminResponse, adminRequest, resolveAdminTarget } from "../admin-client.js";
+import { EXIT, err, out, printErrorBody, printJson, printRecord, printTable } from "../output.js";
+
+interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+  url?: string;
+  key?: string;
+  dataDir?: string;
+}
+
+type Present = (body: Record<string, unknown>) => void;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs one admin call and prints its result; sets the documented exit code. */
+async function call(command: Command, method: string, path: string, body: unknown, present: Present): Promise<void> {
+  const globals = command.optsWithGlobals() as GlobalOptions;
+  let response: AdminResponse;
+  try {
+    response = await adminRequest(resolveAdminTarget(globals), method, path, body);
+  } catch (error) {
+    if (!isWardError(error)) throw error;
+    response = { status: 0, body: toOAuthJson(error) };
+  }
+  const payload = (response.body ?? {}) as Record<string, unknown>;
+  if (response.status >= 200 && response.status < 300) {
+    if (globals.json) printJson(response.status === 204 ? { ok: true } : payload);
+    else if (!globals.quiet) present(payload);
+    process.exitCode = EXIT.ok;
+    return;
+  }
+  if (globals.json) printJson(payload);
+  else printErrorBody(payload as Parameters<typeof printErrorBody>[0]);
+  process.exitCode = response.status === 0 ? EXIT.unreachable : EXIT.rejected;
+}
+
+/** A JSON body from --body '<json>' or --file <path>, merged under the flags. */
+function baseBody(options: { body?: string; file?: string }): Record<string, unknown> {
+  const text = options.body ?? (options.file ? readFileSync(options.file, "utf8") : undefined);
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {}
+  err(`✗ --body/--file must be a JSON object; received ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`);
+  process.exit(EXIT.usage);
+}
+
+function withBodyOptions(command: Command): Command {
+  return command.option("--body <json>", "the request body as JSON (flags override its fields)").option("--file <path>", "read the JSON body from a file");
+}
+
+const clientColumns = ["client_id", "client_name", "token_endpoint_auth_method", "grant_types", "redirect_uris"];
+
+function clientFlags(command: Command): Command {
+  return withBodyOptions(command)
+    .option("--name <name>", "client_name")
+    .option("--redirect-uri <uri>", "redirect_uris entry (repeatable)", collect)
+    .option("--post-logout-redirect-uri <uri>", "post_logout_redirect_uris entry (repeatable)", collect)
+    .option("--grant-type <type>", "grant_types entry (repeatable)", collect)
+    .addOption(new Option("--auth-method <method>", "token_endpoint_auth_method").choices(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]))
+    .option("--scope <scope>", "space-separated scopes the client may request")
+    .addOption(new Option("--application-type <type>", "application_type").choices(["web", "native"]))
+    .option("--jwks-uri <uri>", "jwks_uri (private_key_jwt)")
+    .option("--skip-consent", "first-party client: skip the consent page")
+    .option("--no-skip-consent", "ask for consent");
+}
+
+function clientBody(options: Record<string, unknown>): Record<string, unknown> {
+  const body = baseBody(options as { body?: string; file?: string });
+  const map: Record<string, string> = {
+    clientId: "client_id",
+    name: "client_name",
+    redirectUri: "redirect_uris",
+    postLogoutRedirectUri: "post_logout_redirect_uris",
+    grantType: "grant_types",
+    authMethod: "token_endpoint_auth_method",
+    scope: "scope",
+    applicationType: "application_type",
+    jwksUri: "jwks_uri",
+    skipConsent: "skip_consent",
+  };
+  for (const [flag, field] of Object.entries(map)) if (options[flag] !== undefined) body[field] = options[flag];
+  return body;
+}
+
+function presentClient(body: Record<string, unknown>): void {
+  printRecord(body);
+  if (typeof body.client_secret === "string") out("\nclient_secret is shown only once: store it now.");
+}
+
+function registerClients(admin: Command): void {
+  const clients = admin.command("clients").description("OAuth clients (RFC 7591 metadata)");
+  clientFlags(clients.command("create").description("Register a client").option("--client-id <id>", "choose the client_id (default: generated)")).action(
+    (options, command: Command) => call(command, "POST", "/admin/v1/clients", clientBody(options), presentClient),
+  );
+  clients
+    .command("list")
+    .description("List clients")
+    .action((_, command: Command) =>
+      call(command, "GET", "/admin/v1/clients", undefined, (b) => printTable(b.clients as Record<string, unknown>[], clientColumns)),
+    );
+  clients
+    .command("get <client_id>")
+    .description("Show a client")
+    .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/clients/${encodeURIComponent(id)}`, undefined, presentClient));
+  clientFlags(clients.command("update <client_id>").description("Change a client's metadata")).action((id: string, options, command: Command) =>
+    call(command, "PATCH", `/admin/v1/clients/${encodeURIComponent(id)}`, clientBody(options), presentClient),
+  );
+  clients
+    .command("delete <client_id>")
+    .description("Delete a client")
+    .action((id: string, _, command: Command) =>
+      call(command, "DELETE", `/admin/v1/clients/${encodeURIComponent(id)}`, undefined, () => out(`deleted client ${id}`)),
+    );
+  clients
+    .command("rotate <client_id>")
+    .description("Rotate a client's secret (the new secret is shown once)")
+    .action((id: string, _, command: Command) =>
+      call(command, "POST", `/admin/v1/clients/${encodeURIComponent(id)}/rotate-secret`, undefined, presentClient),
+    );
+}
+
+/** `--scope read="Read files"` → { name, description }. */
+function parseScope(value: string, previous: { name: string; description: string }[] = []) {
+  const [name, ...rest] = value.split("=");
+  return [...previous, { name: name ?? "", description: rest.join("=") || (name ?? "") }];
+}
+
+function resourceFlags(command: Command): Command {
+  return withBodyOptions(command)
+    .option("--uri <uri>", "resource URI (the token audience, RFC 8707)")
+    .option("--scope <name=description>", "a scope of this resource (repeatable)", parseScope)
+    .option("--ttl <seconds>", "access token lifetime in seconds", (v) => Number(v));
+}
+
+function resourceBody(options: Record<string, unknown>): Record<string, unknown> {
+  const body = baseBody(options as { body?: string; file?: string });
+  if (options.uri !== undefined) body.uri = options.uri;
+  if (options.scope !== undefined) body.scopes = options.scope;
+  if (options.ttl !== undefined) body.access_token_ttl = options.ttl;
+  return body;
+}
+
+function registerResources(admin: Command): void {
+  const resources = admin.command("resources").description("Protected resources: URI, scopes, token lifetime");
+  resourceFlags(resources.command("create").description("Register a resource")).action((options, command: Command) =>
+    call(command, "POST", "/admin/v1/resources", resourceBody(options), printRecord),
+  );
+  resources
+    .command("list")
+    .description("List resources")
+    .action((_, command: Command) =>
+      call(command, "GET", "/admin/v1/resources", undefined, (b) =>
+        printTable(
+          (b.resources as Record<string, unknown>[]).map((r) => ({ ...r, scopes: (r.scopes as { name: string }[]).map((s) => s.name) })),
+          ["id", "uri", "scopes", "access_token_ttl"],
+        ),
+      ),
+    );
+  resources
+    .command("get <id_or_uri>")
+    .description("Show a resource")
+    .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/resources/${encodeURIComponent(id)}`, undefined, printRecord));
+  resourceFlags(resources.command("update <id_or_uri>").description("Change a resource")).action((id: string, options, command: Command) =>
+    call(command, "PATCH", `/admin/v1/resources/${encodeURIComponent(id)}`, resourceBody(options), printRecord),
+  );
+  resources
+    .command("delete <id_or_uri>")
+    .description("Delete a resource")
+    .action((id: string, _, command: Command) =>
+      call(command, "DELETE", `/admin/v1/resources/${encodeURIComponent(id)}`, undefined, () => out(`deleted resource ${id}`)),
+    );
+}
+
+function userFlags(command: Command): Command {
+  return withBodyOptions(command)
+    .option("--email <email>", "email (the login name)")
+    .option("--password <password>", "password (hashed with scrypt; prefer --body/--file to keep it out of shell history)")
+    .option("--name <name>", "display name");
+}
+
+function userBody(options: Record<string, unknown>): Record<string, unknown> {
+  const body = baseBody(options as { body?: string; file?: string });
+  for (const field of ["email", "password", "name"]) if (options[field] !== undefined) body[field] = options[field];
+  return body;
+}
+
+function registerUsers(admin: Command): void {
+  const users = admin.command("users").description("Users who sign in on the hosted pages");
+  userFlags(users.command("create").description("Create a user")).action((options, command: Command) =>
+    call(command, "POST", "/admin/v1/users", userBody(options), printRecord),
+  );
+  users
+    .command("list")
+    .description("List users")
+    .action((_, command: Command) =>
+      call(command, "GET", "/admin/v1/users", undefined, (b) => printTable(b.users as Record<string, unknown>[], ["id", "email", "name", "disabled"])),
+    );
+  users
+    .command("get <id_or_email>")
+    .description("Show a user")
+    .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/users/${encodeURIComponent(id)}`, undefined, printRecord));
+  userFlags(users.command("update <id_or_email>").description("Change a user's email, password or name")).action(
+    (id: string, options, command: Command) => call(command, "PATCH", `/admin/v1/users/${encodeURIComponent(id)}`, userBody(options), printRecord),
+  );
+  for (const [name, disabled] of [
+    ["disable", true],
+    ["enable", false],
+  ] as const) {
+    users
+      .command(`${name} <id_or_email>`)
+      .description(disabled ? "Disable a user (cannot sign in)" : "Enable a disabled user")
+      .action((id: string, _, command: Command) =>
+        call(command, "PATCH", `/admin/v1/users/${encodeURIComponent(id)}`, { disabled }, printRecord),
+      );
+  }
+  users
+    .command("delete <id_or_email>")
+    .description("Delete a user")
+    .action((id: string, _, command: Command) =>
+      call(command, "DELETE", `/admin/v1/users/${encodeURIComponent(id)}`, undefined, () => out(`deleted user ${id}`)),
+    );
+}
+
+function registerKeys(admin: Command): void {
+  const keys = admin.command("keys").description("Signing keys");
+  const table = (b: Record<string, unknown>) => printTable(b.keys as Record<string, unknown>[], ["kid", "alg", "state", "created_at", "published_until"]);
+  keys
+    .command("list")
+    .description("List signing keys (active, next, retired)")
+    .action((_, command: Command) => call(command, "GET", "/admin/v1/keys", undefined, table));
+  keys
+    .command("rotate")
+    .description("Promote the pre-published next key; the old key stays in JWKS until its tokens expire")
+    .action((_, command: Command) =>
+      call(command, "POST", "/admin/v1/keys/rotate", undefined, (b) => {
+        out(`active key: ${String(b.active)} (retired ${String(b.retired)}, next ${String(b.next)})`);
+        table(b);
+      }),
+    );
+}
+
+export function registerAdmin(program: Command): void {
+  const admin = program
+    .command("admin")
+    .description("Manage clients, resources, users and keys through the admin API")
+    .option("--url <url>", "admin API base URL (default: $WARD_ADMIN_URL or http://127.0.0.1:9001)")
+    .option("--key <key>", "admin API key (default: $WARD_ADMIN_API_KEY or <data-dir>/admin.key)")
+    .option("--data-dir <dir>", "ward dev data dir to read the admin key from", ".ward");
+  registerClients(admin);
+  registerResources(admin);
+  registerUsers(admin);
+  registerKeys(admin);
+}

@@ -1,0 +1,150 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { loadConfig, type Ward } from "@ward/server";
+import type { Command } from "commander";
+import { DataDir, DEFAULT_DATA_DIR, type DevCredentials } from "../dev/data-dir.js";
+import { EXIT, err, out, printJson } from "../output.js";
+import { startWard } from "./run-server.js";
+
+const DEMO_CLIENT_ID = "ward-demo";
+const DEMO_REDIRECT_URI = "http://127.0.0.1/callback";
+const DEMO_EMAIL = "demo@example.com";
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    err(`✗ port must be an integer from 0 to 65535; received ${JSON.stringify(value)}`);
+    process.exit(EXIT.usage);
+  }
+  return port;
+}
+
+/** A free loopback port, for `--port 0` (the issuer must name its port before the server starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function adminCall(ward: Ward, method: string, path: string, body?: unknown): Promise<Response> {
+  if (!ward.adminApp) throw new Error("admin API disabled");
+  return ward.adminApp.request(path, {
+    method,
+    headers: { authorization: `Bearer ${ward.config.admin.api_key}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Seeds the demo user and public client once, through the admin API's own validation. */
+async function seedDemo(ward: Ward, dataDir: DataDir): Promise<DevCredentials> {
+  const known = dataDir.readCredentials();
+  if (known) return known;
+  const credentials: DevCredentials = {
+    demo_user: { email: DEMO_EMAIL, password: randomBytes(9).toString("base64url") },
+    demo_client_id: DEMO_CLIENT_ID,
+  };
+  const user = await adminCall(ward, "POST", "/admin/v1/users", { ...credentials.demo_user, name: "Demo User" });
+  if (user.status !== 201 && user.status !== 409) throw new Error(`seeding the demo user failed: ${await user.text()}`);
+  if (user.status === 409) {
+    await adminCall(ward, "PATCH", `/admin/v1/users/${encodeURIComponent(DEMO_EMAIL)}`, { password: credentials.demo_user.password });
+  }
+  const client = await adminCall(ward, "POST", "/admin/v1/clients", {
+    client_id: DEMO_CLIENT_ID,
+    client_name: "Ward demo (public, PKCE)",
+    redirect_uris: [DEMO_REDIRECT_URI],
+    grant_types: ["authorization_code", "refresh_token"],
+    token_endpoint_auth_method: "none",
+    application_type: "native",
+    scope: "openid profile email offline_access",
+  });
+  if (client.status !== 201 && client.status !== 409) throw new Error(`seeding the demo client failed: ${await client.text()}`);
+  dataDir.writeCredentials(credentials);
+  return credentials;
+}
+
+function demoAuthorizeUrl(issuer: string): { url: string; codeVerifier: string } {
+  const codeVerifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(codeVerifier).digest("base64url");
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id: DEMO_CLIENT_ID,
+    redirect_uri: DEMO_REDIRECT_URI,
+    scope: "openid profile email",
+    state: randomBytes(12).toString("base64url"),
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  return { url: `${issuer}/authorize?${params}`, codeVerifier };
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command("dev")
+    .description("Zero-config development server on embedded SQLite (keys and secrets kept in the data dir)")
+    .option("-p, --port <port>", "public port (issuer http://127.0.0.1:<port>)", parsePort, 9000)
+    .option("--admin-port <port>", "admin API port", parsePort, 9001)
+    .option("--data-dir <dir>", "where the database, master key and admin key live", DEFAULT_DATA_DIR)
+    .option("-c, --config <file>", "optional YAML file layered over the dev defaults")
+    .action(async (options: { port: number; adminPort: number; dataDir: string; config?: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+      const dataDir = new DataDir(options.dataDir);
+      dataDir.ensure();
+      const port = options.port === 0 ? await freePort() : options.port;
+      const adminPort = options.adminPort === 0 ? await freePort() : options.adminPort;
+      const issuer = `http://127.0.0.1:${port}`;
+      const loaded = loadConfig({
+        file: options.config,
+        defaults: {
+          server: { issuer, host: "127.0.0.1" },
+          admin: { api_key: dataDir.adminKey() },
+          secrets: { master_key: dataDir.masterKey() },
+          database: { url: `sqlite:${dataDir.file("ward.db")}` },
+        },
+        overrides: { server: { issuer, port, host: "127.0.0.1" }, admin: { port: adminPort, host: "127.0.0.1" } },
+      });
+      await startWard(loaded, async (ward, started) => {
+        const credentials = await seedDemo(ward, dataDir);
+        const { url, codeVerifier } = demoAuthorizeUrl(ward.config.server.issuer);
+        const summary = {
+          issuer: ward.config.server.issuer,
+          discovery: `${ward.config.server.issuer}/.well-known/openid-configuration`,
+          jwks_uri: `${ward.config.server.issuer}/jwks.json`,
+          admin_url: started.adminUrl,
+          admin_api_key: ward.config.admin.api_key,
+          data_dir: dataDir.path,
+          database: ward.database.target,
+          demo_user: credentials.demo_user,
+          demo_client: { client_id: credentials.demo_client_id, redirect_uri: DEMO_REDIRECT_URI, token_endpoint_auth_method: "none" },
+          authorize_url: url,
+          code_verifier: codeVerifier,
+        };
+        if (globals.json) return printJson(summary);
+        if (globals.quiet) return;
+        out(
+          [
+            "",
+            "Ward dev server is running (embedded SQLite; Ctrl-C to stop)",
+            "",
+            `  Issuer         ${summary.issuer}`,
+            `  Discovery      ${summary.discovery}`,
+            `  JWKS           ${summary.jwks_uri}`,
+            `  Admin API      ${summary.admin_url}`,
+            `  Admin key      ${summary.admin_api_key}`,
+            `  Data dir       ${summary.data_dir}`,
+            `  Demo user      ${credentials.demo_user.email} / ${credentials.demo_user.password}`,
+            `  Demo client    ${credentials.demo_client_id} (public, PKCE S256, redirect ${DEMO_REDIRECT_URI} on any loopback port)`,
+            `  Authorize URL  ${url}`,
+            `  code_verifier  ${codeVerifier}`,
+            "",
+            "  Try: ward admin clients list    (the admin key is read from the data dir)",
+            "",
+          ].join("\n"),
+        );
+      });
+    });
+}

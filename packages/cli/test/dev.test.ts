@@ -1,0 +1,117 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bannerValue, type RunningWard, runWard, startWard } from "./run-ward.js";
+import { freePort } from "./ports.js";
+
+let dataDir: string;
+let port: number;
+let adminPort: number;
+let dev: RunningWard | undefined;
+let issuer: string;
+
+async function startDev(): Promise<RunningWard> {
+  return startWard(["dev", "--port", String(port), "--admin-port", String(adminPort), "--data-dir", dataDir], "Authorize URL");
+}
+
+const admin = (...args: string[]) => runWard(["admin", "--url", `http://127.0.0.1:${adminPort}`, "--data-dir", dataDir, ...args]);
+
+beforeAll(async () => {
+  dataDir = join(mkdtempSync(join(tmpdir(), "ward-dev-")), ".ward");
+  port = await freePort();
+  adminPort = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
+  dev = await startDev();
+});
+
+afterAll(async () => {
+  await dev?.stop();
+});
+
+describe("ward dev: zero-config start", () => {
+  it("prints the issuer, admin key, demo credentials and an authorize URL", () => {
+    const output = dev?.output() ?? "";
+    expect(bannerValue(output, "Issuer")).toBe(issuer);
+    expect(bannerValue(output, "Admin key")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(bannerValue(output, "Demo user")).toMatch(/^demo@example\.com \/ \S{12}$/);
+    expect(bannerValue(output, "Demo client")).toMatch(/^ward-demo /);
+    const authorize = new URL(bannerValue(output, "Authorize URL"));
+    expect(authorize.origin + authorize.pathname).toBe(`${issuer}/authorize`);
+    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize.searchParams.get("client_id")).toBe("ward-demo");
+  });
+
+  it("serves valid metadata whose jwks_uri serves the signing key", async () => {
+    const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    expect(metadata.issuer).toBe(issuer);
+    const jwks = await (await fetch(metadata.jwks_uri)).json();
+    expect(jwks.keys.length).toBeGreaterThanOrEqual(2);
+    expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+  });
+});
+
+describe("ward admin against the running dev server", () => {
+  let clientId = "";
+
+  it("creates a client that `clients get` shows (secret returned once)", async () => {
+    const created = await admin("clients", "create", "--name", "Docs bot", "--redirect-uri", "https://app.example.com/callback", "--json");
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const body = JSON.parse(created.stdout);
+    clientId = body.client_id;
+    expect(body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const got = await admin("clients", "get", clientId, "--json");
+    expect(got.code).toBe(0);
+    const shown = JSON.parse(got.stdout);
+    expect(shown).toMatchObject({ client_id: clientId, client_name: "Docs bot", redirect_uris: ["https://app.example.com/callback"] });
+    expect(shown).not.toHaveProperty("client_secret");
+    expect(shown).not.toHaveProperty("client_secret_hash");
+  });
+
+  it("answers a malformed body with 400 listing each bad field (exit 3), and creates nothing", async () => {
+    const before = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
+    const result = await admin("clients", "create", "--body", JSON.stringify({ redirect_uris: ["not a url"], grant_types: ["implicit"], colour: "red" }));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("✗ admin_invalid_body:");
+    expect(result.stderr).toContain("- grant_types.0:");
+    expect(result.stderr).toContain("- colour: received unknown field(s)");
+    const response = await fetch(`http://127.0.0.1:${adminPort}/admin/v1/clients`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bannerValue(dev?.output() ?? "", "Admin key")}`, "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: ["https://ok.example.com/cb#frag"], token_endpoint_auth_method: "magic" }),
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.code).toBe("admin_invalid_body");
+    expect(body.fields.map((f: { field: string }) => f.field)).toEqual(["token_endpoint_auth_method"]);
+    const after = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
+    expect(after).toBe(before);
+  });
+
+  it("rotates keys and keeps the old key in JWKS", async () => {
+    const before = JSON.parse((await admin("keys", "list", "--json")).stdout).keys;
+    const oldActive = before.find((k: { state: string }) => k.state === "active").kid;
+    const rotated = await admin("keys", "rotate", "--json");
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout).retired).toBe(oldActive);
+    const jwks = await (await fetch(`${issuer}/jwks.json`)).json();
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(oldActive);
+  });
+
+  it("restarting on the same data dir keeps keys, clients and users; SIGTERM exits 0", async () => {
+    const keysBefore = JSON.parse((await admin("keys", "list", "--json")).stdout).keys.map((k: { kid: string }) => k.kid);
+    const bannerBefore = dev?.output() ?? "";
+    expect(await dev?.stop()).toBe(0);
+    dev = await startDev();
+    const output = dev.output();
+    expect(bannerValue(output, "Admin key")).toBe(bannerValue(bannerBefore, "Admin key"));
+    expect(bannerValue(output, "Demo user")).toBe(bannerValue(bannerBefore, "Demo user"));
+    const keysAfter = JSON.parse((await admin("keys", "list", "--json")).stdout).keys.map((k: { kid: string }) => k.kid);
+    expect(keysAfter).toEqual(keysBefore);
+    const got = await admin("clients", "get", clientId, "--json");
+    expect(JSON.parse(got.stdout).client_name).toBe("Docs bot");
+    const users = JSON.parse((await admin("users", "list", "--json")).stdout).users;
+    expect(users.map((u: { email: string }) => u.email)).toContain("demo@example.com");
+  });
+});

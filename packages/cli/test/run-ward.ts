@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const WARD_BIN = fileURLToPath(new URL("../dist/bin/ward.js", import.meta.url));
+
+if (!existsSync(WARD_BIN)) {
+  throw new Error(`${WARD_BIN} is missing: build first (npm test does; or run \`npx tsc -b packages/cli\`)`);
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, WARD_LOGGING_LEVEL: "warn", NO_COLOR: "1" };
+  for (const name of Object.keys(env)) if (name.startsWith("WARD_") && name !== "WARD_LOGGING_LEVEL") delete env[name];
+  return env;
+};
+
+/** Runs `ward …` to completion (bounded by a timeout) and captures its output. */
+export function runWard(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WARD_BIN, ...args], { env: { ...baseEnv(), ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`ward ${args.join(" ")} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 20_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface RunningWard {
+  child: ChildProcess;
+  output: () => string;
+  stderr: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a long-running `ward …` and waits until stdout contains `readyText`. */
+export function startWard(args: string[], readyText: string, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<RunningWard> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WARD_BIN, ...args], { env: { ...baseEnv(), ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let ready = false;
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`ward ${args.join(" ")} did not become ready\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 20_000);
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      if (!ready && stdout.includes(readyText)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({
+          child,
+          output: () => stdout,
+          stderr: () => stderr,
+          stop: async () => {
+            child.kill("SIGTERM");
+            const bounded = setTimeout(() => child.kill("SIGKILL"), 15_000);
+            const code = await exited;
+            clearTimeout(bounded);
+            return code;
+          },
+        });
+      }
+    });
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`ward ${args.join(" ")} exited with ${code} before ready\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }
+    });
+  });
+}
+
+/** Reads `  Label   value` from ward dev's banner. */
+export function bannerValue(output: string, label: string): string {
+  const match = new RegExp(`^\\s+${label}\\s+(.+)$`, "m").exec(output);
+  if (!match?.[1]) throw new Error(`no "${label}" line in:\n${output}`);
+  return match[1].trim();
+}

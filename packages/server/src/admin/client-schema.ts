@@ -1,0 +1,117 @@
+import { redirectUriRegistrationProblem } from "@ward/core";
+import { z } from "zod";
+
+export const GRANT_TYPES = [
+  "authorization_code",
+  "refresh_token",
+  "client_credentials",
+  "urn:ietf:params:oauth:grant-type:device_code",
+  "urn:ietf:params:oauth:grant-type:token-exchange",
+] as const;
+export const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+const uriList = z.array(z.string().max(2000)).max(50);
+
+/** RFC 7591 client metadata accepted by the admin API (plus Ward's skip_consent). */
+const clientFields = {
+  client_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{3,128}$/, "3-128 characters of A-Z a-z 0-9 . _ ~ -")
+    .optional(),
+  client_name: z.string().min(1).max(200).optional(),
+  redirect_uris: uriList,
+  post_logout_redirect_uris: uriList,
+  grant_types: z.array(z.enum(GRANT_TYPES)).min(1).max(GRANT_TYPES.length),
+  response_types: z.array(z.enum(["code"], "only \"code\" (OAuth 2.1 has no implicit flow)")).max(1),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS),
+  scope: z
+    .string()
+    .max(2000)
+    .refine((s) => s.split(" ").every((t) => SCOPE_TOKEN.test(t)), "space-separated scope tokens (no empty tokens, quotes or backslashes)")
+    .optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }).optional(),
+  jwks_uri: z.url({ protocol: /^https$/, error: "an https URL" }).optional(),
+  application_type: z.enum(["web", "native"]),
+  skip_consent: z.boolean(),
+};
+
+export const clientCreateSchema = z
+  .object({
+    ...clientFields,
+    redirect_uris: clientFields.redirect_uris.default([]),
+    post_logout_redirect_uris: clientFields.post_logout_redirect_uris.default([]),
+    grant_types: clientFields.grant_types.default(["authorization_code"]),
+    response_types: clientFields.response_types.optional(),
+    token_endpoint_auth_method: clientFields.token_endpoint_auth_method.default("client_secret_basic"),
+    application_type: clientFields.application_type.default("web"),
+    skip_consent: clientFields.skip_consent.default(false),
+  })
+  .strict();
+
+const { client_id: _ignored, ...updatable } = clientFields;
+export const clientUpdateSchema = z.object(updatable).partial().strict();
+
+export type ClientInput = z.infer<typeof clientCreateSchema>;
+export type ClientMetadata = Required<Omit<ClientInput, "client_id" | "client_name" | "scope" | "jwks" | "jwks_uri" | "response_types">> & {
+  client_name?: string | undefined;
+  scope?: string | undefined;
+  jwks?: { keys: Record<string, unknown>[] } | undefined;
+  jwks_uri?: string | undefined;
+  response_types: string[];
+};
+
+export interface ConsistencyProblem {
+  field: string;
+  received: string;
+  expected: string;
+}
+
+/** Rules that span several fields, checked on the final (created or updated) metadata. */
+export function clientConsistencyProblems(client: ClientMetadata, issuerIsLoopback: boolean): ConsistencyProblem[] {
+  const problems: ConsistencyProblem[] = [];
+  const policy = { applicationType: client.application_type, issuerIsLoopback };
+  for (const [field, list] of [
+    ["redirect_uris", client.redirect_uris],
+    ["post_logout_redirect_uris", client.post_logout_redirect_uris],
+  ] as const) {
+    list.forEach((uri, index) => {
+      const expected = redirectUriRegistrationProblem(uri, policy);
+      if (expected) problems.push({ field: `${field}.${index}`, received: JSON.stringify(uri), expected });
+    });
+    if (new Set(list).size !== list.length) problems.push({ field, received: JSON.stringify(list), expected: "each URI listed once" });
+  }
+  const grants = client.grant_types;
+  const usesCode = grants.includes("authorization_code");
+  if (usesCode && client.redirect_uris.length === 0) {
+    problems.push({ field: "redirect_uris", received: "[]", expected: "at least one redirect URI, since grant_types includes authorization_code" });
+  }
+  if (!usesCode && client.response_types.includes("code")) {
+    problems.push({
+      field: "response_types",
+      received: JSON.stringify(client.response_types),
+      expected: '[] unless grant_types includes "authorization_code"',
+    });
+  }
+  if (client.token_endpoint_auth_method === "none" && grants.includes("client_credentials")) {
+    problems.push({
+      field: "grant_types",
+      received: JSON.stringify(grants),
+      expected: 'no "client_credentials" for a public client (token_endpoint_auth_method "none"); give it a secret or private_key_jwt',
+    });
+  }
+  if (client.token_endpoint_auth_method === "private_key_jwt" && !client.jwks && !client.jwks_uri) {
+    problems.push({ field: "jwks", received: "missing", expected: "jwks or jwks_uri, since token_endpoint_auth_method is private_key_jwt" });
+  }
+  if (client.jwks && client.jwks_uri) {
+    problems.push({ field: "jwks_uri", received: JSON.stringify(client.jwks_uri), expected: "either jwks or jwks_uri, not both (RFC 7591 §2)" });
+  }
+  if (client.skip_consent && client.token_endpoint_auth_method === "none" && client.application_type === "native") {
+    problems.push({
+      field: "skip_consent",
+      received: "true",
+      expected: "false for a public native client: any local app can claim its client_id and loopback redirect (RFC 8252 §8.6)",
+    });
+  }
+  return problems;
+}

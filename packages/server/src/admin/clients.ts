@@ -1,0 +1,161 @@
+import { WardError } from "@ward/core";
+import type { Hono } from "hono";
+import { hashSecret, randomToken } from "../crypto/tokens.js";
+import type { WardEnv } from "../http/context.js";
+import { recordAuditEvent } from "../store/audit.js";
+import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../store/clients.js";
+import {
+  type ClientMetadata,
+  clientConsistencyProblems,
+  clientCreateSchema,
+  clientUpdateSchema,
+} from "./client-schema.js";
+import type { AdminContext } from "./context.js";
+import { invalidBody, parseBody, readJson } from "./validation.js";
+
+/** The client as the admin API shows it (RFC 7591 names; never the secret hash). */
+export function presentClient(client: ClientRecord): Record<string, unknown> {
+  const { client_secret_hash, secret_rotated_at, created_at, updated_at, ...metadata } = client;
+  return {
+    ...metadata,
+    client_id_issued_at: Math.floor(created_at / 1000),
+    client_secret_expires_at: client_secret_hash ? 0 : undefined,
+    has_client_secret: client_secret_hash !== null,
+    secret_rotated_at: secret_rotated_at === null ? null : new Date(secret_rotated_at).toISOString(),
+    updated_at: new Date(updated_at).toISOString(),
+  };
+}
+
+function assertConsistent(metadata: ClientMetadata, issuerIsLoopback: boolean): void {
+  const problems = clientConsistencyProblems(metadata, issuerIsLoopback);
+  if (problems.length > 0) throw invalidBody(problems);
+}
+
+function needsSecret(method: string): boolean {
+  return method === "client_secret_basic" || method === "client_secret_post";
+}
+
+async function requireClient(ctx: AdminContext, clientId: string): Promise<ClientRecord> {
+  const client = await getClient(ctx.db, ctx.tenantId, clientId);
+  if (!client) throw new WardError("client_not_found", { client_id: clientId });
+  return client;
+}
+
+export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
+  app.post("/admin/v1/clients", async (c) => {
+    const input = parseBody(clientCreateSchema, await readJson(c));
+    const metadata: ClientMetadata = {
+      ...input,
+      response_types: input.response_types ?? (input.grant_types.includes("authorization_code") ? ["code"] : []),
+    };
+    assertConsistent(metadata, ctx.issuerIsLoopback);
+    const clientId = input.client_id ?? randomToken(16);
+    const secret = needsSecret(metadata.token_endpoint_auth_method) ? randomToken(32) : undefined;
+    const now = Date.now();
+    const record: ClientRecord = {
+      client_id: clientId,
+      client_secret_hash: secret ? hashSecret(secret) : null,
+      client_name: metadata.client_name ?? null,
+      redirect_uris: metadata.redirect_uris,
+      post_logout_redirect_uris: metadata.post_logout_redirect_uris,
+      grant_types: metadata.grant_types,
+      response_types: metadata.response_types,
+      token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+      scope: metadata.scope ?? null,
+      jwks: metadata.jwks ?? null,
+      jwks_uri: metadata.jwks_uri ?? null,
+      application_type: metadata.application_type,
+      skip_consent: metadata.skip_consent,
+      created_at: now,
+      updated_at: now,
+      secret_rotated_at: null,
+    };
+    await ctx.db.transaction().execute(async (trx) => {
+      await insertClient(trx, ctx.tenantId, record);
+      await recordAuditEvent(trx, ctx.tenantId, { type: "client.created", actor: "admin", subject: clientId, data: {} });
+    });
+    c.header("Cache-Control", "no-store");
+    return c.json({ ...presentClient(record), ...(secret ? { client_secret: secret } : {}) }, 201);
+  });
+
+  app.get("/admin/v1/clients", async (c) => {
+    const clients = await listClients(ctx.db, ctx.tenantId);
+    return c.json({ clients: clients.map(presentClient) });
+  });
+
+  app.get("/admin/v1/clients/:client_id", async (c) => c.json(presentClient(await requireClient(ctx, c.req.param("client_id")))));
+
+  app.patch("/admin/v1/clients/:client_id", async (c) => {
+    const body = await readJson(c);
+    const existing = await requireClient(ctx, c.req.param("client_id"));
+    const patch = parseBody(clientUpdateSchema, body);
+    const merged: ClientMetadata = {
+      client_name: existing.client_name ?? undefined,
+      redirect_uris: existing.redirect_uris,
+      post_logout_redirect_uris: existing.post_logout_redirect_uris,
+      grant_types: existing.grant_types as ClientMetadata["grant_types"],
+      response_types: existing.response_types,
+      token_endpoint_auth_method: existing.token_endpoint_auth_method as ClientMetadata["token_endpoint_auth_method"],
+      scope: existing.scope ?? undefined,
+      jwks: (existing.jwks as ClientMetadata["jwks"]) ?? undefined,
+      jwks_uri: existing.jwks_uri ?? undefined,
+      application_type: existing.application_type,
+      skip_consent: existing.skip_consent,
+      ...patch,
+    };
+    if (patch.grant_types && !patch.response_types) merged.response_types = merged.grant_types.includes("authorization_code") ? ["code"] : [];
+    assertConsistent(merged, ctx.issuerIsLoopback);
+    const methodChanged = merged.token_endpoint_auth_method !== existing.token_endpoint_auth_method;
+    const secret = methodChanged && needsSecret(merged.token_endpoint_auth_method) && !existing.client_secret_hash ? randomToken(32) : undefined;
+    const now = Date.now();
+    const updated = await ctx.db.transaction().execute(async (trx) => {
+      const result = await updateClient(trx, ctx.tenantId, existing.client_id, {
+        ...patch,
+        response_types: merged.response_types,
+        ...(secret ? { client_secret_hash: hashSecret(secret), secret_rotated_at: now } : {}),
+        ...(methodChanged && !needsSecret(merged.token_endpoint_auth_method) ? { client_secret_hash: null } : {}),
+        updated_at: now,
+      });
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "client.updated",
+        actor: "admin",
+        subject: existing.client_id,
+        data: { fields: Object.keys(patch) },
+      });
+      return result;
+    });
+    c.header("Cache-Control", "no-store");
+    return c.json({ ...presentClient(updated ?? existing), ...(secret ? { client_secret: secret } : {}) });
+  });
+
+  app.delete("/admin/v1/clients/:client_id", async (c) => {
+    const clientId = c.req.param("client_id");
+    const deleted = await ctx.db.transaction().execute(async (trx) => {
+      const removed = await deleteClient(trx, ctx.tenantId, clientId);
+      if (removed) await recordAuditEvent(trx, ctx.tenantId, { type: "client.deleted", actor: "admin", subject: clientId, data: {} });
+      return removed;
+    });
+    if (!deleted) throw new WardError("client_not_found", { client_id: clientId });
+    return c.body(null, 204);
+  });
+
+  app.post("/admin/v1/clients/:client_id/rotate-secret", async (c) => {
+    const client = await requireClient(ctx, c.req.param("client_id"));
+    if (!needsSecret(client.token_endpoint_auth_method)) {
+      throw new WardError("client_secret_not_applicable", { client_id: client.client_id, method: client.token_endpoint_auth_method });
+    }
+    const secret = randomToken(32);
+    const now = Date.now();
+    const updated = await ctx.db.transaction().execute(async (trx) => {
+      const result = await updateClient(trx, ctx.tenantId, client.client_id, {
+        client_secret_hash: hashSecret(secret),
+        secret_rotated_at: now,
+        updated_at: now,
+      });
+      await recordAuditEvent(trx, ctx.tenantId, { type: "client.secret_rotated", actor: "admin", subject: client.client_id, data: {} });
+      return result;
+    });
+    c.header("Cache-Control", "no-store");
+    return c.json({ ...presentClient(updated ?? client), client_secret: secret });
+  });
+}

@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+/** How an environment variable's text becomes the key's value. */
+export type EnvKind = "string" | "integer" | "boolean";
+
+export interface KeySpec {
+  readonly schema: z.ZodType;
+  readonly env: EnvKind;
+  /** undefined: no default (the key is optional). */
+  readonly default: string | number | boolean | undefined;
+  /** The documentation of the key: rendered into docs/configuration.md. */
+  readonly doc: string;
+  /** Secrets are redacted by `ward config check` and never logged. */
+  readonly secret?: boolean;
+}
+
+const port = z.number().int().min(0).max(65535);
+const seconds = z.number().int().min(1).max(10 * 365 * 24 * 3600);
+
+/**
+ * Every configuration key, its schema, default and documentation. This table is the single
+ * source of the zod schema, the WARD_* environment mapping and docs/configuration.md.
+ */
+export const configSpec = {
+  server: {
+    issuer: {
+      schema: z.string().min(1),
+      env: "string",
+      default: "http://127.0.0.1:9000",
+      doc: "The issuer identifier and public base URL, exactly as clients see it (no trailing slash). A non-loopback issuer must be https and turns on the production checks.",
+    },
+    host: {
+      schema: z.string().min(1),
+      env: "string",
+      default: "127.0.0.1",
+      doc: "Address the public listener binds. Use 0.0.0.0 inside a container or behind a load balancer.",
+    },
+    port: { schema: port, env: "integer", default: 9000, doc: "Port of the public listener (0 picks a free port)." },
+    shutdown_timeout: {
+      schema: seconds,
+      env: "integer",
+      default: 10,
+      doc: "Seconds a SIGTERM waits for in-flight requests before connections are closed.",
+    },
+  },
+  admin: {
+    host: {
+      schema: z.string().min(1),
+      env: "string",
+      default: "127.0.0.1",
+      doc: "Address of the admin API listener. Keep it on loopback; a public address needs admin.tls_terminated.",
+    },
+    port: { schema: port, env: "integer", default: 9001, doc: "Port of the admin API listener (0 picks a free port)." },
+    api_key: {
+      schema: z.string().min(1).optional(),
+      env: "string",
+      default: undefined,
+      secret: true,
+      doc: "Bearer key of the admin API (at least 32 characters; required for a non-loopback issuer). Generate with `openssl rand -hex 32`.",
+    },
+    tls_terminated: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Acknowledges that a TLS-terminating proxy fronts the admin listener; required to bind admin.host to a non-loopback address.",
+    },
+  },
+  database: {
+    url: {
+      schema: z.string().min(1),
+      env: "string",
+      default: "sqlite:.ward/ward.db",
+      doc: "`sqlite:<path>` (embedded, WAL), `sqlite::memory:` or `postgres://user:password@host:5432/db`.",
+    },
+    pool_max: { schema: z.number().int().min(1).max(500), env: "integer", default: 10, doc: "Maximum PostgreSQL connections per instance." },
+  },
+  session: {
+    secret: {
+      schema: z.string().min(1).optional(),
+      env: "string",
+      default: undefined,
+      secret: true,
+      doc: "Signs session and CSRF cookies (at least 32 characters; required for a non-loopback issuer). Generate with `openssl rand -hex 32`.",
+    },
+  },
+  secrets: {
+    master_key: {
+      schema: z.string().min(1).optional(),
+      env: "string",
+      default: undefined,
+      secret: true,
+      doc: "32 random bytes as 64 hex or 43 base64url characters. Encrypts signing keys (and vault tokens) at rest with AES-256-GCM. Required for a non-loopback issuer; `ward dev` generates one in its data dir. Losing it makes stored keys unreadable.",
+    },
+  },
+  keys: {
+    algorithm: {
+      schema: z.enum(["ES256", "RS256", "PS256", "EdDSA"]),
+      env: "string",
+      default: "ES256",
+      doc: "Algorithm of newly generated signing keys: ES256 (default), RS256, PS256 or EdDSA (Ed25519). Existing keys keep theirs until rotated.",
+    },
+    rotation_interval: {
+      schema: z.string().regex(/^(off|[1-9]\d*[smhd])$/, "off, or a duration such as 90d, 12h, 30m"),
+      env: "string",
+      default: "off",
+      doc: "Rotate the signing key automatically when the active key is older than this (e.g. `90d`); `off` rotates only on `ward admin keys rotate`.",
+    },
+    jwks_max_age: {
+      schema: z.number().int().min(0).max(86400),
+      env: "integer",
+      default: 300,
+      doc: "Seconds clients may cache /jwks.json (its Cache-Control max-age). The next signing key is always published ahead of use.",
+    },
+  },
+  tokens: {
+    access_token_ttl: {
+      schema: seconds,
+      env: "integer",
+      default: 3600,
+      doc: "Default access token lifetime in seconds, for resources that do not set their own. A retired signing key stays in JWKS until the longest-lived token it signed expired.",
+    },
+  },
+  logging: {
+    level: {
+      schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+      env: "string",
+      default: "info",
+      doc: "pino log level of request and event logs (JSON lines on stdout).",
+    },
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+export type ConfigSpec = typeof configSpec;
+export type SectionName = keyof ConfigSpec;
+
+type Value<K> = K extends { schema: z.ZodType<infer T> } ? T : never;
+
+/** The effective, validated configuration. */
+export type WardConfig = { [S in SectionName]: { [K in keyof ConfigSpec[S]]: Value<ConfigSpec[S][K]> } };
+
+export const sectionNames = Object.keys(configSpec) as SectionName[];
+
+/** Iterates every key as `[section, key, spec]`. */
+export function* allKeys(): Generator<[string, string, KeySpec]> {
+  for (const [section, keys] of Object.entries(configSpec)) {
+    for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>)) yield [section, key, spec];
+  }
+}
+
+/** `WARD_<SECTION>_<KEY>` for a key path. */
+export function envName(section: string, key: string): string {
+  return `WARD_${section}_${key}`.toUpperCase();
+}

@@ -1,0 +1,3 @@
+export * from "./config/index.js";
+export { KeyStore, type KeySummary } from "./keys/keystore.js";
+export { createWard, type StartedWard, type Ward, type WardOptions } from "./ward.js";

@@ -1,0 +1,204 @@
+import { randomBytes } from "node:crypto";
+import { WardError } from "@ward/core";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { type Logger, pino } from "pino";
+import { adminAuth } from "./admin/auth.js";
+import { mountClientRoutes } from "./admin/clients.js";
+import type { AdminContext } from "./admin/context.js";
+import { mountKeyRoutes } from "./admin/keys.js";
+import { mountResourceRoutes } from "./admin/resources.js";
+import { mountUserRoutes } from "./admin/users.js";
+import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
+import type { WardConfig } from "./config/spec.js";
+import { mountDiscovery } from "./endpoints/discovery.js";
+import { mountErrorPages } from "./endpoints/errors-page.js";
+import { mountHealth } from "./endpoints/health.js";
+import { mountJwks } from "./endpoints/jwks.js";
+import type { WardEnv } from "./http/context.js";
+import { errorHandler, notFoundHandler } from "./http/errors.js";
+import { type Listener, listen } from "./http/listen.js";
+import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
+import { KeyStore } from "./keys/keystore.js";
+import { parseDuration } from "./keys/schedule.js";
+import { DEFAULT_TENANT } from "./store/schema.js";
+import { openDatabase, type WardDatabase } from "./store/database.js";
+import { listResources } from "./store/resources.js";
+
+const ADMIN_BODY_LIMIT = 256 * 1024;
+
+export interface WardOptions {
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface StartedWard {
+  publicUrl: string;
+  publicPort: number;
+  adminUrl: string | undefined;
+  adminPort: number | undefined;
+}
+
+export interface Ward {
+  config: WardConfig;
+  publicApp: Hono<WardEnv>;
+  /** Undefined when admin.api_key is not set (only possible on a loopback issuer). */
+  adminApp: Hono<WardEnv> | undefined;
+  keys: KeyStore;
+  database: WardDatabase;
+  logger: Logger;
+  start(): Promise<StartedWard>;
+  /** Graceful: stops accepting, drains for server.shutdown_timeout, closes the database. */
+  stop(): Promise<void>;
+}
+
+function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string): Hono<WardEnv> {
+  const app = new Hono<WardEnv>();
+  app.use(requestLog(logger));
+  app.use(securityHeaders());
+  app.onError(errorHandler(errorsBaseUrl));
+  app.notFound(notFoundHandler(errorsBaseUrl, metadataUrl));
+  return app;
+}
+
+function resolveMasterKey(config: WardConfig, logger: Logger): Buffer {
+  if (config.secrets.master_key === undefined) {
+    logger.warn("secrets.master_key is not set: using an ephemeral master key; stored signing keys will not be readable after a restart");
+    return randomBytes(32);
+  }
+  const decoded = decodeMasterKey(config.secrets.master_key);
+  if ("problem" in decoded) throw new WardError("config_master_key_invalid", { received: decoded.problem });
+  return decoded.key;
+}
+
+/**
+ * Builds a Ward authorization server from a validated configuration: opens (and migrates) the
+ * database, loads or creates signing keys and assembles the public and admin Hono apps. Refuses
+ * unsafe configuration with `config_unsafe` (every problem listed in `details.problems`).
+ *
+ * @example
+ * const ward = await createWard(loadConfig().config);
+ * const { publicUrl } = await ward.start();
+ */
+export async function createWard(config: WardConfig, options: WardOptions = {}): Promise<Ward> {
+  const problems = checkConfigSafety(config);
+  if (problems.length > 0) {
+    throw new WardError(
+      "config_unsafe",
+      { count: problems.length, problems: `\n${problems.map(formatProblemLine).join("\n")}` },
+      { details: { problems: problems.map((p) => ({ code: p.code, message: p.message, fix: p.definition.fix })) } },
+    );
+  }
+  const logger = options.logger ?? pino({ level: config.logging.level, base: { service: "ward" } });
+  const issuer = config.server.issuer;
+  const errorsBaseUrl = `${issuer}/errors`;
+  const metadataUrl = `${issuer}/.well-known/oauth-authorization-server`;
+  const masterKey = resolveMasterKey(config, logger);
+  const database = await openDatabase(config.database.url, { poolMax: config.database.pool_max });
+  const tenantId = DEFAULT_TENANT;
+  const keys = new KeyStore({
+    db: database.db,
+    tenantId,
+    masterKey,
+    algorithm: config.keys.algorithm,
+    now: options.now,
+    maxTokenLifetime: async () => {
+      const resources = await listResources(database.db, tenantId);
+      return Math.max(config.tokens.access_token_ttl, ...resources.map((r) => r.access_token_ttl));
+    },
+  });
+  try {
+    await keys.initialize();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  let shuttingDown = false;
+  const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl);
+  mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
+  mountDiscovery(publicApp, { issuer });
+  mountJwks(publicApp, keys, config.keys.jwks_max_age);
+  mountErrorPages(publicApp, errorsBaseUrl);
+
+  let adminApp: Hono<WardEnv> | undefined;
+  if (config.admin.api_key) {
+    adminApp = baseApp(logger, errorsBaseUrl, metadataUrl);
+    const ctx: AdminContext = {
+      db: database.db,
+      tenantId,
+      keys,
+      issuerIsLoopback: isLoopbackIssuer(config),
+      defaultAccessTokenTtl: config.tokens.access_token_ttl,
+    };
+    mountHealth(adminApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
+    adminApp.use("/admin/*", adminAuth(config.admin.api_key));
+    adminApp.use(
+      "/admin/*",
+      bodyLimit({
+        maxSize: ADMIN_BODY_LIMIT,
+        onError: (c) => {
+          throw new WardError("body_too_large", { received: c.req.header("content-length") ?? "more than the limit", limit: ADMIN_BODY_LIMIT });
+        },
+      }),
+    );
+    mountClientRoutes(adminApp, ctx);
+    mountResourceRoutes(adminApp, ctx);
+    mountUserRoutes(adminApp, ctx);
+    mountKeyRoutes(adminApp, ctx);
+  } else {
+    logger.warn("admin.api_key is not set: the admin API is disabled");
+  }
+
+  const listeners: Listener[] = [];
+  const timers: NodeJS.Timeout[] = [];
+
+  const maintain = async () => {
+    try {
+      const interval = parseDuration(config.keys.rotation_interval);
+      if (interval !== undefined && (await keys.rotateIfDue(interval))) {
+        logger.info({ active: keys.signingKey().kid }, "signing key rotated on schedule");
+      } else {
+        await keys.load();
+      }
+    } catch (error) {
+      logger.error({ err: error }, "key maintenance failed");
+    }
+  };
+
+  return {
+    config,
+    publicApp,
+    adminApp,
+    keys,
+    database,
+    logger,
+    async start() {
+      await maintain();
+      const publicListener = await listen(publicApp, config.server.host, config.server.port);
+      listeners.push(publicListener);
+      let adminListener: Listener | undefined;
+      if (adminApp) {
+        adminListener = await listen(adminApp, config.admin.host, config.admin.port);
+        listeners.push(adminListener);
+      }
+      const timer = setInterval(maintain, 60_000);
+      timer.unref();
+      timers.push(timer);
+      const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
+      return {
+        publicUrl: `http://${hostForUrl(config.server.host)}:${publicListener.port}`,
+        publicPort: publicListener.port,
+        adminUrl: adminListener ? `http://${hostForUrl(config.admin.host)}:${adminListener.port}` : undefined,
+        adminPort: adminListener?.port,
+      };
+    },
+    async stop() {
+      shuttingDown = true;
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(listeners.map((listener) => listener.close(config.server.shutdown_timeout * 1000)));
+      await database.close();
+    },
+  };
+}

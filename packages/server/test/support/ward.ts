@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { pino } from "pino";
+import { loadConfig, type WardConfig } from "../../src/config/index.js";
+import { createWard, type Ward } from "../../src/ward.js";
+
+type Overrides = Partial<{ [S in keyof WardConfig]: Partial<WardConfig[S]> }>;
+
+export interface TestWard {
+  ward: Ward;
+  publicUrl: string;
+  adminUrl: string;
+  adminKey: string;
+  /** fetch against the admin API with the admin key. */
+  admin(path: string, init?: { method?: string; body?: unknown; key?: string | null; contentType?: string }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Ward on ephemeral loopback ports (public and admin), on an in-memory SQLite database
+ * unless `database.url` is overridden. The issuer is the real public URL.
+ */
+export async function startTestWard(overrides: Overrides = {}): Promise<TestWard> {
+  const adminKey = randomBytes(32).toString("hex");
+  const port = await freePort();
+  const loaded = loadConfig({
+    env: {},
+    overrides: {
+      ...overrides,
+      server: { issuer: `http://127.0.0.1:${port}`, port, host: "127.0.0.1", ...overrides.server },
+      admin: { port: 0, api_key: adminKey, ...overrides.admin },
+      secrets: { master_key: randomBytes(32).toString("hex"), ...overrides.secrets },
+      database: { url: "sqlite::memory:", ...overrides.database },
+      logging: { level: "silent" },
+    },
+  });
+  if (loaded.problems.length) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
+  const ward = await createWard(loaded.config, { logger: pino({ level: "silent" }) });
+  const started = await ward.start();
+  const adminUrl = started.adminUrl as string;
+  return {
+    ward,
+    publicUrl: started.publicUrl,
+    adminUrl,
+    adminKey,
+    admin(path, init = {}) {
+      const headers: Record<string, string> = {};
+      if (init.key !== null) headers.authorization = `Bearer ${init.key ?? adminKey}`;
+      if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
+      return fetch(`${adminUrl}${path}`, {
+        method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+        headers,
+        body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+      });
+    },
+    stop: () => ward.stop(),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
