@@ -11,7 +11,6 @@ export default defineConfig({
       "@ward/sdk": src("sdk"),
     },
   },
-  esbuild: { jsx: "automatic", jsxImportSource: "hono/jsx" },
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
     testTimeout: 30_000,

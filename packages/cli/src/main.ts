@@ -24,7 +24,7 @@ export function buildProgram(): Command {
   registerDocs(program);
   program.addHelpText(
     "after",
-    "\nExit codes: 0 ok · 1 failure (unsafe config, could not start) · 2 usage · 3 the server refused the request · 4 the server is unreachable",
+    "\nExit codes: 0 ok · 1 failure (unsafe config, could not start) · 2 usage (or no admin key) · 3 the server refused the request · 4 the server is unreachable",
   );
   return program;
 }

@@ -45,8 +45,19 @@ export function printRecord(record: Record<string, unknown>): void {
 export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
   const cell = (value: unknown) => (value === null || value === undefined ? "-" : Array.isArray(value) ? value.join(",") : String(value));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  out(columns.map((c, i) => c.toUpperCase().padEnd(widths[i] ?? 0)).join("  ").trimEnd());
-  for (const row of rows) out(columns.map((c, i) => cell(row[c]).padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  out(
+    columns
+      .map((c, i) => c.toUpperCase().padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  for (const row of rows)
+    out(
+      columns
+        .map((c, i) => cell(row[c]).padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    );
   if (rows.length === 0) out("(none)");
 }
 

@@ -1,11 +1,14 @@
 import { listErrors } from "@ward/core";
 import { describe, expect, it } from "vitest";
+import { json } from "../../server/test/support/json.js";
 import { freePort } from "./ports.js";
 import { runWard, startWard } from "./run-ward.js";
 
 describe("ward server refuses unsafe production config", () => {
   it("names each missing key with its fix, one line per problem, and exits 1", async () => {
-    const result = await runWard(["server"], { env: { WARD_SERVER_ISSUER: "https://auth.example.com", WARD_DATABASE_URL: "sqlite::memory:" } });
+    const result = await runWard(["server"], {
+      env: { WARD_SERVER_ISSUER: "https://auth.example.com", WARD_DATABASE_URL: "sqlite::memory:" },
+    });
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split("\n");
     expect(lines[0]).toBe("ward: refusing to start, 3 configuration problem(s):");
@@ -29,7 +32,7 @@ describe("ward server refuses unsafe production config", () => {
         WARD_LOGGING_LEVEL: "info",
       },
     });
-    const metadata = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json();
+    const metadata = await json(await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`));
     expect(metadata.issuer).toBe("https://auth.example.com");
     expect(await server.stop()).toBe(0);
     expect(server.output()).toContain('"msg":"shutting down"');
@@ -39,10 +42,12 @@ describe("ward server refuses unsafe production config", () => {
 
 describe("ward config check", () => {
   it("prints the effective config with secrets redacted and every problem", async () => {
-    const result = await runWard(["config", "check"], { env: { WARD_SERVER_ISSUER: "https://auth.example.com", WARD_ADMIN_API_KEY: "changeme" } });
+    const result = await runWard(["config", "check"], {
+      env: { WARD_SERVER_ISSUER: "https://auth.example.com", WARD_ADMIN_API_KEY: "changeme" },
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("issuer: https://auth.example.com");
-    expect(result.stdout).toContain("api_key: \"<redacted: 8 characters>\"");
+    expect(result.stdout).toContain('api_key: "<redacted: 8 characters>"');
     expect(result.stdout).not.toContain("changeme\n");
     expect(result.stdout).toContain("✗ config_weak_secret: admin.api_key is set to a well-known value");
     expect(result.stdout).toContain("✗ config_session_secret_missing");
@@ -77,9 +82,9 @@ describe("ward admin without a server", () => {
     expect(result.stderr).toContain(`✗ admin_api_unreachable: Nothing answers at http://127.0.0.1:${port}: ECONNREFUSED.`);
   });
 
-  it("exits 3 with admin_key_unavailable when no key can be found", async () => {
+  it("exits 2 (usage) with admin_key_unavailable when no key can be found", async () => {
     const result = await runWard(["admin", "--data-dir", "/nonexistent-ward-dir", "clients", "list"]);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("✗ admin_key_unavailable:");
   });
 });

@@ -2,8 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bannerValue, type RunningWard, runWard, startWard } from "./run-ward.js";
+import { json } from "../../server/test/support/json.js";
 import { freePort } from "./ports.js";
+import { bannerValue, type RunningWard, runWard, startWard } from "./run-ward.js";
 
 let dataDir: string;
 let port: number;
@@ -43,9 +44,9 @@ describe("ward dev: zero-config start", () => {
   });
 
   it("serves valid metadata whose jwks_uri serves the signing key", async () => {
-    const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    const metadata = await json(await fetch(`${issuer}/.well-known/openid-configuration`));
     expect(metadata.issuer).toBe(issuer);
-    const jwks = await (await fetch(metadata.jwks_uri)).json();
+    const jwks = await json(await fetch(metadata.jwks_uri));
     expect(jwks.keys.length).toBeGreaterThanOrEqual(2);
     expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
   });
@@ -71,7 +72,12 @@ describe("ward admin against the running dev server", () => {
 
   it("answers a malformed body with 400 listing each bad field (exit 3), and creates nothing", async () => {
     const before = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
-    const result = await admin("clients", "create", "--body", JSON.stringify({ redirect_uris: ["not a url"], grant_types: ["implicit"], colour: "red" }));
+    const result = await admin(
+      "clients",
+      "create",
+      "--body",
+      JSON.stringify({ redirect_uris: ["not a url"], grant_types: ["implicit"], colour: "red" }),
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("✗ admin_invalid_body:");
     expect(result.stderr).toContain("- grant_types.0:");
@@ -82,9 +88,9 @@ describe("ward admin against the running dev server", () => {
       body: JSON.stringify({ redirect_uris: ["https://ok.example.com/cb#frag"], token_endpoint_auth_method: "magic" }),
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await json(response);
     expect(body.code).toBe("admin_invalid_body");
-    expect(body.fields.map((f: { field: string }) => f.field)).toEqual(["token_endpoint_auth_method"]);
+    expect(body.fields.map((f: { field: string }) => f.field)).toEqual(["token_endpoint_auth_method", "redirect_uris.0"]);
     const after = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
     expect(after).toBe(before);
   });
@@ -95,7 +101,7 @@ describe("ward admin against the running dev server", () => {
     const rotated = await admin("keys", "rotate", "--json");
     expect(rotated.code).toBe(0);
     expect(JSON.parse(rotated.stdout).retired).toBe(oldActive);
-    const jwks = await (await fetch(`${issuer}/jwks.json`)).json();
+    const jwks = await json(await fetch(`${issuer}/jwks.json`));
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(oldActive);
   });
 

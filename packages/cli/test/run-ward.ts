@@ -21,9 +21,16 @@ const baseEnv = (): NodeJS.ProcessEnv => {
 };
 
 /** Runs `ward …` to completion (bounded by a timeout) and captures its output. */
-export function runWard(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runWard(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WARD_BIN, ...args], { env: { ...baseEnv(), ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [WARD_BIN, ...args], {
+      env: { ...baseEnv(), ...options.env },
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -48,9 +55,17 @@ export interface RunningWard {
 }
 
 /** Starts a long-running `ward …` and waits until stdout contains `readyText`. */
-export function startWard(args: string[], readyText: string, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<RunningWard> {
+export function startWard(
+  args: string[],
+  readyText: string,
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<RunningWard> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WARD_BIN, ...args], { env: { ...baseEnv(), ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [WARD_BIN, ...args], {
+      env: { ...baseEnv(), ...options.env },
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let ready = false;

@@ -22,9 +22,9 @@ import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { KeyStore } from "./keys/keystore.js";
 import { parseDuration } from "./keys/schedule.js";
-import { DEFAULT_TENANT } from "./store/schema.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
 import { listResources } from "./store/resources.js";
+import { DEFAULT_TENANT } from "./store/schema.js";
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
@@ -139,7 +139,10 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       bodyLimit({
         maxSize: ADMIN_BODY_LIMIT,
         onError: (c) => {
-          throw new WardError("body_too_large", { received: c.req.header("content-length") ?? "more than the limit", limit: ADMIN_BODY_LIMIT });
+          throw new WardError("body_too_large", {
+            received: c.req.header("content-length") ?? "more than the limit",
+            limit: ADMIN_BODY_LIMIT,
+          });
         },
       }),
     );

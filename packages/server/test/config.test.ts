@@ -60,7 +60,9 @@ describe("configuration loading", () => {
   });
 
   it("rejects unknown WARD_* variables of a known section, ignores CLI-side ones", () => {
-    const { problems } = loadConfig({ env: { WARD_SERVER_ISSEUR: "https://x", WARD_ADMIN_URL: "http://127.0.0.1:9001", WARD_CONFIG: "a.yaml" } });
+    const { problems } = loadConfig({
+      env: { WARD_SERVER_ISSEUR: "https://x", WARD_ADMIN_URL: "http://127.0.0.1:9001", WARD_CONFIG: "a.yaml" },
+    });
     expect(problems).toHaveLength(1);
     expect(problems[0]?.code).toBe("config_unknown_key");
     expect(problems[0]?.message).toBe(
@@ -93,7 +95,11 @@ describe("boot validation refuses unsafe production config", () => {
   it("names each missing secret for an https issuer with no secrets", () => {
     const { config } = loadConfig({ env: { WARD_SERVER_ISSUER: "https://auth.example.com" } });
     const problems = checkConfigSafety(config);
-    expect(problems.map((p) => p.code)).toEqual(["config_session_secret_missing", "config_admin_api_key_missing", "config_master_key_missing"]);
+    expect(problems.map((p) => p.code)).toEqual([
+      "config_session_secret_missing",
+      "config_admin_api_key_missing",
+      "config_master_key_missing",
+    ]);
     const lines = problems.map(formatProblemLine);
     expect(lines[0]).toContain("session.secret must be set");
     expect(lines[0]).toContain("WARD_SESSION_SECRET");
@@ -115,11 +121,18 @@ describe("boot validation refuses unsafe production config", () => {
 
   it("refuses weak and short secrets without printing them", () => {
     const { config } = loadConfig({
-      env: { WARD_SERVER_ISSUER: "https://auth.example.com", WARD_SESSION_SECRET: "changeme", WARD_ADMIN_API_KEY: "short-but-random-Zq9", WARD_SECRETS_MASTER_KEY: masterHex },
+      env: {
+        WARD_SERVER_ISSUER: "https://auth.example.com",
+        WARD_SESSION_SECRET: "changeme",
+        WARD_ADMIN_API_KEY: "short-but-random-Zq9",
+        WARD_SECRETS_MASTER_KEY: masterHex,
+      },
     });
     const problems = checkConfigSafety(config);
     expect(problems.map((p) => p.code)).toEqual(["config_weak_secret", "config_secret_too_short"]);
-    expect(problems[0]?.message).toBe('session.secret is set to a well-known value (a variation of "changeme"); it must be a random secret.');
+    expect(problems[0]?.message).toBe(
+      'session.secret is set to a well-known value (a variation of "changeme"); it must be a random secret.',
+    );
     expect(problems[1]?.message).toBe("admin.api_key is 20 characters; it must be at least 32.");
     expect(problems.map(formatProblemLine).join("\n")).not.toContain("short-but-random-Zq9");
   });
@@ -160,7 +173,13 @@ describe("boot validation refuses unsafe production config", () => {
   });
 
   it("recognises weak values", () => {
-    for (const weak of ["changeme", "Secret123", "PASSWORD", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "changeme-changeme-changeme-changeme"]) {
+    for (const weak of [
+      "changeme",
+      "Secret123",
+      "PASSWORD",
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "changeme-changeme-changeme-changeme",
+    ]) {
       expect(weakSecretHint(weak), weak).toBeDefined();
     }
     expect(weakSecretHint(strong)).toBeUndefined();

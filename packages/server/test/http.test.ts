@@ -2,6 +2,7 @@ import { createRemoteJWKSet, jwtVerify, SignJWT } from "jose";
 import * as oauth from "oauth4webapi";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json } from "./support/json.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
 let t: TestWard;
@@ -18,15 +19,15 @@ describe("RFC 8414 / OpenID discovery", () => {
     const b = await fetch(`${t.publicUrl}/.well-known/openid-configuration`);
     expect(a.status).toBe(200);
     expect(a.headers.get("content-type")).toMatch(/^application\/json/);
-    const metadata = await a.json();
-    expect(await b.json()).toEqual(metadata);
+    const metadata = await json(a);
+    expect(await json(b)).toEqual(metadata);
     expect(metadata.issuer).toBe(t.ward.config.server.issuer);
     expect(metadata.jwks_uri).toBe(`${t.ward.config.server.issuer}/jwks.json`);
     expect(metadata.code_challenge_methods_supported).toEqual(["S256"]);
   });
 
   it("lists only implemented endpoints (no endpoint is advertised before it exists)", async () => {
-    const metadata = await (await fetch(`${t.publicUrl}/.well-known/oauth-authorization-server`)).json();
+    const metadata = await json(await fetch(`${t.publicUrl}/.well-known/oauth-authorization-server`));
     for (const [field, value] of Object.entries(metadata)) {
       if (!field.endsWith("_endpoint") && field !== "jwks_uri") continue;
       const response = await fetch(String(value));
@@ -50,10 +51,13 @@ describe("JWKS", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
     expect(response.headers.get("content-type")).toBe("application/jwk-set+json");
-    const { keys } = await response.json();
+    const { keys } = await json(response);
     const active = t.ward.keys.signingKey();
     expect(keys.map((k: { kid: string }) => k.kid)).toContain(active.kid);
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: active.alg, kid: active.kid }).setIssuer(t.ward.config.server.issuer).sign(active.privateKey);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: active.alg, kid: active.kid })
+      .setIssuer(t.ward.config.server.issuer)
+      .sign(active.privateKey);
     const jwks = createRemoteJWKSet(new URL(`${t.publicUrl}/jwks.json`));
     const { payload } = await jwtVerify(jwt, jwks, { issuer: t.ward.config.server.issuer });
     expect(payload.iss).toBe(t.ward.config.server.issuer);
@@ -62,10 +66,10 @@ describe("JWKS", () => {
 
 describe("health and readiness", () => {
   it("/health is ok and /ready checks the database and the signing key", async () => {
-    expect(await (await fetch(`${t.publicUrl}/health`)).json()).toEqual({ status: "ok" });
+    expect(await json(await fetch(`${t.publicUrl}/health`))).toEqual({ status: "ok" });
     const ready = await fetch(`${t.publicUrl}/ready`);
     expect(ready.status).toBe(200);
-    const body = await ready.json();
+    const body = await json(ready);
     expect(body.status).toBe("ready");
     expect(body.checks.database.ok).toBe(true);
     expect(body.checks.signing_key).toEqual({ ok: true, detail: t.ward.keys.signingKey().kid });
@@ -76,7 +80,7 @@ describe("errors", () => {
   it("answers an unknown path with the catalog's endpoint_not_found, pointing at the metadata", async () => {
     const response = await fetch(`${t.publicUrl}/nope?secret=1`);
     expect(response.status).toBe(404);
-    const body = await response.json();
+    const body = await json(response);
     expect(body).toEqual({
       error: "not_found",
       code: "endpoint_not_found",
@@ -88,7 +92,7 @@ describe("errors", () => {
   it("explains a Protected Resource Metadata request sent to the authorization server", async () => {
     const response = await fetch(`${t.publicUrl}/.well-known/oauth-protected-resource/mcp`);
     expect(response.status).toBe(404);
-    expect((await response.json()).code).toBe("protected_resource_metadata_on_authorization_server");
+    expect((await json(response)).code).toBe("protected_resource_metadata_on_authorization_server");
   });
 
   it("serves every error_uri as an HTML explanation page", async () => {

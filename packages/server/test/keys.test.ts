@@ -42,7 +42,10 @@ describe("signing keys: generation", () => {
       const jwt = await signWith(store);
       const { protectedHeader } = await compactVerify(jwt, createLocalJWKSet(store.jwks()));
       expect(protectedHeader.alg).toBe(algorithm);
-      const states = store.list().map((k) => k.state).sort();
+      const states = store
+        .list()
+        .map((k) => k.state)
+        .sort();
       expect(states).toEqual(["active", "next"]);
     });
   }

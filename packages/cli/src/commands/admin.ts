@@ -35,7 +35,8 @@ async function call(command: Command, method: string, path: string, body: unknow
   }
   if (globals.json) printJson(payload);
   else printErrorBody(payload as Parameters<typeof printErrorBody>[0]);
-  process.exitCode = response.status === 0 ? EXIT.unreachable : EXIT.rejected;
+  if (response.status !== 0) process.exitCode = EXIT.rejected;
+  else process.exitCode = payload.code === "admin_api_unreachable" ? EXIT.unreachable : EXIT.usage;
 }
 
 /** A JSON body from --body '<json>' or --file <path>, merged under the flags. */
@@ -51,7 +52,9 @@ function baseBody(options: { body?: string; file?: string }): Record<string, unk
 }
 
 function withBodyOptions(command: Command): Command {
-  return command.option("--body <json>", "the request body as JSON (flags override its fields)").option("--file <path>", "read the JSON body from a file");
+  return command
+    .option("--body <json>", "the request body as JSON (flags override its fields)")
+    .option("--file <path>", "read the JSON body from a file");
 }
 
 const clientColumns = ["client_id", "client_name", "token_endpoint_auth_method", "grant_types", "redirect_uris"];
@@ -62,7 +65,14 @@ function clientFlags(command: Command): Command {
     .option("--redirect-uri <uri>", "redirect_uris entry (repeatable)", collect)
     .option("--post-logout-redirect-uri <uri>", "post_logout_redirect_uris entry (repeatable)", collect)
     .option("--grant-type <type>", "grant_types entry (repeatable)", collect)
-    .addOption(new Option("--auth-method <method>", "token_endpoint_auth_method").choices(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]))
+    .addOption(
+      new Option("--auth-method <method>", "token_endpoint_auth_method").choices([
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+      ]),
+    )
     .option("--scope <scope>", "space-separated scopes the client may request")
     .addOption(new Option("--application-type <type>", "application_type").choices(["web", "native"]))
     .option("--jwks-uri <uri>", "jwks_uri (private_key_jwt)")
@@ -95,9 +105,9 @@ function presentClient(body: Record<string, unknown>): void {
 
 function registerClients(admin: Command): void {
   const clients = admin.command("clients").description("OAuth clients (RFC 7591 metadata)");
-  clientFlags(clients.command("create").description("Register a client").option("--client-id <id>", "choose the client_id (default: generated)")).action(
-    (options, command: Command) => call(command, "POST", "/admin/v1/clients", clientBody(options), presentClient),
-  );
+  clientFlags(
+    clients.command("create").description("Register a client").option("--client-id <id>", "choose the client_id (default: generated)"),
+  ).action((options, command: Command) => call(command, "POST", "/admin/v1/clients", clientBody(options), presentClient));
   clients
     .command("list")
     .description("List clients")
@@ -107,9 +117,12 @@ function registerClients(admin: Command): void {
   clients
     .command("get <client_id>")
     .description("Show a client")
-    .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/clients/${encodeURIComponent(id)}`, undefined, presentClient));
-  clientFlags(clients.command("update <client_id>").description("Change a client's metadata")).action((id: string, options, command: Command) =>
-    call(command, "PATCH", `/admin/v1/clients/${encodeURIComponent(id)}`, clientBody(options), presentClient),
+    .action((id: string, _, command: Command) =>
+      call(command, "GET", `/admin/v1/clients/${encodeURIComponent(id)}`, undefined, presentClient),
+    );
+  clientFlags(clients.command("update <client_id>").description("Change a client's metadata")).action(
+    (id: string, options, command: Command) =>
+      call(command, "PATCH", `/admin/v1/clients/${encodeURIComponent(id)}`, clientBody(options), presentClient),
   );
   clients
     .command("delete <client_id>")
@@ -165,7 +178,9 @@ function registerResources(admin: Command): void {
   resources
     .command("get <id_or_uri>")
     .description("Show a resource")
-    .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/resources/${encodeURIComponent(id)}`, undefined, printRecord));
+    .action((id: string, _, command: Command) =>
+      call(command, "GET", `/admin/v1/resources/${encodeURIComponent(id)}`, undefined, printRecord),
+    );
   resourceFlags(resources.command("update <id_or_uri>").description("Change a resource")).action((id: string, options, command: Command) =>
     call(command, "PATCH", `/admin/v1/resources/${encodeURIComponent(id)}`, resourceBody(options), printRecord),
   );
@@ -199,14 +214,17 @@ function registerUsers(admin: Command): void {
     .command("list")
     .description("List users")
     .action((_, command: Command) =>
-      call(command, "GET", "/admin/v1/users", undefined, (b) => printTable(b.users as Record<string, unknown>[], ["id", "email", "name", "disabled"])),
+      call(command, "GET", "/admin/v1/users", undefined, (b) =>
+        printTable(b.users as Record<string, unknown>[], ["id", "email", "name", "disabled"]),
+      ),
     );
   users
     .command("get <id_or_email>")
     .description("Show a user")
     .action((id: string, _, command: Command) => call(command, "GET", `/admin/v1/users/${encodeURIComponent(id)}`, undefined, printRecord));
   userFlags(users.command("update <id_or_email>").description("Change a user's email, password or name")).action(
-    (id: string, options, command: Command) => call(command, "PATCH", `/admin/v1/users/${encodeURIComponent(id)}`, userBody(options), printRecord),
+    (id: string, options, command: Command) =>
+      call(command, "PATCH", `/admin/v1/users/${encodeURIComponent(id)}`, userBody(options), printRecord),
   );
   for (const [name, disabled] of [
     ["disable", true],
@@ -229,7 +247,8 @@ function registerUsers(admin: Command): void {
 
 function registerKeys(admin: Command): void {
   const keys = admin.command("keys").description("Signing keys");
-  const table = (b: Record<string, unknown>) => printTable(b.keys as Record<string, unknown>[], ["kid", "alg", "state", "created_at", "published_until"]);
+  const table = (b: Record<string, unknown>) =>
+    printTable(b.keys as Record<string, unknown>[], ["kid", "alg", "state", "created_at", "published_until"]);
   keys
     .command("list")
     .description("List signing keys (active, next, retired)")

@@ -1,5 +1,6 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
+import type { z } from "zod";
 import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -9,9 +10,11 @@ import {
   clientConsistencyProblems,
   clientCreateSchema,
   clientUpdateSchema,
+  consistencyProblemsBesideSchemaErrors,
+  defaultResponseTypes,
 } from "./client-schema.js";
 import type { AdminContext } from "./context.js";
-import { invalidBody, parseBody, readJson } from "./validation.js";
+import { fieldProblems, invalidBody, readJson } from "./validation.js";
 
 /** The client as the admin API shows it (RFC 7591 names; never the secret hash). */
 export function presentClient(client: ClientRecord): Record<string, unknown> {
@@ -31,6 +34,27 @@ function assertConsistent(metadata: ClientMetadata, issuerIsLoopback: boolean): 
   if (problems.length > 0) throw invalidBody(problems);
 }
 
+/** The metadata of a client created from an empty body: the RFC 7591 defaults. */
+function defaultMetadata(): ClientMetadata {
+  const defaults = clientCreateSchema.parse({});
+  return { ...defaults, response_types: defaultResponseTypes(defaults.grant_types) };
+}
+
+/** Parses a create or update body; on failure lists the schema errors and every cross-field problem among the valid fields. */
+function parseClientBody<T extends typeof clientCreateSchema | typeof clientUpdateSchema>(
+  schema: T,
+  body: unknown,
+  base: ClientMetadata,
+  issuerIsLoopback: boolean,
+): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data as z.infer<T>;
+  throw invalidBody([
+    ...fieldProblems(body, result.error.issues),
+    ...consistencyProblemsBesideSchemaErrors(body, schema, base, issuerIsLoopback),
+  ]);
+}
+
 function needsSecret(method: string): boolean {
   return method === "client_secret_basic" || method === "client_secret_post";
 }
@@ -43,10 +67,10 @@ async function requireClient(ctx: AdminContext, clientId: string): Promise<Clien
 
 export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
   app.post("/admin/v1/clients", async (c) => {
-    const input = parseBody(clientCreateSchema, await readJson(c));
+    const input = parseClientBody(clientCreateSchema, await readJson(c), defaultMetadata(), ctx.issuerIsLoopback);
     const metadata: ClientMetadata = {
       ...input,
-      response_types: input.response_types ?? (input.grant_types.includes("authorization_code") ? ["code"] : []),
+      response_types: input.response_types ?? defaultResponseTypes(input.grant_types),
     };
     assertConsistent(metadata, ctx.issuerIsLoopback);
     const clientId = input.client_id ?? randomToken(16);
@@ -88,8 +112,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
   app.patch("/admin/v1/clients/:client_id", async (c) => {
     const body = await readJson(c);
     const existing = await requireClient(ctx, c.req.param("client_id"));
-    const patch = parseBody(clientUpdateSchema, body);
-    const merged: ClientMetadata = {
+    const stored: ClientMetadata = {
       client_name: existing.client_name ?? undefined,
       redirect_uris: existing.redirect_uris,
       post_logout_redirect_uris: existing.post_logout_redirect_uris,
@@ -101,12 +124,14 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       jwks_uri: existing.jwks_uri ?? undefined,
       application_type: existing.application_type,
       skip_consent: existing.skip_consent,
-      ...patch,
     };
-    if (patch.grant_types && !patch.response_types) merged.response_types = merged.grant_types.includes("authorization_code") ? ["code"] : [];
+    const patch = parseClientBody(clientUpdateSchema, body, stored, ctx.issuerIsLoopback);
+    const merged: ClientMetadata = { ...stored, ...patch };
+    if (patch.grant_types && !patch.response_types) merged.response_types = defaultResponseTypes(merged.grant_types);
     assertConsistent(merged, ctx.issuerIsLoopback);
     const methodChanged = merged.token_endpoint_auth_method !== existing.token_endpoint_auth_method;
-    const secret = methodChanged && needsSecret(merged.token_endpoint_auth_method) && !existing.client_secret_hash ? randomToken(32) : undefined;
+    const secret =
+      methodChanged && needsSecret(merged.token_endpoint_auth_method) && !existing.client_secret_hash ? randomToken(32) : undefined;
     const now = Date.now();
     const updated = await ctx.db.transaction().execute(async (trx) => {
       const result = await updateClient(trx, ctx.tenantId, existing.client_id, {

@@ -14,7 +14,7 @@ import {
   updateResource,
 } from "../store/resources.js";
 import type { AdminContext } from "./context.js";
-import { invalidBody, parseBody, readJson } from "./validation.js";
+import { type FieldProblem, fieldProblems, invalidBody, readJson } from "./validation.js";
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -28,7 +28,11 @@ const scopeSchema = z
 const resourceFields = {
   uri: z.string().max(2000),
   scopes: z.array(scopeSchema).max(200),
-  access_token_ttl: z.number().int().min(60, "at least 60 seconds").max(86400, "at most 86400 seconds (24 h); use refresh tokens for longer sessions"),
+  access_token_ttl: z
+    .number()
+    .int()
+    .min(60, "at least 60 seconds")
+    .max(86400, "at most 86400 seconds (24 h); use refresh tokens for longer sessions"),
 };
 
 const resourceCreateSchema = z
@@ -50,14 +54,35 @@ function resourceUriProblem(uri: string, issuerIsLoopback: boolean): string | un
   return "an https URI (http only on loopback hosts)";
 }
 
-function checkResource(uri: string, scopes: { name: string }[], issuerIsLoopback: boolean): void {
-  const problems = [];
-  const uriProblem = resourceUriProblem(uri, issuerIsLoopback);
-  if (uriProblem) problems.push({ field: "uri", received: JSON.stringify(uri), expected: uriProblem });
-  const names = scopes.map((s) => s.name);
+/** Problems beyond the schema: the URI rules and unique scope names (each skipped when its field is absent or invalid). */
+function resourceProblems(uri: string | undefined, scopes: { name: string }[] | undefined, issuerIsLoopback: boolean): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const uriProblem = uri === undefined ? undefined : resourceUriProblem(uri, issuerIsLoopback);
+  if (uri !== undefined && uriProblem) problems.push({ field: "uri", received: JSON.stringify(uri), expected: uriProblem });
+  const names = (scopes ?? []).map((s) => s.name);
   const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
   if (duplicates.length) problems.push({ field: "scopes", received: JSON.stringify(duplicates), expected: "each scope name once" });
+  return problems;
+}
+
+function checkResource(uri: string, scopes: { name: string }[], issuerIsLoopback: boolean): void {
+  const problems = resourceProblems(uri, scopes, issuerIsLoopback);
   if (problems.length) throw invalidBody(problems);
+}
+
+/** Parses a resource body; on failure also lists the URI and scope-name problems of the fields that did parse. */
+function parseResourceBody<T extends typeof resourceCreateSchema | typeof resourceUpdateSchema>(
+  schema: T,
+  body: unknown,
+  issuerIsLoopback: boolean,
+): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data as z.infer<T>;
+  const raw = body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const uri = resourceFields.uri.safeParse(raw.uri);
+  const scopes = resourceFields.scopes.safeParse(raw.scopes);
+  const extra = resourceProblems(uri.success ? uri.data : undefined, scopes.success ? scopes.data : undefined, issuerIsLoopback);
+  throw invalidBody([...fieldProblems(body, result.error.issues), ...extra]);
 }
 
 export function presentResource(resource: ResourceRecord): Record<string, unknown> {
@@ -82,7 +107,7 @@ async function requireResource(ctx: AdminContext, reference: string): Promise<Re
 
 export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
   app.post("/admin/v1/resources", async (c) => {
-    const input = parseBody(resourceCreateSchema, await readJson(c));
+    const input = parseResourceBody(resourceCreateSchema, await readJson(c), ctx.issuerIsLoopback);
     checkResource(input.uri, input.scopes, ctx.issuerIsLoopback);
     const now = Date.now();
     const record: ResourceRecord = {
@@ -95,7 +120,12 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
     };
     await ctx.db.transaction().execute(async (trx) => {
       await insertResource(trx, ctx.tenantId, record);
-      await recordAuditEvent(trx, ctx.tenantId, { type: "resource.created", actor: "admin", subject: record.id, data: { uri: record.uri } });
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "resource.created",
+        actor: "admin",
+        subject: record.id,
+        data: { uri: record.uri },
+      });
     });
     return c.json(presentResource(record), 201);
   });
@@ -111,11 +141,16 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
   app.patch("/admin/v1/resources/:id", async (c) => {
     const body = await readJson(c);
     const existing = await requireResource(ctx, c.req.param("id"));
-    const patch = parseBody(resourceUpdateSchema, body);
+    const patch = parseResourceBody(resourceUpdateSchema, body, ctx.issuerIsLoopback);
     checkResource(patch.uri ?? existing.uri, patch.scopes ?? existing.scopes, ctx.issuerIsLoopback);
     const updated = await ctx.db.transaction().execute(async (trx) => {
       const result = await updateResource(trx, ctx.tenantId, existing.id, { ...patch, updated_at: Date.now() });
-      await recordAuditEvent(trx, ctx.tenantId, { type: "resource.updated", actor: "admin", subject: existing.id, data: { fields: Object.keys(patch) } });
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "resource.updated",
+        actor: "admin",
+        subject: existing.id,
+        data: { fields: Object.keys(patch) },
+      });
       return result;
     });
     return c.json(presentResource(updated ?? existing));
@@ -125,7 +160,12 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
     const existing = await requireResource(ctx, c.req.param("id"));
     await ctx.db.transaction().execute(async (trx) => {
       await deleteResource(trx, ctx.tenantId, existing.id);
-      await recordAuditEvent(trx, ctx.tenantId, { type: "resource.deleted", actor: "admin", subject: existing.id, data: { uri: existing.uri } });
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "resource.deleted",
+        actor: "admin",
+        subject: existing.id,
+        data: { uri: existing.uri },
+      });
     });
     return c.body(null, 204);
   });

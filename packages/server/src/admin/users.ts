@@ -31,7 +31,9 @@ export function presentUser(user: UserRecord): Record<string, unknown> {
 }
 
 async function requireUser(ctx: AdminContext, reference: string): Promise<UserRecord> {
-  const user = reference.includes("@") ? await getUserByEmail(ctx.db, ctx.tenantId, reference) : await getUser(ctx.db, ctx.tenantId, reference);
+  const user = reference.includes("@")
+    ? await getUserByEmail(ctx.db, ctx.tenantId, reference)
+    : await getUser(ctx.db, ctx.tenantId, reference);
   if (!user) throw new WardError("user_not_found", { user: reference });
   return user;
 }

@@ -10,8 +10,8 @@ export interface FieldProblem {
   expected: string;
 }
 
-/** Fields whose values are never echoed back. */
-const SECRET_FIELDS = new Set(["password", "client_secret"]);
+/** Fields whose values are never echoed back: passwords, client secrets, private JWK members. */
+const SECRET_FIELDS = new Set(["password", "client_secret", "d", "p", "q", "dp", "dq", "qi", "oth", "k"]);
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   let current = body;
@@ -22,24 +22,34 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+function redacted(value: unknown): string {
+  return typeof value === "string"
+    ? `a ${value.length}-character string (not shown)`
+    : `a ${value === null ? "null" : typeof value} (not shown)`;
+}
+
 function show(value: unknown, field: string): string {
   if (value === undefined) return "missing";
-  if (SECRET_FIELDS.has(field.split(".").pop() ?? "")) return typeof value === "string" ? `a ${value.length}-character string` : typeof value;
-  const text = JSON.stringify(value) ?? String(value);
+  if (SECRET_FIELDS.has(field.split(".").pop() ?? "")) return redacted(value);
+  const text = JSON.stringify(value, (key, inner) => (SECRET_FIELDS.has(key) ? redacted(inner) : inner)) ?? String(value);
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 /** Turns zod issues into field problems, one per field and message. */
 export function fieldProblems(body: unknown, issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue): FieldProblem[] => {
     const path = issue.path;
     if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys;
-      const prefix = path.length ? `${path.join(".")}.` : "";
-      return { field: keys.map((k) => prefix + k).join(", "), received: "unknown field(s)", expected: "only documented fields; remove them" };
+      // One problem per unknown field; its value is never shown (it may be a secret, e.g. client_secret).
+      const prefix = path.length ? `${path.map(String).join(".")}.` : "";
+      return issue.keys.map((key) => ({
+        field: prefix + key,
+        received: "unknown field(s)",
+        expected: "only documented fields; remove it",
+      }));
     }
     const field = path.length ? path.map(String).join(".") : "(body)";
-    return { field, received: show(valueAt(body, path), field), expected: issue.message };
+    return [{ field, received: show(valueAt(body, path), field), expected: issue.message }];
   });
 }
 

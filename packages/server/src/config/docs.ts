@@ -37,7 +37,9 @@ export function configurationMarkdown(): string {
     lines.push(`## ${section}`, "", "| key | environment | type | default | description |", "| --- | --- | --- | --- | --- |");
     for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>)) {
       const shown = spec.default === undefined ? "(none)" : `\`${String(spec.default)}\``;
-      lines.push(`| \`${section}.${key}\` | \`${envName(section, key)}\` | ${spec.env}${spec.secret ? " (secret)" : ""} | ${shown} | ${cell(spec.doc)} |`);
+      lines.push(
+        `| \`${section}.${key}\` | \`${envName(section, key)}\` | ${spec.env}${spec.secret ? " (secret)" : ""} | ${shown} | ${cell(spec.doc)} |`,
+      );
     }
     lines.push("");
   }

@@ -57,7 +57,9 @@ function readFile(path: string, problems: WardError[]): Raw {
     return {};
   }
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    problems.push(new WardError("config_file_invalid_yaml", { path, reason: "the top level must be a mapping of sections (server:, admin:, …)" }));
+    problems.push(
+      new WardError("config_file_invalid_yaml", { path, reason: "the top level must be a mapping of sections (server:, admin:, …)" }),
+    );
     return {};
   }
   const raw: Raw = {};
@@ -67,14 +69,14 @@ function readFile(path: string, problems: WardError[]): Raw {
       continue;
     }
     if (keys === null || typeof keys !== "object" || Array.isArray(keys)) {
-      problems.push(
-        new WardError("config_invalid_value", { key: section, received: JSON.stringify(keys), expected: "a mapping of keys" }),
-      );
+      problems.push(new WardError("config_invalid_value", { key: section, received: JSON.stringify(keys), expected: "a mapping of keys" }));
       continue;
     }
     for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
       if (!specOf(section, key)) {
-        problems.push(new WardError("config_unknown_key", { source: path, key: `${section}.${key}`, suggestion: suggestion(`${section}.${key}`) }));
+        problems.push(
+          new WardError("config_unknown_key", { source: path, key: `${section}.${key}`, suggestion: suggestion(`${section}.${key}`) }),
+        );
         continue;
       }
       raw[section] ??= {};

@@ -15,7 +15,11 @@ export interface KeySpec {
 }
 
 const port = z.number().int().min(0).max(65535);
-const seconds = z.number().int().min(1).max(10 * 365 * 24 * 3600);
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 365 * 24 * 3600);
 
 /**
  * Every configuration key, its schema, default and documentation. This table is the single
@@ -72,7 +76,12 @@ export const configSpec = {
       default: "sqlite:.ward/ward.db",
       doc: "`sqlite:<path>` (embedded, WAL), `sqlite::memory:` or `postgres://user:password@host:5432/db`.",
     },
-    pool_max: { schema: z.number().int().min(1).max(500), env: "integer", default: 10, doc: "Maximum PostgreSQL connections per instance." },
+    pool_max: {
+      schema: z.number().int().min(1).max(500),
+      env: "integer",
+      default: 10,
+      doc: "Maximum PostgreSQL connections per instance.",
+    },
   },
   session: {
     secret: {

@@ -38,5 +38,6 @@ export function errorHandler(errorsBaseUrl: string): ErrorHandler<WardEnv> {
 }
 
 export function notFoundHandler(errorsBaseUrl: string, metadataUrl: string): NotFoundHandler<WardEnv> {
-  return (c) => jsonError(c, new WardError("endpoint_not_found", { method: c.req.method, path: c.req.path, metadata_url: metadataUrl }), errorsBaseUrl);
+  return (c) =>
+    jsonError(c, new WardError("endpoint_not_found", { method: c.req.method, path: c.req.path, metadata_url: metadataUrl }), errorsBaseUrl);
 }

@@ -12,7 +12,12 @@ export interface GeneratedKey {
 
 /** Generates a signing key pair; the kid is the RFC 7638 thumbprint of the public key. */
 export async function generateSigningKey(alg: SigningAlgorithm): Promise<GeneratedKey> {
-  const options = alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : alg === "ES256" ? { extractable: true } : { modulusLength: 2048, extractable: true };
+  const options =
+    alg === "EdDSA"
+      ? { crv: "Ed25519", extractable: true }
+      : alg === "ES256"
+        ? { extractable: true }
+        : { modulusLength: 2048, extractable: true };
   const { publicKey, privateKey } = await generateKeyPair(alg, options);
   const publicJwk = await exportJWK(publicKey);
   const privateJwk = await exportJWK(privateKey);

@@ -128,7 +128,9 @@ export class KeyStore {
       privateKey: await importJWK(privateJwk, activeRecord.alg),
     };
     const order = { active: 0, next: 1, retired: 2 } as const;
-    this.published = [...this.records].sort((a, b) => order[a.state] - order[b.state] || b.created_at - a.created_at).map((k) => k.public_jwk);
+    this.published = [...this.records]
+      .sort((a, b) => order[a.state] - order[b.state] || b.created_at - a.created_at)
+      .map((k) => k.public_jwk);
   }
 
   /** The key that signs now. */
@@ -180,7 +182,9 @@ export class KeyStore {
     }
   }
 
-  private async rotateInTransaction(onlyIfOlderThanMs: number | undefined): Promise<{ retired: string; active: string; next: string } | undefined> {
+  private async rotateInTransaction(
+    onlyIfOlderThanMs: number | undefined,
+  ): Promise<{ retired: string; active: string; next: string } | undefined> {
     const { db, tenantId, algorithm } = this.options;
     const now = this.now();
     const lifetime = await this.options.maxTokenLifetime();

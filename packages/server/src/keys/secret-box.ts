@@ -12,7 +12,9 @@ export function seal(masterKey: Buffer, plaintext: string, context: string): str
   const cipher = createCipheriv("aes-256-gcm", masterKey, iv);
   cipher.setAAD(Buffer.from(context, "utf8"));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return [VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+  return [VERSION, iv, ciphertext, cipher.getAuthTag()]
+    .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
+    .join(".");
 }
 
 /** Reverses {@link seal}; throws when the key, the context or the data do not match. */

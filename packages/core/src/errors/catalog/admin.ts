@@ -8,7 +8,8 @@ export const adminErrors = defineErrors({
     title: "Admin API unreachable",
     description: "Nothing answers at {url}: {reason}.",
     params: ["url", "reason"],
-    cause: "The Ward server is not running, listens on another admin port, or the admin listener is disabled because admin.api_key is not set.",
+    cause:
+      "The Ward server is not running, listens on another admin port, or the admin listener is disabled because admin.api_key is not set.",
     fix: "Start the server (`ward dev` or `ward server`), or point the CLI at it with --url / WARD_ADMIN_URL.",
   },
   admin_key_unavailable: {
