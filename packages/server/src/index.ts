@@ -1,3 +1,4 @@
 export * from "./config/index.js";
+export { freeLoopbackPort } from "./http/free-port.js";
 export { KeyStore, type KeySummary } from "./keys/keystore.js";
 export { createWard, type StartedWard, type Ward, type WardOptions } from "./ward.js";

@@ -1,221 +1,672 @@
-import { sql } from "kysely";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { WardError } from "@ward/core";
+import { type Kysely, sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAuditEvents, recordAuditEvent } from "../src/store/audit.js";
-import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../src/store/clients.js";
-import { openDatabase, type WardDatabase } from "../src/store/database.js";
-import { migrateToLatest } from "../src/store/migrate.js";
-import { getResource, getResourceByUri, insertResource, listResources, updateResource } from "../src/store/resources.js";
-import { DATA_TABLES, DEFAULT_TENANT } from "../src/store/schema.js";
-import { getSetting, setSetting } from "../src/store/settings.js";
-import { insertSigningKey, listSigningKeys, updateSigningKey } from "../src/store/signing-keys.js";
-import { getUserByEmail, insertUser, listUsers, updateUser } from "../src/store/users.js";
-import { testEngines } from "./support/databases.js";
+import {
+  ALL_TABLES,
+  type ClientRecord,
+  DATA_TABLES,
+  type Database,
+  DEFAULT_TENANT,
+  deleteClient,
+  deleteResource,
+  deleteSigningKey,
+  deleteUser,
+  getClient,
+  getResource,
+  getResourceByUri,
+  getSetting,
+  getUser,
+  getUserByEmail,
+  insertClient,
+  insertResource,
+  insertSigningKey,
+  insertUser,
+  listAuditEvents,
+  listClients,
+  listResources,
+  listSigningKeys,
+  listUsers,
+  migrateToLatest,
+  migrations,
+  openDatabase,
+  type ResourceRecord,
+  recordAuditEvent,
+  type SigningKeyRecord,
+  setClientSecretHash,
+  setSetting,
+  transaction,
+  type UserRecord,
+  updateClient,
+  updateResource,
+  updateSigningKey,
+  updateUser,
+  WARD_VERSION,
+  type WardDatabase,
+} from "../src/store/index.js";
+import { type FreshDatabase, testDatabases } from "./support/databases.js";
 
-const engines = await testEngines();
+const databases = await testDatabases();
 const T = DEFAULT_TENANT;
+/** Above 2^31: a timestamp squeezed into int4, or returned as an int8 string, would show. */
+const NOW = 1_767_225_600_000;
+
+async function failure(promise: Promise<unknown>): Promise<WardError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof WardError)) throw new Error(`expected a WardError, got ${error instanceof Error ? error.stack : String(error)}`);
+  return error;
+}
 
 function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
     client_id: id,
     client_secret_hash: "sha256:abc",
+    client_secret_expires_at: null,
     client_name: "Test",
-    redirect_uris: ["https://a.example/cb"],
+    redirect_uris: ["https://a.example/cb", "http://127.0.0.1/cb"],
     post_logout_redirect_uris: [],
     grant_types: ["authorization_code", "refresh_token"],
     response_types: ["code"],
     token_endpoint_auth_method: "client_secret_basic",
-    scope: "openid",
+    scope: "openid read",
     jwks: null,
     jwks_uri: null,
     application_type: "web",
     skip_consent: true,
-    created_at: 1_767_225_600_000,
-    updated_at: 1_767_225_600_000,
+    created_at: NOW,
+    updated_at: NOW,
     secret_rotated_at: null,
     ...overrides,
   };
 }
 
-for (const engine of engines) {
-  describe.skipIf(engine.skip !== undefined)(`storage on ${engine.name}${engine.skip ? ` (skipped: ${engine.skip})` : ""}`, () => {
-    let database: WardDatabase;
-    let fresh: { url: string; schema?: string; drop(): Promise<void> };
+function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = {}): ResourceRecord {
+  return {
+    id,
+    uri,
+    scopes: [
+      { name: "read", description: "Read your files" },
+      { name: "write", description: "Change your files" },
+    ],
+    access_token_ttl: 900,
+    created_at: NOW,
+    updated_at: NOW,
+    ...overrides,
+  };
+}
 
-    beforeAll(async () => {
-      fresh = await engine.create();
-      database = await openDatabase(fresh.url, { schema: fresh.schema });
-    });
-    afterAll(async () => {
-      await database?.close();
-      await fresh?.drop();
+function user(id: string, email: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return { id, email, password_hash: "scrypt$x", name: null, disabled: false, created_at: NOW, updated_at: NOW, ...overrides };
+}
+
+function signingKey(kid: string, state: SigningKeyRecord["state"], created_at = NOW): SigningKeyRecord {
+  return {
+    kid,
+    alg: "ES256",
+    public_jwk: { kty: "EC", crv: "P-256", x: "x", y: "y", kid },
+    private_jwk_encrypted: "v1.sealed",
+    state,
+    created_at,
+    activated_at: state === "active" ? created_at : null,
+    retired_at: null,
+    publish_until: null,
+  };
+}
+
+const count = async (db: Kysely<Database>, table: (typeof ALL_TABLES)[number]) =>
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe.each(databases.map((engine) => [engine.name, engine] as const))("storage on %s", (_, engine) => {
+  if (engine.unavailable) {
+    if (engine.required) {
+      it(`${engine.name} must be reachable under CI=true`, () => {
+        throw new Error(`${engine.unavailable}. CI=true runs the storage suite on ${engine.name}; .ci/run starts it.`);
+      });
+    } else {
+      it.skip(`skipped: ${engine.unavailable}`, () => {});
+    }
+    return;
+  }
+
+  const created: FreshDatabase[] = [];
+  const opened: WardDatabase[] = [];
+  let fresh: FreshDatabase;
+  let database: WardDatabase;
+  let db: Kysely<Database>;
+
+  async function open(target?: FreshDatabase): Promise<WardDatabase> {
+    const where = target ?? (await engine.create());
+    if (!target) created.push(where);
+    const opening = await openDatabase(where.url, where.options);
+    opened.push(opening);
+    return opening;
+  }
+
+  /** Tables of this database only (Kysely's introspection lists every schema on PostgreSQL). */
+  async function tables(on: Kysely<Database>) {
+    const schema = fresh.options.schema;
+    return (await on.introspection.getTables()).filter((table) => schema === undefined || table.schema === schema);
+  }
+
+  /** The first column of each unique index (the primary key included) of a table. */
+  async function uniqueIndexLeads(table: string): Promise<{ primary: boolean; column: string }[]> {
+    if (engine.dialect === "sqlite") {
+      const rows = await sql<{ origin: string; lead: string }>`
+        select il.origin as origin, ii.name as lead from pragma_index_list(${table}) as il
+        join pragma_index_info(il.name) as ii where il."unique" = 1 and ii.seqno = 0`.execute(db);
+      return rows.rows.map((row) => ({ primary: row.origin === "pk", column: row.lead }));
+    }
+    const rows = await sql<{ is_primary: boolean; lead: string }>`
+      select i.indisprimary as is_primary, a.attname as lead from pg_index i
+      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+      where i.indrelid = to_regclass(${table}::text) and i.indisunique`.execute(db);
+    return rows.rows.map((row) => ({ primary: row.is_primary, column: row.lead }));
+  }
+
+  beforeAll(async () => {
+    fresh = await engine.create();
+    created.push(fresh);
+    database = await open(fresh);
+    db = database.db;
+  });
+
+  afterAll(async () => {
+    for (const each of opened) await each.close().catch(() => undefined);
+    for (const each of created) await each.drop();
+  });
+
+  describe("migrations", () => {
+    it("are idempotent: running them again, or reopening, changes nothing", async () => {
+      expect(database.dialect).toBe(engine.dialect);
+      const before = (await tables(db)).map((t) => t.name).sort();
+      await migrateToLatest(db);
+      await migrateToLatest(db);
+      const again = await open(fresh);
+      expect((await tables(again.db)).map((t) => t.name).sort()).toEqual(before);
+      expect(await db.selectFrom("tenants").select(["id", "name"]).execute()).toEqual([{ id: T, name: "Default" }]);
+      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+      expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(migrations));
     });
 
-    it("migrations are idempotent", async () => {
-      await migrateToLatest(database.db);
-      await migrateToLatest(database.db);
-      const tenants = await database.db.selectFrom("tenants").selectAll().execute();
-      expect(tenants.map((t) => t.id)).toEqual([T]);
+    it("roll a failed migration back entirely and name it in database_migration_failed", async () => {
+      const other = await open();
+      const broken = {
+        ...migrations,
+        "9998_broken": {
+          up: async (trx: Kysely<unknown>) => {
+            await trx.schema.createTable("half_done").addColumn("x", "integer").execute();
+            throw new Error("boom");
+          },
+        },
+      };
+      const error = await failure(migrateToLatest(other.db, broken));
+      expect(error.code).toBe("database_migration_failed");
+      expect(error.message).toBe("Migration 9998_broken failed: boom. No later migration ran.");
+      expect((await tables(other.db)).map((t) => t.name)).not.toContain("half_done");
+      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(other.db);
+      expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(migrations));
     });
 
-    it("every data table carries tenant_id", async () => {
-      for (const table of DATA_TABLES) {
-        const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where tenant_id is null`.execute(database.db);
-        expect(Number(row.rows[0]?.n), table).toBe(0);
-        const columns = (await database.db.introspection.getTables()).find((t) => t.name === table)?.columns.map((c) => c.name);
-        expect(columns, table).toContain("tenant_id");
+    it("refuse a database that a newer Ward migrated (database_newer_than_ward)", async () => {
+      const target = await engine.create();
+      created.push(target);
+      const first = await open(target);
+      await sql`insert into kysely_migration (name, timestamp) values ('9999_future', '2030-01-01T00:00:00.000Z')`.execute(first.db);
+      const error = await failure(openDatabase(target.url, target.options));
+      expect(error.code).toBe("database_newer_than_ward");
+      expect(error.message).toBe(`The database has migration 9999_future, which this Ward version (${WARD_VERSION}) does not know.`);
+      expect((await failure(migrateToLatest(first.db))).code).toBe("database_newer_than_ward");
+    });
+  });
+
+  describe("schema", () => {
+    it("has exactly the documented tables", async () => {
+      expect((await tables(db)).map((t) => t.name).sort()).toEqual([...ALL_TABLES].sort());
+    });
+
+    it("puts tenant_id, not null, first in every table's primary key and unique constraints", async () => {
+      const all = await tables(db);
+      for (const name of DATA_TABLES) {
+        const tenantColumn = all.find((t) => t.name === name)?.columns.find((c) => c.name === "tenant_id");
+        expect(tenantColumn, name).toMatchObject({ isNullable: false });
+        const leads = await uniqueIndexLeads(name);
+        expect(
+          leads.filter((lead) => lead.primary),
+          name,
+        ).toHaveLength(1);
+        for (const lead of leads) expect(lead.column, `${name} unique index`).toBe("tenant_id");
       }
     });
 
-    it("round-trips clients with JSON arrays, booleans and bigint timestamps as numbers", async () => {
-      await insertClient(database.db, T, client("c1"));
-      const got = await getClient(database.db, T, "c1");
-      expect(got).toEqual(client("c1"));
-      expect(typeof got?.created_at).toBe("number");
-      const updated = await updateClient(database.db, T, "c1", {
+    it("indexes audit events by (tenant_id, created_at)", async () => {
+      const columns =
+        engine.dialect === "sqlite"
+          ? (await sql<{ name: string }>`select name from pragma_index_info('audit_events_created') order by seqno`.execute(db)).rows.map(
+              (row) => row.name,
+            )
+          : (
+              await sql<{ name: string }>`
+                select a.attname as name from pg_index i
+                join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                where i.indexrelid = to_regclass('audit_events_created')
+                order by array_position(i.indkey::int2[], a.attnum)`.execute(db)
+            ).rows.map((row) => row.name);
+      expect(columns).toEqual(["tenant_id", "created_at"]);
+    });
+
+    it("returns bigint timestamps and counts as JS numbers", async () => {
+      await insertClient(db, T, client("ts_probe", { created_at: NOW + 1, secret_rotated_at: NOW + 2 }));
+      const row = await db
+        .selectFrom("clients")
+        .select(["created_at", "secret_rotated_at"])
+        .where("client_id", "=", "ts_probe")
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ created_at: NOW + 1, secret_rotated_at: NOW + 2 });
+      const counted = await db
+        .selectFrom("clients")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(typeof counted.n).toBe("number");
+      expect(await deleteClient(db, T, "ts_probe")).toBe(true);
+      if (engine.dialect === "postgres") {
+        // The int8 parser is the pool's own: pg's global parser still returns strings.
+        expect(pg.types.getTypeParser(20)("5")).toBe("5");
+      }
+    });
+  });
+
+  describe("clients", () => {
+    it("round-trip with JSON arrays, JSON objects, booleans and null", async () => {
+      const jwks = { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", use: "sig" }] };
+      await insertClient(db, T, client("c1"));
+      await insertClient(db, T, client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }));
+      expect(await getClient(db, T, "c1")).toEqual(client("c1"));
+      expect(await getClient(db, T, "c0")).toEqual(
+        client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }),
+      );
+      expect(await getClient(db, T, "nope")).toBeUndefined();
+    });
+
+    it("list in creation order, then client_id, with optional limit and offset", async () => {
+      await insertClient(db, T, client("c2", { created_at: NOW }));
+      expect((await listClients(db, T)).map((c) => c.client_id)).toEqual(["c1", "c2", "c0"]);
+      expect((await listClients(db, T, { limit: 2 })).map((c) => c.client_id)).toEqual(["c1", "c2"]);
+      expect((await listClients(db, T, { limit: 1, offset: 1 })).map((c) => c.client_id)).toEqual(["c2"]);
+      expect((await listClients(db, T, { offset: 2 })).map((c) => c.client_id)).toEqual(["c0"]);
+    });
+
+    it("update only the given fields and stamp updated_at", async () => {
+      const before = Date.now();
+      const updated = await updateClient(db, T, "c1", { redirect_uris: ["https://b.example/cb"], skip_consent: false, jwks_uri: null });
+      expect(updated).toEqual({
+        ...client("c1"),
         redirect_uris: ["https://b.example/cb"],
         skip_consent: false,
-        updated_at: 1_767_225_600_001,
+        updated_at: updated?.updated_at,
       });
-      expect(updated?.redirect_uris).toEqual(["https://b.example/cb"]);
-      expect(updated?.skip_consent).toBe(false);
-      expect(updated?.updated_at).toBe(1_767_225_600_001);
-      expect((await listClients(database.db, T)).map((c) => c.client_id)).toEqual(["c1"]);
+      expect(updated?.updated_at).toBeGreaterThanOrEqual(before);
+      expect((await updateClient(db, T, "c1", { client_name: null, updated_at: NOW + 5 }))?.updated_at).toBe(NOW + 5);
+      expect(await updateClient(db, T, "nope", { client_name: "x" })).toBeUndefined();
     });
 
-    it("maps a duplicate client_id to client_id_taken and keeps the first row intact", async () => {
-      const failure = await insertClient(database.db, T, client("c1", { client_name: "Impostor" })).catch((e: unknown) => e);
-      expect(failure).toMatchObject({ code: "client_id_taken", message: "A client with client_id c1 already exists." });
-      expect((await getClient(database.db, T, "c1"))?.client_name).toBe("Test");
+    it("replace and remove the secret hash", async () => {
+      expect(await setClientSecretHash(db, T, "c1", "sha256:new", { now: NOW + 20, expiresAt: NOW + 1000 })).toBe(true);
+      expect(await getClient(db, T, "c1")).toMatchObject({
+        client_secret_hash: "sha256:new",
+        client_secret_expires_at: NOW + 1000,
+        secret_rotated_at: NOW + 20,
+        updated_at: NOW + 20,
+      });
+      expect(await setClientSecretHash(db, T, "c1", null)).toBe(true);
+      expect(await getClient(db, T, "c1")).toMatchObject({
+        client_secret_hash: null,
+        client_secret_expires_at: null,
+        secret_rotated_at: null,
+      });
+      expect(await setClientSecretHash(db, T, "nope", "sha256:x")).toBe(false);
     });
 
-    it("deletes clients", async () => {
-      await insertClient(database.db, T, client("c2"));
-      expect(await deleteClient(database.db, T, "c2")).toBe(true);
-      expect(await deleteClient(database.db, T, "c2")).toBe(false);
-      expect(await getClient(database.db, T, "c2")).toBeUndefined();
+    it("delete", async () => {
+      expect(await deleteClient(db, T, "c2")).toBe(true);
+      expect(await deleteClient(db, T, "c2")).toBe(false);
+      expect(await getClient(db, T, "c2")).toBeUndefined();
+    });
+  });
+
+  describe("resources", () => {
+    it("round-trip scopes as JSON and look up by id and by exact URI", async () => {
+      await insertResource(db, T, resource("res_1", "https://api.example/mcp"));
+      await insertResource(db, T, resource("res_2", "https://api.example/mcp/", { created_at: NOW + 1, scopes: [] }));
+      expect(await getResource(db, T, "res_1")).toEqual(resource("res_1", "https://api.example/mcp"));
+      expect((await getResourceByUri(db, T, "https://api.example/mcp/"))?.id).toBe("res_2");
+      expect((await getResourceByUri(db, T, "https://api.example/mcp/"))?.scopes).toEqual([]);
+      expect(await getResourceByUri(db, T, "https://API.example/mcp")).toBeUndefined();
+      expect((await listResources(db, T)).map((r) => r.id)).toEqual(["res_1", "res_2"]);
     });
 
-    it("round-trips resources and refuses a duplicate URI with the existing id", async () => {
-      const resource = {
-        id: "res_1",
-        uri: "https://api.example/mcp",
+    it("update fields and stamp updated_at", async () => {
+      const before = Date.now();
+      const updated = await updateResource(db, T, "res_1", { access_token_ttl: 600, scopes: [{ name: "read", description: "Read" }] });
+      expect(updated).toMatchObject({
+        access_token_ttl: 600,
         scopes: [{ name: "read", description: "Read" }],
-        access_token_ttl: 900,
-        created_at: 1,
-        updated_at: 1,
-      };
-      await insertResource(database.db, T, resource);
-      expect(await getResource(database.db, T, "res_1")).toEqual(resource);
-      expect(await getResourceByUri(database.db, T, "https://api.example/mcp")).toEqual(resource);
-      const failure = await insertResource(database.db, T, { ...resource, id: "res_2" }).catch((e: unknown) => e);
-      expect(failure).toMatchObject({
-        code: "resource_uri_taken",
-        message: "A resource with uri https://api.example/mcp already exists (id res_1).",
+        uri: "https://api.example/mcp",
       });
-      expect((await listResources(database.db, T)).map((r) => r.id)).toEqual(["res_1"]);
-      expect((await updateResource(database.db, T, "res_1", { access_token_ttl: 600 }))?.access_token_ttl).toBe(600);
+      expect(updated?.updated_at).toBeGreaterThanOrEqual(before);
+      expect(await updateResource(db, T, "nope", { access_token_ttl: 60 })).toBeUndefined();
     });
 
-    it("keeps emails unique case-insensitively", async () => {
-      const user = {
-        id: "usr_1",
-        email: "Ada@Example.com",
-        password_hash: "scrypt$x",
+    it("delete", async () => {
+      await insertResource(db, T, resource("res_del", "https://del.example"));
+      expect(await deleteResource(db, T, "res_del")).toBe(true);
+      expect(await deleteResource(db, T, "res_del")).toBe(false);
+    });
+  });
+
+  describe("users", () => {
+    it("store the email as given and find it normalized", async () => {
+      await insertUser(db, T, user("usr_1", " Ada@Example.com"));
+      expect(await getUser(db, T, "usr_1")).toEqual(user("usr_1", " Ada@Example.com"));
+      expect((await getUserByEmail(db, T, "ada@example.COM  "))?.id).toBe("usr_1");
+      expect(await getUserByEmail(db, T, "bob@example.com")).toBeUndefined();
+    });
+
+    it("update name, password hash, disabled and email; list in creation order", async () => {
+      await insertUser(db, T, user("usr_2", "bob@example.com", { created_at: NOW + 1, name: "Bob" }));
+      const updated = await updateUser(db, T, "usr_2", {
+        disabled: true,
         name: null,
-        disabled: false,
-        created_at: 1,
-        updated_at: 1,
-      };
-      await insertUser(database.db, T, user);
-      expect((await getUserByEmail(database.db, T, "ada@example.COM"))?.id).toBe("usr_1");
-      const failure = await insertUser(database.db, T, { ...user, id: "usr_2", email: "ADA@example.com" }).catch((e: unknown) => e);
-      expect(failure).toMatchObject({ code: "user_email_taken" });
-      expect((await listUsers(database.db, T)).map((u) => u.id)).toEqual(["usr_1"]);
-      expect((await updateUser(database.db, T, "usr_1", { disabled: true }))?.disabled).toBe(true);
+        password_hash: "scrypt$y",
+        email: "Robert@example.com",
+      });
+      expect(updated).toMatchObject({ disabled: true, name: null, password_hash: "scrypt$y", email: "Robert@example.com" });
+      expect((await getUserByEmail(db, T, "robert@EXAMPLE.com"))?.id).toBe("usr_2");
+      expect(await getUserByEmail(db, T, "bob@example.com")).toBeUndefined();
+      expect((await listUsers(db, T)).map((u) => [u.id, u.disabled])).toEqual([
+        ["usr_1", false],
+        ["usr_2", true],
+      ]);
+      expect(await updateUser(db, T, "nope", { name: "x" })).toBeUndefined();
     });
 
-    it("guards key state changes so that only one of two racing promotions wins", async () => {
-      const key = {
-        kid: "k1",
-        alg: "ES256",
-        public_jwk: { kty: "EC" },
-        private_jwk_encrypted: "v1.x",
-        state: "next" as const,
-        created_at: 1,
-        activated_at: null,
-        retired_at: null,
-        publish_until: null,
-      };
-      await insertSigningKey(database.db, T, key);
+    it("delete", async () => {
+      expect(await deleteUser(db, T, "usr_2")).toBe(true);
+      expect(await deleteUser(db, T, "usr_2")).toBe(false);
+      expect(await getUser(db, T, "usr_2")).toBeUndefined();
+    });
+  });
+
+  describe("unique conflicts map to catalog errors and write nothing", () => {
+    it("client_id_taken", async () => {
+      const before = await count(db, "clients");
+      const error = await failure(insertClient(db, T, client("c1", { client_name: "Impostor" })));
+      expect(error.code).toBe("client_id_taken");
+      expect(error.message).toBe("A client with client_id c1 already exists.");
+      expect((await getClient(db, T, "c1"))?.client_name).toBeNull();
+      expect(await count(db, "clients")).toBe(before);
+    });
+
+    it("resource_uri_taken on insert and on update, naming the holder", async () => {
+      const before = await count(db, "resources");
+      const onInsert = await failure(insertResource(db, T, resource("res_3", "https://api.example/mcp")));
+      expect(onInsert.code).toBe("resource_uri_taken");
+      expect(onInsert.message).toBe("A resource with uri https://api.example/mcp already exists (id res_1).");
+      expect(await getResource(db, T, "res_3")).toBeUndefined();
+      const onUpdate = await failure(updateResource(db, T, "res_2", { uri: "https://api.example/mcp", access_token_ttl: 61 }));
+      expect(onUpdate.message).toBe("A resource with uri https://api.example/mcp already exists (id res_1).");
+      expect(await getResource(db, T, "res_2")).toMatchObject({ uri: "https://api.example/mcp/", access_token_ttl: 900 });
+      expect(await count(db, "resources")).toBe(before);
+    });
+
+    it("user_email_taken case-insensitively, on insert and on update, naming the holder", async () => {
+      await insertUser(db, T, user("usr_3", "carol@example.com", { created_at: NOW + 2 }));
+      const before = await count(db, "users");
+      const onInsert = await failure(insertUser(db, T, user("usr_4", "ADA@example.com")));
+      expect(onInsert.code).toBe("user_email_taken");
+      expect(onInsert.message).toBe("A user with email ADA@example.com already exists (id usr_1).");
+      const onUpdate = await failure(updateUser(db, T, "usr_3", { email: "ada@EXAMPLE.com", name: "Carol" }));
+      expect(onUpdate.message).toBe("A user with email ada@EXAMPLE.com already exists (id usr_1).");
+      expect(await getUser(db, T, "usr_3")).toMatchObject({ email: "carol@example.com", name: null });
+      expect(await count(db, "users")).toBe(before);
+    });
+
+    it("inside a transaction: a caught conflict leaves the transaction usable", async () => {
+      const outcome = await transaction(db, async (trx) => {
+        const caught = await failure(insertUser(trx, T, user("usr_5", "ada@example.com")));
+        await insertClient(trx, T, client("c_after_conflict"));
+        return caught.code;
+      });
+      expect(outcome).toBe("user_email_taken");
+      expect(await getClient(db, T, "c_after_conflict")).toBeDefined();
+      expect(await getUser(db, T, "usr_5")).toBeUndefined();
+    });
+
+    it("inside a transaction: an uncaught conflict rolls the whole transaction back", async () => {
+      const error = await failure(
+        transaction(db, async (trx) => {
+          await insertClient(trx, T, client("c3"));
+          await recordAuditEvent(trx, T, { type: "client.created", actor: "admin", subject: "c3" });
+          await insertClient(trx, T, client("c1"));
+        }),
+      );
+      expect(error.code).toBe("client_id_taken");
+      expect(await getClient(db, T, "c3")).toBeUndefined();
+      expect((await listAuditEvents(db, T)).filter((e) => e.subject === "c3")).toEqual([]);
+    });
+
+    it("transaction() joins an enclosing transaction instead of nesting", async () => {
+      await failure(
+        transaction(db, async (outer) => {
+          await transaction(outer, (inner) => insertClient(inner, T, client("c_joined")));
+          throw new WardError("client_not_found", { client_id: "c_joined" });
+        }),
+      );
+      expect(await getClient(db, T, "c_joined")).toBeUndefined();
+    });
+  });
+
+  describe("tenants", () => {
+    it("keep the same client_id, resource URI and email apart", async () => {
+      await db.insertInto("tenants").values({ id: "acme", name: "Acme", created_at: NOW }).execute();
+      await insertClient(db, "acme", client("c1", { client_name: "Acme's c1" }));
+      await insertResource(db, "acme", resource("res_1", "https://api.example/mcp", { access_token_ttl: 120 }));
+      await insertUser(db, "acme", user("usr_1", "ada@example.com", { name: "Acme Ada" }));
+      expect((await getClient(db, "acme", "c1"))?.client_name).toBe("Acme's c1");
+      expect((await getClient(db, T, "c1"))?.client_name).toBeNull();
+      expect((await getResourceByUri(db, "acme", "https://api.example/mcp"))?.access_token_ttl).toBe(120);
+      expect((await getUserByEmail(db, "acme", "ADA@example.com"))?.name).toBe("Acme Ada");
+      expect((await listClients(db, "acme")).map((c) => c.client_id)).toEqual(["c1"]);
+      await setSetting(db, "acme", "k", "acme");
+      expect(await getSetting(db, T, "k")).toBeUndefined();
+    });
+  });
+
+  describe("signing keys", () => {
+    it("round-trip in creation order, whatever their state", async () => {
+      await insertSigningKey(db, T, signingKey("k_active", "active", NOW));
+      await insertSigningKey(db, T, signingKey("k_next", "next", NOW + 1));
+      expect(await listSigningKeys(db, T)).toEqual([signingKey("k_active", "active", NOW), signingKey("k_next", "next", NOW + 1)]);
+    });
+
+    it("guard state changes: of two concurrent guarded promotions exactly one wins", async () => {
       const results = await Promise.all([
-        updateSigningKey(database.db, T, "k1", { state: "active", activated_at: 2 }, "next"),
-        updateSigningKey(database.db, T, "k1", { state: "active", activated_at: 3 }, "next"),
+        updateSigningKey(db, T, "k_next", { state: "active", activated_at: NOW + 2 }, "next"),
+        updateSigningKey(db, T, "k_next", { state: "active", activated_at: NOW + 3 }, "next"),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await listSigningKeys(database.db, T))[0]).toMatchObject({ kid: "k1", state: "active" });
+      const promoted = (await listSigningKeys(db, T)).find((k) => k.kid === "k_next");
+      expect(promoted?.state).toBe("active");
+      expect([NOW + 2, NOW + 3]).toContain(promoted?.activated_at);
     });
 
-    it("rolls back a transaction as a whole", async () => {
-      const failure = await database.db
-        .transaction()
-        .execute(async (trx) => {
-          await insertClient(trx, T, client("c3"));
-          await insertClient(trx, T, client("c1"));
-        })
-        .catch((e: unknown) => e);
-      expect(failure).toMatchObject({ code: "client_id_taken" });
-      expect(await getClient(database.db, T, "c3")).toBeUndefined();
+    it("guard state changes across concurrent transactions too", async () => {
+      await insertSigningKey(db, T, signingKey("k_race", "next", NOW + 4));
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let firstUpdated: () => void = () => undefined;
+      const updated = new Promise<void>((resolve) => {
+        firstUpdated = resolve;
+      });
+      const first = transaction(db, async (trx) => {
+        const won = await updateSigningKey(trx, T, "k_race", { state: "active", activated_at: NOW + 5 }, "next");
+        firstUpdated();
+        await held; // hold the row while the second transaction tries
+        return won;
+      });
+      await updated;
+      const second = transaction(db, (trx) => updateSigningKey(trx, T, "k_race", { state: "active", activated_at: NOW + 6 }, "next"));
+      setTimeout(release, 100);
+      expect(await Promise.all([first, second])).toEqual([true, false]);
+      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_race")?.activated_at).toBe(NOW + 5);
     });
 
-    it("stores settings and audit events", async () => {
-      await setSetting(database.db, T, "a", "1");
-      await setSetting(database.db, T, "a", "2");
-      expect(await getSetting(database.db, T, "a")).toBe("2");
-      await recordAuditEvent(database.db, T, { type: "client.created", actor: "admin", subject: "c1", data: { x: 1 } });
-      const [event] = await listAuditEvents(database.db, T, 1);
-      expect(event).toMatchObject({ type: "client.created", actor: "admin", subject: "c1", data: { x: 1 } });
+    it("wipe the private key on retirement and report a stale guard", async () => {
+      expect(await updateSigningKey(db, T, "k_active", { state: "retired", retired_at: NOW + 7, publish_until: NOW + 8 }, "active")).toBe(
+        true,
+      );
+      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_active")).toMatchObject({
+        state: "retired",
+        private_jwk_encrypted: null,
+        retired_at: NOW + 7,
+        publish_until: NOW + 8,
+      });
+      expect(await updateSigningKey(db, T, "k_active", { state: "active" }, "active")).toBe(false);
+      expect(await updateSigningKey(db, T, "k_missing", { state: "retired" })).toBe(false);
+      expect(await updateSigningKey(db, T, "k_next", {}, "active")).toBe(true);
+      expect(await deleteSigningKey(db, T, "k_active")).toBe(true);
+      expect(await deleteSigningKey(db, T, "k_active")).toBe(false);
     });
   });
-}
 
-describe("opening databases", () => {
-  it("refuses an unsupported URL without echoing its password", async () => {
-    const failure = await openDatabase("mysql://ward:hunter2@db/ward").catch((e: unknown) => e);
-    expect(failure).toMatchObject({ code: "database_url_invalid" });
-    expect((failure as Error).message).toBe(
-      "database.url is mysql://ward:***@db/ward; expected sqlite:<path>, sqlite::memory: or postgres://user@host:port/database.",
-    );
+  describe("audit events and settings", () => {
+    it("list audit events newest first, in recording order within a millisecond, with JSON data", async () => {
+      for (let i = 0; i < 5; i++)
+        await recordAuditEvent(db, T, { type: "probe", actor: "admin", subject: `s${i}`, data: { i, nested: [true] } });
+      const events = (await listAuditEvents(db, T, 50)).filter((e) => e.type === "probe");
+      expect(events.map((e) => e.subject)).toEqual(["s4", "s3", "s2", "s1", "s0"]);
+      expect(events[0]).toMatchObject({ actor: "admin", data: { i: 4, nested: [true] } });
+      expect(typeof events[0]?.created_at).toBe("number");
+      expect(await listAuditEvents(db, T, 2)).toHaveLength(2);
+    });
+
+    it("upsert settings", async () => {
+      expect(await getSetting(db, T, "master_key_fingerprint")).toBeUndefined();
+      await setSetting(db, T, "master_key_fingerprint", "a");
+      await setSetting(db, T, "master_key_fingerprint", "b");
+      expect(await getSetting(db, T, "master_key_fingerprint")).toBe("b");
+    });
   });
 
-  it("reports an unreachable PostgreSQL as database_unreachable, quickly", async () => {
-    const started = Date.now();
-    const failure = await openDatabase("postgres://postgres:pw@127.0.0.1:1/test").catch((e: unknown) => e);
-    expect(failure).toMatchObject({ code: "database_unreachable" });
-    expect((failure as Error).message).toContain("postgres://postgres:***@127.0.0.1:1/test");
-    expect((failure as Error).message).not.toContain(":pw@");
-    expect(Date.now() - started).toBeLessThan(6000);
-  });
-
-  it("uses WAL for SQLite files and keeps data across reopen", async () => {
-    const [sqlite] = engines;
-    const fresh = await (sqlite as (typeof engines)[number]).create();
-    const first = await openDatabase(fresh.url);
-    const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(first.db);
-    expect(mode.rows[0]?.journal_mode).toBe("wal");
+  it("keeps data across closing and reopening", async () => {
+    const target = await engine.create();
+    created.push(target);
+    const first = await openDatabase(target.url, target.options);
     await insertClient(first.db, T, client("persisted"));
     await first.close();
-    const second = await openDatabase(fresh.url);
-    expect((await getClient(second.db, T, "persisted"))?.client_id).toBe("persisted");
-    await second.close();
+    const second = await open(target);
+    expect(await getClient(second.db, T, "persisted")).toEqual(client("persisted"));
+  });
+});
+
+describe("opening databases", () => {
+  it("refuses an unsupported URL as database_url_invalid, password redacted", async () => {
+    const error = await failure(openDatabase("mysql://x:pw@h/db"));
+    expect(error.code).toBe("database_url_invalid");
+    expect(error.message).toBe(
+      "database.url is mysql://x:***@h/db; expected sqlite:<path>, sqlite::memory: or postgres://user@host:port/database.",
+    );
+    expect(error.message).not.toContain("pw");
   });
 
-  it("refuses a database migrated by a newer Ward", async () => {
-    const [sqlite] = engines;
-    const fresh = await (sqlite as (typeof engines)[number]).create();
-    const first = await openDatabase(fresh.url);
-    await sql`insert into kysely_migration (name, timestamp) values ('9999_future', '2030-01-01')`.execute(first.db);
-    await first.close();
-    const failure = await openDatabase(fresh.url).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ code: "database_newer_than_ward" });
+  it.each([
+    ["no scheme", "x:s3cret@h/db", "x:***@h/db"],
+    ["a password holding / and @", "mysql://x:s3/c@ret@h/db", "mysql://x:***@h/db"],
+    ["a password query parameter", "mssql://h/db?user=x&password=s3cret", "mssql://h/db?user=x&password=***"],
+    ["an empty sqlite path", "sqlite:", "sqlite:"],
+    ["a malformed postgres URL", "postgres://x:s3cret@h:99999/db", "postgres://x:***@h:99999/db"],
+  ])("refuses %s without echoing secrets", async (_, url, shown) => {
+    const error = await failure(openDatabase(url));
+    expect(error.code).toBe("database_url_invalid");
+    expect(error.params.received).toBe(shown);
+    expect(error.message).not.toContain("s3");
+  });
+
+  it("reports a closed PostgreSQL port as database_unreachable, quickly", async () => {
+    const started = Date.now();
+    const error = await failure(openDatabase("postgres://postgres@127.0.0.1:1/test"));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(error.code).toBe("database_unreachable");
+    expect(error.message).toMatch(/^The database at postgres:\/\/postgres@127\.0\.0\.1:1\/test cannot be reached: .*ECONNREFUSED/);
+    const withPassword = await failure(openDatabase("postgres://postgres:s3cret@127.0.0.1:1/test"));
+    expect(withPassword.params.target).toBe("postgres://postgres:***@127.0.0.1:1/test");
+    expect(withPassword.message).not.toContain("s3cret");
+  });
+
+  describe("SQLite", () => {
+    const dirs: string[] = [];
+    const tempDir = () => {
+      const dir = mkdtempSync(join(tmpdir(), "ward-sqlite-"));
+      dirs.push(dir);
+      return dir;
+    };
+    afterAll(() => {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("creates the folder, and runs in WAL mode with foreign keys, busy_timeout and synchronous=NORMAL", async () => {
+      const url = `sqlite:${join(tempDir(), "nested", "deeper", "ward.db")}`;
+      const database = await openDatabase(url);
+      try {
+        expect(database).toMatchObject({ dialect: "sqlite", target: url });
+        const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
+        expect(await pragma("journal_mode")).toBe("wal");
+        expect(await pragma("foreign_keys")).toBe(1);
+        expect(await pragma("busy_timeout")).toBe(5000);
+        expect(await pragma("synchronous")).toBe(1);
+        await database.ping();
+      } finally {
+        await database.close();
+      }
+    });
+
+    it("reopens a file with its data", async () => {
+      const url = `sqlite:${join(tempDir(), "ward.db")}`;
+      const first = await openDatabase(url);
+      await insertClient(first.db, T, client("kept"));
+      await first.close();
+      const second = await openDatabase(url);
+      expect((await getClient(second.db, T, "kept"))?.client_id).toBe("kept");
+      await second.close();
+    });
+
+    it("opens sqlite::memory: migrated and empty", async () => {
+      const database = await openDatabase("sqlite::memory:");
+      expect(await listClients(database.db, T)).toEqual([]);
+      expect(await database.db.selectFrom("tenants").select("id").execute()).toEqual([{ id: T }]);
+      await database.close();
+    });
+
+    it("reports a path it cannot create as database_unreachable", async () => {
+      const file = join(tempDir(), "a-file");
+      writeFileSync(file, "");
+      const error = await failure(openDatabase(`sqlite:${join(file, "ward.db")}`));
+      expect(error.code).toBe("database_unreachable");
+      expect(error.message).toContain(`The database at sqlite:${join(file, "ward.db")} cannot be reached: `);
+    });
   });
 });

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer } from "node:net";
-import { loadConfig, type Ward } from "@ward/server";
+import { freeLoopbackPort, loadConfig, type Ward } from "@ward/server";
 import type { Command } from "commander";
 import { DataDir, DEFAULT_DATA_DIR, type DevCredentials } from "../dev/data-dir.js";
 import { EXIT, err, out, printJson } from "../output.js";
@@ -17,18 +16,6 @@ function parsePort(value: string): number {
     process.exit(EXIT.usage);
   }
   return port;
-}
-
-/** A free loopback port, for `--port 0` (the issuer must name its port before the server starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function adminCall(ward: Ward, method: string, path: string, body?: unknown): Promise<Response> {
@@ -94,8 +81,8 @@ export function registerDev(program: Command): void {
       const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean };
       const dataDir = new DataDir(options.dataDir);
       dataDir.ensure();
-      const port = options.port === 0 ? await freePort() : options.port;
-      const adminPort = options.adminPort === 0 ? await freePort() : options.adminPort;
+      const port = options.port === 0 ? await freeLoopbackPort() : options.port;
+      const adminPort = options.adminPort === 0 ? await freeLoopbackPort() : options.adminPort;
       const issuer = `http://127.0.0.1:${port}`;
       const loaded = loadConfig({
         file: options.config,

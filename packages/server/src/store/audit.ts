@@ -1,12 +1,16 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { toJson } from "./json.js";
 import type { Database } from "./schema.js";
 
 export interface AuditEventInput {
+  /** Dotted event name, e.g. `client.created`, `refresh_token.reuse_detected`. */
   type: string;
+  /** Who did it: `admin`, a user id, a client id, `system`. */
   actor: string;
+  /** What it was done to, when there is one thing. */
   subject?: string | null;
+  /** Extra details; never secrets. */
   data?: Record<string, unknown>;
 }
 
@@ -19,29 +23,54 @@ export interface AuditEvent {
   created_at: number;
 }
 
-/** Appends an audit event; call it inside the transaction of the change it records. */
-export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, event: AuditEventInput): Promise<void> {
-  await db
-    .insertInto("audit_events")
-    .values({
-      tenant_id: tenantId,
-      id: randomUUID(),
-      type: event.type,
-      actor: event.actor,
-      subject: event.subject ?? null,
-      data: toJson(event.data ?? {}),
-      created_at: Date.now(),
-    })
-    .execute();
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A UUIDv7 whose 12-bit `rand_a` is a per-process sequence: ids sort by creation time, and events
+ * recorded within the same millisecond by this process keep their order.
+ */
+function eventId(now: number): string {
+  if (now === lastMs) sequence = (sequence + 1) & 0xfff;
+  else {
+    lastMs = now;
+    sequence = 0;
+  }
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The newest events first. */
+/** Appends an audit event and returns it; call it with the transaction of the change it records. */
+export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, event: AuditEventInput): Promise<AuditEvent> {
+  const created_at = Date.now();
+  const stored: AuditEvent = {
+    id: eventId(created_at),
+    type: event.type,
+    actor: event.actor,
+    subject: event.subject ?? null,
+    data: event.data ?? {},
+    created_at,
+  };
+  await db
+    .insertInto("audit_events")
+    .values({ tenant_id: tenantId, ...stored, data: toJson(stored.data) })
+    .execute();
+  return stored;
+}
+
+/** The newest `limit` events, newest first. */
 export async function listAuditEvents(db: Kysely<Database>, tenantId: string, limit = 100): Promise<AuditEvent[]> {
   const rows = await db
     .selectFrom("audit_events")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
     .limit(limit)
     .execute();
   return rows.map((row) => ({

@@ -2,53 +2,88 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { redactUrl } from "../config/redact.js";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
+/** An open database: the Kysely handle and what the server needs to report on it. */
 export interface WardDatabase {
   db: Kysely<Database>;
   dialect: "sqlite" | "postgres";
   /** The URL with any password replaced by `***`, safe to print. */
   target: string;
+  /** Resolves when the database answers `select 1`. */
   ping(): Promise<void>;
+  /** Closes the SQLite file or drains the PostgreSQL pool. */
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
+  /** PostgreSQL pool size (default 10). Ignored for SQLite, which has one connection. */
   poolMax?: number;
-  /** PostgreSQL schema (search_path) to use; tests use one per run. */
+  /** PostgreSQL schema to work in (`search_path`); tests use one per run. Must already exist. */
   schema?: string;
 }
 
 const INT8_OID = 20;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+/** The password of a URL, to scrub it from driver messages (which could echo a malformed URL). */
+function passwordOf(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password.length > 0 ? password : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-function reasonOf(error: unknown): string {
-  const e = error as { code?: string; message?: string; errors?: { message?: string }[] };
+function reasonOf(error: unknown, secret?: string): string {
+  const e = (error ?? {}) as { code?: unknown; message?: string; errors?: { message?: string }[] };
   const message = e.message || e.errors?.[0]?.message || String(error);
-  return e.code && !message.includes(e.code) ? `${e.code} ${message}` : message;
+  const reason = typeof e.code === "string" && !message.includes(e.code) ? `${e.code} ${message}` : message;
+  return secret ? reason.split(secret).join("***") : reason;
+}
+
+/**
+ * Kysely treats SQLite DDL as non-transactional, but SQLite runs CREATE/ALTER inside transactions
+ * fine. Saying so makes the Migrator run each migration in a transaction, as on PostgreSQL, so a
+ * failed migration leaves nothing half-created.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class WardSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 function openSqlite(url: string): WardDatabase {
   const path = url.slice("sqlite:".length);
-  const memory = path === ":memory:" || path === "";
+  const memory = path === ":memory:";
   let native: SQLite.Database;
   try {
     if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
     native = new SQLite(memory ? ":memory:" : path);
+  } catch (error) {
+    throw new WardError("database_unreachable", { target: url, reason: reasonOf(error) }, { cause: error });
+  }
+  try {
     if (!memory) native.pragma("journal_mode = WAL");
     native.pragma("foreign_keys = ON");
     native.pragma("busy_timeout = 5000");
     native.pragma("synchronous = NORMAL");
   } catch (error) {
+    native.close();
     throw new WardError("database_unreachable", { target: url, reason: reasonOf(error) }, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: native }) });
   return {
     db,
     dialect: "sqlite",
@@ -61,25 +96,29 @@ function openSqlite(url: string): WardDatabase {
 }
 
 function openPostgres(url: string, options: OpenDatabaseOptions): WardDatabase {
-  if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new TypeError(`openDatabase: schema must match ${SCHEMA_NAME}, got ${JSON.stringify(options.schema)}`);
+  }
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: 5000,
+    application_name: "ward",
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    // int8 (our epoch-ms timestamps, count(*)) as JS numbers, for this pool only: pg's global parsers stay as they are.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID && format !== "binary" ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   pool.on("error", () => {
-    // An idle client lost its connection; the pool replaces it on next use and /ready reports it.
+    // An idle connection dropped; the pool replaces it on next use, and ping() reports an outage.
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     dialect: "postgres",
-    target: redact(url),
+    target: redactUrl(url),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -88,19 +127,30 @@ function openPostgres(url: string, options: OpenDatabaseOptions): WardDatabase {
 }
 
 /**
- * Opens the database named by `database.url` (`sqlite:<path>`, `sqlite::memory:`,
- * `postgres://…`), checks that it answers, and runs pending migrations.
+ * Opens the database named by `database.url`, checks that it answers, and runs pending migrations.
+ *
+ * - `sqlite:<path>`: a file (its folder is created), in WAL mode with foreign keys on,
+ *   `busy_timeout=5000` and `synchronous=NORMAL`; `sqlite::memory:` for a throw-away database.
+ * - `postgres://user:password@host:port/database` (or `postgresql://`).
+ *
+ * @throws WardError `database_url_invalid` (any other URL; its password is redacted),
+ *   `database_unreachable` (the database does not answer), `database_migration_failed`,
+ *   `database_newer_than_ward`.
+ * @example
+ * const database = await openDatabase("sqlite:.ward/ward.db");
+ * const clients = await listClients(database.db, DEFAULT_TENANT);
+ * await database.close();
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<WardDatabase> {
   let database: WardDatabase;
-  if (url.startsWith("sqlite:")) database = openSqlite(url);
-  else if (/^postgres(ql)?:\/\//.test(url)) database = openPostgres(url, options);
-  else throw new WardError("database_url_invalid", { received: redact(url) });
+  if (/^sqlite:./.test(url)) database = openSqlite(url);
+  else if (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) database = openPostgres(url, options);
+  else throw new WardError("database_url_invalid", { received: redactUrl(url) });
   try {
     await database.ping();
   } catch (error) {
     await database.close().catch(() => undefined);
-    throw new WardError("database_unreachable", { target: database.target, reason: reasonOf(error) }, { cause: error });
+    throw new WardError("database_unreachable", { target: database.target, reason: reasonOf(error, passwordOf(url)) }, { cause: error });
   }
   try {
     await migrateToLatest(database.db);

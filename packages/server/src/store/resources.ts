@@ -1,7 +1,8 @@
 import { WardError } from "@ward/core";
-import type { Kysely, Selectable } from "kysely";
-import { isUniqueViolation } from "./errors.js";
+import type { Kysely, Selectable, Updateable } from "kysely";
+import { guardUnique } from "./errors.js";
 import { fromJson, toJson } from "./json.js";
+import { type Page, paged } from "./page.js";
 import type { Database, ResourcesTable } from "./schema.js";
 
 export interface ResourceScope {
@@ -9,15 +10,18 @@ export interface ResourceScope {
   description: string;
 }
 
+/** A protected resource (RFC 8707 / RFC 9728): its URI is the access token audience. */
 export interface ResourceRecord {
   id: string;
   uri: string;
   scopes: ResourceScope[];
+  /** Seconds. */
   access_token_ttl: number;
   created_at: number;
   updated_at: number;
 }
 
+/** Fields an update may change; `updated_at` defaults to now. */
 export type ResourcePatch = Partial<Omit<ResourceRecord, "id" | "created_at">>;
 
 function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
@@ -31,21 +35,33 @@ function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
   };
 }
 
-async function uriConflict(db: Kysely<Database>, tenantId: string, uri: string): Promise<WardError> {
-  const existing = await getResourceByUri(db, tenantId, uri);
-  return new WardError("resource_uri_taken", { uri, id: existing?.id ?? "unknown" });
+/** `resource_uri_taken` naming the resource that holds the URI (looked up after the violation). */
+async function uriConflict(db: Kysely<Database>, tenantId: string, uri: string, id: string): Promise<Error> {
+  const holder = await getResourceByUri(db, tenantId, uri);
+  if (holder) return new WardError("resource_uri_taken", { uri, id: holder.id });
+  // Not the URI: the (generated) id itself collided. No catalog entry: nothing a user can fix.
+  return new Error(`resource id ${id} already exists in tenant ${tenantId}`);
 }
 
+/** Stores a new resource; a URI already registered is `resource_uri_taken` and writes nothing. */
 export async function insertResource(db: Kysely<Database>, tenantId: string, resource: ResourceRecord): Promise<void> {
-  try {
-    await db
-      .insertInto("resources")
-      .values({ tenant_id: tenantId, ...resource, scopes: toJson(resource.scopes) })
-      .execute();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw await uriConflict(db, tenantId, resource.uri);
-    throw error;
-  }
+  await guardUnique(
+    db,
+    () =>
+      db
+        .insertInto("resources")
+        .values({
+          tenant_id: tenantId,
+          id: resource.id,
+          uri: resource.uri,
+          scopes: toJson(resource.scopes),
+          access_token_ttl: resource.access_token_ttl,
+          created_at: resource.created_at,
+          updated_at: resource.updated_at,
+        })
+        .execute(),
+    () => uriConflict(db, tenantId, resource.uri, resource.id),
+  );
 }
 
 export async function getResource(db: Kysely<Database>, tenantId: string, id: string): Promise<ResourceRecord | undefined> {
@@ -53,34 +69,41 @@ export async function getResource(db: Kysely<Database>, tenantId: string, id: st
   return row ? fromRow(row) : undefined;
 }
 
+/** The resource registered for exactly this URI (byte for byte). */
 export async function getResourceByUri(db: Kysely<Database>, tenantId: string, uri: string): Promise<ResourceRecord | undefined> {
   const row = await db.selectFrom("resources").selectAll().where("tenant_id", "=", tenantId).where("uri", "=", uri).executeTakeFirst();
   return row ? fromRow(row) : undefined;
 }
 
-export async function listResources(db: Kysely<Database>, tenantId: string): Promise<ResourceRecord[]> {
-  const rows = await db.selectFrom("resources").selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").orderBy("id").execute();
-  return rows.map(fromRow);
+/** Resources in creation order (then id); every resource unless a page is given. */
+export async function listResources(db: Kysely<Database>, tenantId: string, page: Page = {}): Promise<ResourceRecord[]> {
+  const query = db.selectFrom("resources").selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").orderBy("id");
+  return (await paged(query, page).execute()).map(fromRow);
 }
 
+/**
+ * Changes the given fields (and `updated_at`, now unless given); the updated resource, or undefined
+ * when there is none. Moving to a URI another resource holds is `resource_uri_taken`, changing nothing.
+ */
 export async function updateResource(
   db: Kysely<Database>,
   tenantId: string,
   id: string,
   patch: ResourcePatch,
 ): Promise<ResourceRecord | undefined> {
-  const { scopes, ...rest } = patch;
-  const columns = { ...rest, ...(scopes ? { scopes: toJson(scopes) } : {}) };
-  try {
-    if (Object.keys(columns).length)
-      await db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute();
-  } catch (error) {
-    if (isUniqueViolation(error) && patch.uri) throw await uriConflict(db, tenantId, patch.uri);
-    throw error;
-  }
+  const columns: Updateable<ResourcesTable> = { updated_at: patch.updated_at ?? Date.now() };
+  if (patch.uri !== undefined) columns.uri = patch.uri;
+  if (patch.scopes !== undefined) columns.scopes = toJson(patch.scopes);
+  if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
+  await guardUnique(
+    db,
+    () => db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),
+    () => uriConflict(db, tenantId, patch.uri as string, id),
+  );
   return getResource(db, tenantId, id);
 }
 
+/** True when a resource was deleted. */
 export async function deleteResource(db: Kysely<Database>, tenantId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom("resources").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;

@@ -1,6 +1,7 @@
 /**
- * Kysely table types. Portable across SQLite and PostgreSQL: text, integer, bigint timestamps in
- * epoch milliseconds, booleans as 0/1 integers, JSON as text. See SCHEMA.md.
+ * Kysely table types: the columns exactly as stored. Portable across SQLite and PostgreSQL: text,
+ * integer, bigint timestamps in epoch milliseconds (numbers on both engines), booleans as 0/1
+ * integers, JSON as text. Repositories map rows to records; see SCHEMA.md.
  */
 
 /** The one tenant that exists until issuers per environment land. */
@@ -29,6 +30,8 @@ export interface ClientsTable {
   tenant_id: string;
   client_id: string;
   client_secret_hash: string | null;
+  /** Epoch ms; 0 or null: never (added by 0002_client_secret_expiry). */
+  client_secret_expires_at: number | null;
   client_name: string | null;
   redirect_uris: string;
   post_logout_redirect_uris: string;
@@ -94,5 +97,15 @@ export interface Database {
   settings: SettingsTable;
 }
 
-/** Every data table (all but `tenants` carry tenant_id). */
-export const DATA_TABLES = ["signing_keys", "clients", "resources", "users", "audit_events", "settings"] as const;
+/** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
+export const DATA_TABLES = [
+  "signing_keys",
+  "clients",
+  "resources",
+  "users",
+  "audit_events",
+  "settings",
+] as const satisfies readonly (keyof Database)[];
+
+/** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */
+export const ALL_TABLES = ["tenants", ...DATA_TABLES] as const satisfies readonly (keyof Database)[];

@@ -1,10 +1,12 @@
 import { WardError } from "@ward/core";
-import type { Kysely, Selectable } from "kysely";
-import { isUniqueViolation } from "./errors.js";
+import type { Kysely, Selectable, Updateable } from "kysely";
+import { guardUnique } from "./errors.js";
+import { type Page, paged } from "./page.js";
 import type { Database, UsersTable } from "./schema.js";
 
 export interface UserRecord {
   id: string;
+  /** As the user typed it (shown back); uniqueness and look-ups use the normalized form. */
   email: string;
   password_hash: string;
   name: string | null;
@@ -13,9 +15,10 @@ export interface UserRecord {
   updated_at: number;
 }
 
-export type UserPatch = Partial<Omit<UserRecord, "id" | "created_at">>;
+/** Fields an update may change; `updated_at` defaults to now. */
+export type UserPatch = Partial<Pick<UserRecord, "email" | "password_hash" | "name" | "disabled" | "updated_at">>;
 
-/** Emails are unique per tenant case-insensitively. */
+/** Emails are unique per tenant after trimming and lowercasing. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 function fromRow(row: Selectable<UsersTable>): UserRecord {
@@ -30,21 +33,35 @@ function fromRow(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
-async function emailConflict(db: Kysely<Database>, tenantId: string, email: string): Promise<WardError> {
-  const existing = await getUserByEmail(db, tenantId, email);
-  return new WardError("user_email_taken", { email, id: existing?.id ?? "unknown" });
+/** `user_email_taken` naming the user that holds the email (looked up after the violation). */
+async function emailConflict(db: Kysely<Database>, tenantId: string, email: string, id: string): Promise<Error> {
+  const holder = await getUserByEmail(db, tenantId, email);
+  if (holder) return new WardError("user_email_taken", { email, id: holder.id });
+  // Not the email: the (generated) id itself collided. No catalog entry: nothing a user can fix.
+  return new Error(`user id ${id} already exists in tenant ${tenantId}`);
 }
 
+/** Stores a new user; an email already registered (case-insensitively) is `user_email_taken` and writes nothing. */
 export async function insertUser(db: Kysely<Database>, tenantId: string, user: UserRecord): Promise<void> {
-  try {
-    await db
-      .insertInto("users")
-      .values({ tenant_id: tenantId, ...user, email_normalized: normalizeEmail(user.email), disabled: user.disabled ? 1 : 0 })
-      .execute();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw await emailConflict(db, tenantId, user.email);
-    throw error;
-  }
+  await guardUnique(
+    db,
+    () =>
+      db
+        .insertInto("users")
+        .values({
+          tenant_id: tenantId,
+          id: user.id,
+          email: user.email,
+          email_normalized: normalizeEmail(user.email),
+          password_hash: user.password_hash,
+          name: user.name,
+          disabled: user.disabled ? 1 : 0,
+          created_at: user.created_at,
+          updated_at: user.updated_at,
+        })
+        .execute(),
+    () => emailConflict(db, tenantId, user.email, user.id),
+  );
 }
 
 export async function getUser(db: Kysely<Database>, tenantId: string, id: string): Promise<UserRecord | undefined> {
@@ -52,6 +69,7 @@ export async function getUser(db: Kysely<Database>, tenantId: string, id: string
   return row ? fromRow(row) : undefined;
 }
 
+/** The user with this email, compared after normalizing (`Ada@Example.com ` finds `ada@example.com`). */
 export async function getUserByEmail(db: Kysely<Database>, tenantId: string, email: string): Promise<UserRecord | undefined> {
   const row = await db
     .selectFrom("users")
@@ -62,28 +80,34 @@ export async function getUserByEmail(db: Kysely<Database>, tenantId: string, ema
   return row ? fromRow(row) : undefined;
 }
 
-export async function listUsers(db: Kysely<Database>, tenantId: string): Promise<UserRecord[]> {
-  const rows = await db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").orderBy("id").execute();
-  return rows.map(fromRow);
+/** Users in creation order (then id); every user unless a page is given. */
+export async function listUsers(db: Kysely<Database>, tenantId: string, page: Page = {}): Promise<UserRecord[]> {
+  const query = db.selectFrom("users").selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").orderBy("id");
+  return (await paged(query, page).execute()).map(fromRow);
 }
 
+/**
+ * Changes the given fields (and `updated_at`, now unless given); the updated user, or undefined when
+ * there is none. An email another user holds is `user_email_taken`, changing nothing.
+ */
 export async function updateUser(db: Kysely<Database>, tenantId: string, id: string, patch: UserPatch): Promise<UserRecord | undefined> {
-  const { disabled, email, ...rest } = patch;
-  const columns = {
-    ...rest,
-    ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }),
-    ...(email === undefined ? {} : { email, email_normalized: normalizeEmail(email) }),
-  };
-  try {
-    if (Object.keys(columns).length)
-      await db.updateTable("users").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute();
-  } catch (error) {
-    if (isUniqueViolation(error) && email) throw await emailConflict(db, tenantId, email);
-    throw error;
+  const columns: Updateable<UsersTable> = { updated_at: patch.updated_at ?? Date.now() };
+  if (patch.email !== undefined) {
+    columns.email = patch.email;
+    columns.email_normalized = normalizeEmail(patch.email);
   }
+  if (patch.password_hash !== undefined) columns.password_hash = patch.password_hash;
+  if (patch.name !== undefined) columns.name = patch.name;
+  if (patch.disabled !== undefined) columns.disabled = patch.disabled ? 1 : 0;
+  await guardUnique(
+    db,
+    () => db.updateTable("users").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),
+    () => emailConflict(db, tenantId, patch.email as string, id),
+  );
   return getUser(db, tenantId, id);
 }
 
+/** True when a user was deleted. */
 export async function deleteUser(db: Kysely<Database>, tenantId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom("users").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;

@@ -1,67 +1,89 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import type { OpenDatabaseOptions } from "../../src/store/database.js";
 
+/** The PostgreSQL the storage tests use (trust auth on loopback); override with WARD_TEST_POSTGRES_URL. */
 export const POSTGRES_URL = process.env.WARD_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-export interface TestEngine {
-  name: "sqlite" | "postgres";
-  /** Undefined when the engine must be skipped; the reason is in `skip`. */
-  skip?: string;
-  /** A fresh, empty database: its URL and options, and how to drop it. */
-  create(): Promise<{ url: string; schema?: string; drop(): Promise<void> }>;
+/** A new, empty database: pass `url` and `options` to openDatabase; `drop()` removes it. */
+export interface FreshDatabase {
+  url: string;
+  options: OpenDatabaseOptions;
+  drop(): Promise<void>;
 }
 
-async function postgresReachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+export interface TestDatabase {
+  name: "SQLite" | "PostgreSQL";
+  dialect: "sqlite" | "postgres";
+  /** Why this engine cannot run here; undefined when it can. */
+  unavailable?: string;
+  /** True when an unavailable engine must fail the run instead of being skipped (CI=true). */
+  required: boolean;
+  /** A fresh database for one suite (a temp-dir file, or a `ward_test_<random>` schema). */
+  create(): Promise<FreshDatabase>;
+}
+
+async function withClient<T>(fn: (client: pg.Client) => Promise<T>, connectionTimeoutMillis = 5000): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis });
   try {
     await client.connect();
-    await client.query("select 1");
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || String(error);
+    return await fn(client);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-/**
- * The engines the storage suite runs on. PostgreSQL is skipped with a one-line reason when it is
- * not reachable, except under CI=true, where it must run: the suite then fails loudly.
- */
-export async function testEngines(): Promise<TestEngine[]> {
-  const unreachable = await postgresReachable();
-  if (unreachable && process.env.CI === "true") {
-    throw new Error(`CI=true but PostgreSQL at ${POSTGRES_URL} is unreachable (${unreachable}); .ci/run should have started it`);
+async function postgresProblem(): Promise<string | undefined> {
+  try {
+    await withClient((client) => client.query("select 1"), 2000);
+    return undefined;
+  } catch (error) {
+    const e = error as { code?: string; message?: string; errors?: { message?: string }[] };
+    return e.message || e.errors?.[0]?.message || e.code || String(error);
   }
-  if (unreachable) console.log(`skipping PostgreSQL storage tests: ${POSTGRES_URL} unreachable (${unreachable})`);
-  return [
-    {
-      name: "sqlite",
-      create: async () => ({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), "ward-store-")), "ward.db")}`, drop: async () => undefined }),
+}
+
+const sqlite: TestDatabase = {
+  name: "SQLite",
+  dialect: "sqlite",
+  required: true,
+  create: async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ward-store-"));
+    return { url: `sqlite:${join(dir, "ward.db")}`, options: {}, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  },
+};
+
+function postgres(unavailable: string | undefined): TestDatabase {
+  return {
+    name: "PostgreSQL",
+    dialect: "postgres",
+    unavailable,
+    required: process.env.CI === "true",
+    create: async () => {
+      const schema = `ward_test_${randomBytes(6).toString("hex")}`;
+      await withClient((client) => client.query(`create schema ${schema}`));
+      return {
+        url: POSTGRES_URL,
+        options: { schema },
+        drop: () => withClient(async (client) => void (await client.query(`drop schema if exists ${schema} cascade`))),
+      };
     },
-    {
-      name: "postgres",
-      skip: unreachable ? `PostgreSQL unreachable at ${POSTGRES_URL}` : undefined,
-      create: async () => {
-        const schema = `ward_test_${randomBytes(6).toString("hex")}`;
-        const admin = new pg.Client({ connectionString: POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`create schema ${schema}`);
-        await admin.end();
-        return {
-          url: POSTGRES_URL,
-          schema,
-          drop: async () => {
-            const client = new pg.Client({ connectionString: POSTGRES_URL });
-            await client.connect();
-            await client.query(`drop schema if exists ${schema} cascade`);
-            await client.end();
-          },
-        };
-      },
-    },
-  ];
+  };
+}
+
+/**
+ * The engines the storage suite runs on: SQLite always, PostgreSQL when it answers. When it does
+ * not, the PostgreSQL suite is skipped with a one-line reason, except under CI=true, where the
+ * suite fails with that reason instead (CI starts PostgreSQL; a skip there would hide a broken job).
+ */
+export async function testDatabases(): Promise<TestDatabase[]> {
+  const problem = await postgresProblem();
+  const unavailable = problem === undefined ? undefined : `PostgreSQL at ${POSTGRES_URL} is unreachable (${problem})`;
+  if (unavailable && process.env.CI !== "true") {
+    console.log(`storage tests: skipping PostgreSQL: ${unavailable}; start it or set WARD_TEST_POSTGRES_URL`);
+  }
+  return [sqlite, postgres(unavailable)];
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { loadConfig, type WardConfig } from "../../src/config/index.js";
+import { freeLoopbackPort } from "../../src/http/free-port.js";
 import { createWard, type Ward } from "../../src/ward.js";
 
 type Overrides = Partial<{ [S in keyof WardConfig]: Partial<WardConfig[S]> }>;
@@ -21,7 +22,7 @@ export interface TestWard {
  */
 export async function startTestWard(overrides: Overrides = {}): Promise<TestWard> {
   const adminKey = randomBytes(32).toString("hex");
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const loaded = loadConfig({
     env: {},
     overrides: {
@@ -56,14 +57,4 @@ export async function startTestWard(overrides: Overrides = {}): Promise<TestWard
   };
 }
 
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from "../../src/http/free-port.js";

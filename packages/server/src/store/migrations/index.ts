@@ -1,10 +1,13 @@
 import type { Migration } from "kysely";
 import * as initial from "./0001_initial.js";
+import * as clientSecretExpiry from "./0002_client_secret_expiry.js";
 
 /**
- * Every migration, in order. In code (not scanned from disk) so they work from dist/ and bundles.
- * Add a migration: a new file `NNNN_name.ts` with up/down, listed here; never edit a shipped one.
+ * Every migration, in order (Kysely sorts the names, so keep the `NNNN_` prefix). In code, not
+ * scanned from disk, so they work from dist/ and from bundles. See ../SCHEMA.md before adding one;
+ * never edit a migration that has shipped.
  */
-export const migrations: Record<string, Migration> = {
+export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_client_secret_expiry": clientSecretExpiry,
 };

@@ -1,0 +1,230 @@
+import { defineErrors } from "../define.js";
+
+/**
+ * Authorization endpoint (and pushed authorization requests). Entries with `allowRedirect: true`
+ * may be sent back to the client's redirect_uri, but only once client_id and redirect_uri are
+ * validated; everything about the client or the redirect_uri itself is shown as an HTML page.
+ */
+export const authorizeErrors = defineErrors({
+  authorize_client_id_missing: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Authorization request without client_id",
+    description: "The authorization request has no client_id parameter. Parameters received: {received}.",
+    params: ["received"],
+    cause:
+      "The authorization URL was built without client_id, with a misspelt name (parameter names are case-sensitive: client_id, not clientId or client-id), or its query string was lost in a redirect. Without a client Ward has no registered redirect_uri to check, so it shows this page instead of redirecting.",
+    fix: "Send client_id with the exact value shown by `ward admin clients list` for this client.",
+  },
+  authorize_client_unknown: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Unknown client_id on the authorization request",
+    description: "client_id {client_id} is not registered on {issuer}.",
+    params: ["client_id", "issuer"],
+    cause:
+      "The client_id is mistyped, belongs to another Ward deployment (development and production have separate clients), or the client was deleted. Ward cannot redirect back to an unknown client, since it has no registered redirect_uri to check.",
+    fix: "Use a client_id listed by `ward admin clients list` on this issuer, or register the client (`ward admin clients create …`, or dynamic registration where it is enabled).",
+  },
+  redirect_uri_missing: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Authorization request without redirect_uri",
+    description: "The authorization request has no redirect_uri; client {client_id} has {count} registered: {registered}.",
+    params: ["client_id", "count", "registered"],
+    cause:
+      "Ward requires redirect_uri on every authorization request (OpenID Connect requires it, and with several registered URIs there is nothing to fall back on). Ward never redirects to a URI it has not validated, so it shows this page.",
+    fix: "Add redirect_uri with one of the registered values, exactly as registered, and send the same value again with the code to the token endpoint.",
+  },
+  redirect_uri_mismatch: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "redirect_uri is not registered for this client",
+    description: "redirect_uri {received} is not registered for client {client_id}. Closest registered: {closest} ({difference}).",
+    params: ["received", "client_id", "closest", "difference"],
+    cause:
+      "Redirect URIs are compared byte for byte (scheme, host, port, path, trailing slash and query string); the only exception is the port of a loopback IP redirect of a native app (RFC 8252). The usual differences are a trailing slash, http instead of https, localhost instead of 127.0.0.1, another path (/callback instead of /auth/callback/oauth) or an added query string. Ward never redirects to an unregistered URI, since whoever controls it would receive the authorization code.",
+    fix: "Send the registered value exactly, or register the one the client sends: `ward admin clients update <client_id> --redirect-uri <uri>` (repeat --redirect-uri for every URI to keep: the list is replaced).",
+  },
+  authorize_parameter_repeated: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Request parameter sent more than once",
+    description: "Parameter {parameter} appears {count} times in the authorization request; each OAuth parameter may appear at most once.",
+    params: ["parameter", "count"],
+    cause:
+      "RFC 6749 §3.1 forbids repeated parameters. It usually happens when the configured authorization URL already carries a query string and the library appends the same parameter again, or two middleware layers both add it. Ward does not guess which value was meant, and does not redirect, because the repeated parameter may be the redirect_uri itself.",
+    fix: "Send each parameter once: remove the query string from the configured endpoint URL and let the OAuth library add the parameters.",
+  },
+  request_uri_invalid: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Pushed request_uri cannot be used",
+    description: "request_uri {received} cannot be used by client {client_id}: {reason}.",
+    params: ["received", "client_id", "reason"],
+    cause:
+      "A request_uri from the pushed authorization request endpoint (RFC 9126) is short-lived, single-use and bound to the client that pushed it. It was mistyped, has expired, was already used (a reload of the authorization page), or was pushed by another client. The redirect_uri is inside the pushed request, so Ward cannot redirect back.",
+    fix: "Push the authorization request again immediately before sending the user to the authorization endpoint, and use the returned request_uri once, with the same client_id.",
+  },
+  response_type_missing: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Authorization request without response_type",
+    description: "The authorization request from client {client_id} has no response_type; Ward expects response_type=code.",
+    params: ["client_id"],
+    cause: "The authorization URL was built by hand and response_type was left out or misspelt (responseType).",
+    fix: "Add response_type=code to the authorization request.",
+    allowRedirect: true,
+  },
+  response_type_unsupported: {
+    area: "authorize",
+    status: 400,
+    oauthError: "unsupported_response_type",
+    title: "response_type not supported",
+    description: "response_type {received} is not supported: Ward issues authorization codes only (response_type=code).",
+    params: ["received"],
+    cause:
+      "The implicit (token, id_token) and hybrid (code id_token) flows are removed in OAuth 2.1: tokens returned in the URL leak through browser history, Referer headers and logs.",
+    fix: "Use the authorization code flow with PKCE: response_type=code, then exchange the code at the token endpoint.",
+    allowRedirect: true,
+  },
+  response_type_not_allowed_for_client: {
+    area: "authorize",
+    status: 400,
+    oauthError: "unauthorized_client",
+    title: "Client not registered for the authorization code flow",
+    description: "Client {client_id} may not use the authorization code flow: its grant_types are {grant_types}.",
+    params: ["client_id", "grant_types"],
+    cause:
+      "The client was registered for machine-to-machine grants only (for example client_credentials), and authorization_code is not among its grant_types.",
+    fix: "Add the grant: `ward admin clients update <client_id> --grant-type authorization_code --grant-type refresh_token --redirect-uri <uri>` (repeat each flag for every value to keep: lists are replaced).",
+    allowRedirect: true,
+  },
+  pkce_challenge_missing: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "PKCE code_challenge missing",
+    description:
+      "Client {client_id} sent an authorization request without code_challenge; Ward requires PKCE with code_challenge_method=S256 on every authorization request, confidential clients included.",
+    params: ["client_id"],
+    cause:
+      "The client does not implement PKCE, has it turned off in its OAuth library, or sends it under another name (parameter names are case-sensitive: code_challenge, not codeChallenge).",
+    fix: "Create a code_verifier of 32 random bytes in base64url (43 characters); send code_challenge=BASE64URL(SHA256(code_verifier)) with code_challenge_method=S256 here, and the code_verifier itself to the token endpoint.",
+    allowRedirect: true,
+  },
+  pkce_challenge_malformed: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "PKCE code_challenge is not an S256 value",
+    description:
+      "code_challenge {received} has {length} characters; an S256 challenge is BASE64URL(SHA256(code_verifier)): exactly 43 characters of A-Z a-z 0-9 - _, without = padding.",
+    params: ["received", "length"],
+    cause:
+      "The SHA-256 digest was encoded with standard base64 ('+', '/' and '=' padding) or hex instead of base64url, or the code_verifier itself was sent as the challenge.",
+    fix: 'Encode the raw 32-byte digest as base64url without padding; in Node: createHash("sha256").update(codeVerifier).digest("base64url").',
+    allowRedirect: true,
+  },
+  pkce_method_plain_refused: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "PKCE method plain refused",
+    description: "code_challenge_method is {received}, which means the plain method; Ward accepts only S256.",
+    params: ["received"],
+    cause:
+      "With plain, the challenge is the verifier itself, so anyone who sees the authorization request (logs, browser history, a malicious app on the device) can redeem the code. A missing code_challenge_method also means plain (RFC 7636 §4.3).",
+    fix: "Send code_challenge_method=S256 with code_challenge=BASE64URL(SHA256(code_verifier)). Every current OAuth library supports S256.",
+    allowRedirect: true,
+  },
+  pkce_method_unsupported: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Unknown PKCE method",
+    description: "code_challenge_method {received} is not a PKCE method; the only value Ward accepts is S256 (case-sensitive).",
+    params: ["received"],
+    cause: "A typo or a guessed name: s256, SHA256 and SHA-256 are not PKCE methods; RFC 7636 defines exactly S256 and plain.",
+    fix: "Send code_challenge_method=S256 exactly.",
+    allowRedirect: true,
+  },
+  resource_missing: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_target",
+    title: "No resource: the token audience is ambiguous",
+    description: "The request names no resource, and the scopes {scope} do not identify a single resource: {reason}.",
+    params: ["scope", "reason"],
+    cause:
+      "Every Ward access token is issued for one resource (its aud, RFC 8707). Without a resource parameter Ward can only infer it from the scopes, which works when they are all declared on the same resource.",
+    fix: "Send resource=<resource URI> (the URI the resource is registered with, byte for byte) on both the authorization and the token request.",
+    allowRedirect: true,
+  },
+  prompt_none_login_required: {
+    area: "authorize",
+    status: 400,
+    oauthError: "login_required",
+    title: "prompt=none but nobody is signed in",
+    description: "prompt=none was requested, but no user is signed in at {issuer} in this browser.",
+    params: ["issuer"],
+    cause:
+      "Silent authentication only works with an existing Ward session cookie. The user never signed in, signed out, the session expired, or the browser blocks the cookie in a third-party iframe.",
+    fix: "Handle login_required by sending the user through a normal authorization request without prompt=none.",
+    allowRedirect: true,
+  },
+  prompt_none_consent_required: {
+    area: "authorize",
+    status: 400,
+    oauthError: "consent_required",
+    title: "prompt=none but consent is needed",
+    description: "prompt=none was requested, but {user} has not granted client {client_id} the scopes {missing}.",
+    params: ["user", "client_id", "missing"],
+    cause:
+      "The request asks for scopes the user has not granted yet (or revoked), and prompt=none forbids showing the consent page. First-party clients registered with skip_consent never need consent.",
+    fix: "Repeat the request without prompt=none so the user can consent; for a first-party client, set `ward admin clients update <client_id> --skip-consent`.",
+    allowRedirect: true,
+  },
+  prompt_none_interaction_required: {
+    area: "authorize",
+    status: 400,
+    oauthError: "interaction_required",
+    title: "prompt=none but the user must interact",
+    description: "prompt=none was requested, but completing it requires {interaction}.",
+    params: ["interaction"],
+    cause:
+      "The user is signed in, but something needs their input before Ward can answer: a two-factor step, a fresh sign-in because max_age has passed, or choosing an account.",
+    fix: "Repeat the request without prompt=none and let the user complete the step.",
+    allowRedirect: true,
+  },
+  consent_denied: {
+    area: "authorize",
+    status: 400,
+    oauthError: "access_denied",
+    title: "The user denied access",
+    description: "{user} chose Deny on the consent page for client {client_id} (scopes {scope}).",
+    params: ["user", "client_id", "scope"],
+    cause: "The user declined to grant the requested access. This is a normal outcome, not a malfunction.",
+    fix: "Handle error=access_denied in the client: tell the user access was not granted and offer to try again. Do not send the user straight back to the authorization endpoint in a loop.",
+    allowRedirect: true,
+  },
+  authorization_session_expired: {
+    area: "session",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Sign-in took longer than 10 minutes",
+    description:
+      "This authorization request was started at {started_at}, {age} ago; sign-in, two-factor and consent must be completed within 10 minutes.",
+    params: ["started_at", "age"],
+    cause:
+      "Ward keeps a pending authorization request for 10 minutes. The user left the page open, was interrupted, or the client started the request long before sending the user to it. The stored request (and its validated redirect_uri) is gone, so Ward cannot redirect back.",
+    fix: "Start again from the client application, which sends a fresh authorization request; clients should create the request only when the user is about to sign in.",
+  },
+});

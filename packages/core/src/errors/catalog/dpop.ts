@@ -1,0 +1,88 @@
+import { defineErrors } from "../define.js";
+
+/** DPoP proofs (RFC 9449), at the token endpoint and at resource servers. */
+export const dpopErrors = defineErrors({
+  dpop_proof_missing: {
+    area: "dpop",
+    status: 401,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof required",
+    description: "{subject} is bound to a DPoP key, but the request has no DPoP header.",
+    params: ["subject"],
+    cause: "Sender-constrained tokens are only usable with a proof of possession of the key they are bound to.",
+    fix: "Send a DPoP header with a fresh proof for each request (and `Authorization: DPoP <token>` at resource servers).",
+  },
+  dpop_proof_invalid: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof is invalid",
+    description: "The DPoP proof was rejected: {reason}.",
+    params: ["reason"],
+    cause:
+      "The proof is not a JWT with typ dpop+jwt, an asymmetric alg and the public key in its jwk header, or its signature does not verify.",
+    fix: "Build the proof per RFC 9449 §4.2: header {typ: dpop+jwt, alg, jwk}, claims {jti, htm, htu, iat} (+ ath at resource servers, + nonce when asked).",
+  },
+  dpop_htm_mismatch: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP htm does not match the request method",
+    description: "The proof's htm is {received}, but the request method is {expected}.",
+    params: ["received", "expected"],
+    cause: "The proof was made for another request, or a client reuses one proof for several calls.",
+    fix: "Make a new proof per request with htm set to the request's HTTP method.",
+  },
+  dpop_htu_mismatch: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP htu does not match the request URL",
+    description: "The proof's htu is {received}, but this server sees the request at {expected}.",
+    params: ["received", "expected"],
+    cause:
+      "A reverse proxy rewrote the Host header or the scheme (TLS terminated at the proxy), so the URL the client signed differs from the one the server reconstructs.",
+    fix: "Make the proxy preserve the original Host (nginx: `proxy_set_header Host $host;`) and send `X-Forwarded-Proto: https`, and tell the server to trust the proxy; or fix the client's htu (no query, no fragment).",
+  },
+  dpop_iat_out_of_range: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof is too old or from the future",
+    description: "The proof's iat is {skew} seconds from this server's clock; accepted: ±{window} seconds.",
+    params: ["skew", "window"],
+    cause: "The client creates proofs ahead of time or caches them, or a clock is wrong.",
+    fix: "Create each proof right before its request, and keep the client's clock synchronised (NTP).",
+  },
+  dpop_jti_reused: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof replayed (jti already used)",
+    description: "A DPoP proof with jti {jti} was already used {age} ago.",
+    params: ["jti", "age"],
+    cause: "The client reuses one proof for several requests; every proof must be fresh.",
+    fix: "Generate a new proof with a random jti (e.g. a UUID) for every request.",
+  },
+  dpop_nonce_required: {
+    area: "dpop",
+    status: 400,
+    oauthError: "use_dpop_nonce",
+    title: "DPoP nonce required",
+    description:
+      "This server requires a server-provided nonce in DPoP proofs{reason}; the current one is in the DPoP-Nonce response header.",
+    params: ["reason"],
+    cause: "The server limits how long proofs stay valid by issuing nonces; the proof has none, or an old one.",
+    fix: "Read the DPoP-Nonce header of this response, put it in the proof's nonce claim and retry once (Ward's SDK does this automatically).",
+  },
+  dpop_key_mismatch: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof signed by another key",
+    description: "{subject} is bound to key thumbprint {expected}, but the proof is signed by {received}.",
+    params: ["subject", "expected", "received"],
+    cause: "The client generated a new key (new process, lost key store) while keeping tokens bound to the old one.",
+    fix: "Keep the DPoP key pair for as long as the tokens bound to it, or sign in again with the new key.",
+  },
+});

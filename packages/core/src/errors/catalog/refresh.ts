@@ -1,0 +1,88 @@
+import { defineErrors } from "../define.js";
+
+/** The refresh_token grant: rotation, families, reuse detection, expiry. */
+export const refreshErrors = defineErrors({
+  refresh_token_missing: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "refresh_token missing",
+    description: "grant_type=refresh_token requires the refresh_token parameter.",
+    params: [],
+    cause: "The client lost or did not send its stored refresh token.",
+    fix: "Send refresh_token=<the newest refresh token>; if there is none, sign in again.",
+  },
+  refresh_token_invalid: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Unknown refresh token",
+    description: "The refresh token is not one this server issued.",
+    params: [],
+    cause: "The token is truncated, from another environment, an access token sent by mistake, or from a database that was reset.",
+    fix: "Send the refresh_token from the latest token response; if it is lost, sign in again.",
+  },
+  refresh_token_expired: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token expired",
+    description: "The refresh token expired {ago} ago (its family was started {started} and lives {lifetime}).",
+    params: ["ago", "started", "lifetime"],
+    cause: "Refresh token families have an absolute lifetime after which the user must sign in again.",
+    fix: "Sign the user in again.",
+  },
+  refresh_token_inactive: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token expired after inactivity",
+    description:
+      "The refresh token of public client {client_id} was last used {idle} ago; public clients' refresh tokens expire after {limit} unused.",
+    params: ["client_id", "idle", "limit"],
+    cause: "Refresh tokens of public clients (no secret) expire when idle, limiting the value of a stolen one.",
+    fix: "Sign the user in again; refresh before the idle limit if the session should stay alive.",
+  },
+  refresh_token_reused: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token reuse detected: family revoked",
+    description:
+      "This refresh token was already rotated {age} ago; its whole family ({count} tokens) is now revoked and an audit event recorded.",
+    params: ["age", "count"],
+    cause:
+      "Refresh tokens rotate on every use. A spent token coming back means two processes share one token and refreshed concurrently, a stale backup was restored, or the token was stolen.",
+    fix: "Sign in again. Serialize refreshes per token family (one refresh in flight, all callers wait for it) and always store the newest refresh token.",
+  },
+  refresh_token_revoked: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token revoked",
+    description: "The refresh token was revoked {ago} ago ({reason}).",
+    params: ["ago", "reason"],
+    cause: "The user signed out, an admin revoked the grant, the client was deleted, or reuse was detected in its family.",
+    fix: "Sign the user in again.",
+  },
+  refresh_token_client_mismatch: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token issued to another client",
+    description: "The refresh token belongs to client {expected}, but client {received} is using it.",
+    params: ["expected", "received"],
+    cause: "Tokens are bound to the client they were issued to.",
+    fix: "Refresh with the client that obtained the token.",
+  },
+  refresh_scope_widening: {
+    area: "refresh",
+    status: 400,
+    oauthError: "invalid_scope",
+    title: "Refresh cannot add scopes",
+    description: "The refresh request asks for {extra}, which the original grant ({granted}) did not include.",
+    params: ["extra", "granted"],
+    cause: "A refresh may keep or narrow the granted scopes, never widen them (RFC 6749 §6).",
+    fix: "Leave scope out to keep the granted scopes, or start a new authorization request for the extra scopes.",
+  },
+});

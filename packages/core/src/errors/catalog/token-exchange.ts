@@ -1,0 +1,55 @@
+import { defineErrors } from "../define.js";
+
+/** Token exchange (RFC 8693) and the upstream provider vault. */
+export const tokenExchangeErrors = defineErrors({
+  token_exchange_subject_token_invalid: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "subject_token is invalid",
+    description: "subject_token of type {token_type} was rejected: {reason}.",
+    params: ["token_type", "reason"],
+    cause: "The subject token is expired, from another issuer, or not of the declared subject_token_type.",
+    fix: "Send a valid, unexpired token and the matching subject_token_type URN.",
+  },
+  token_exchange_token_type_unsupported: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Unsupported token type",
+    description: "{parameter} {received} is not supported; supported: {supported}.",
+    params: ["parameter", "received", "supported"],
+    cause: "The token type URN is misspelt or not one Ward exchanges.",
+    fix: "Use one of the supported token type URNs (urn:ietf:params:oauth:token-type:…).",
+  },
+  token_exchange_target_not_allowed: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_target",
+    title: "Exchange target not allowed",
+    description: "Client {client_id} may not exchange tokens for {target}.",
+    params: ["client_id", "target"],
+    cause: "Token exchange is limited per client to the resources and audiences it is allowed to reach.",
+    fix: "Ask an administrator to allow this target for the client, or request a permitted one.",
+  },
+  upstream_consent_required: {
+    area: "consent",
+    status: 400,
+    oauthError: "consent_required",
+    title: "The user must connect the upstream provider",
+    description: "The user has not connected {provider} (or not for scopes {scopes}); open {consent_url} to connect it.",
+    params: ["provider", "scopes", "consent_url"],
+    cause: "The vault has no token for this user and provider, or the stored grant lacks the requested scopes.",
+    fix: "Show consent_url to the user (MCP clients get it as a URL elicitation, JSON-RPC error -32042), then retry the exchange.",
+  },
+  vault_encryption_required: {
+    area: "config",
+    status: 500,
+    oauthError: "configuration_error",
+    title: "Upstream providers need encryption at rest",
+    description: "{count} upstream provider(s) are configured but secrets.master_key is not set.",
+    params: ["count"],
+    cause: "Upstream tokens in the vault are encrypted with AES-256-GCM under the master key; Ward will not store them in clear.",
+    fix: "Set WARD_SECRETS_MASTER_KEY to 32 random bytes (`openssl rand -hex 32`) and restart.",
+  },
+});
