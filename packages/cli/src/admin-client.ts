@@ -1,4 +1,4 @@
-import { toOAuthJson, WardError } from "@ward/core";
+import { isLoopbackHostname, toOAuthJson, WardError } from "@ward/core";
 import { DataDir, DEFAULT_DATA_DIR } from "./dev/data-dir.js";
 
 export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9001";
@@ -11,8 +11,18 @@ export interface AdminTarget {
 /** Resolves the admin API: --url / WARD_ADMIN_URL / default, and --key / WARD_ADMIN_API_KEY / the dev data dir's key. */
 export function resolveAdminTarget(options: { url?: string; key?: string; dataDir?: string }): AdminTarget {
   const url = (options.url ?? process.env.WARD_ADMIN_URL ?? DEFAULT_ADMIN_URL).replace(/\/+$/, "");
+  let loopback = false;
+  try {
+    const parsed = new URL(url);
+    loopback = isLoopbackHostname(parsed.hostname);
+    if (parsed.protocol !== "https:" && !loopback) throw new WardError("admin_url_insecure", { url });
+  } catch (error) {
+    if (error instanceof WardError) throw error;
+    throw new WardError("admin_url_insecure", { url });
+  }
   const dataDir = new DataDir(options.dataDir ?? DEFAULT_DATA_DIR);
-  const key = options.key ?? process.env.WARD_ADMIN_API_KEY ?? dataDir.existingAdminKey();
+  // The dev data dir's key belongs to a local dev server: never send it to another host.
+  const key = options.key ?? process.env.WARD_ADMIN_API_KEY ?? (loopback ? dataDir.existingAdminKey() : undefined);
   if (!key) throw new WardError("admin_key_unavailable", { path: dataDir.file("admin.key") });
   return { url, key };
 }

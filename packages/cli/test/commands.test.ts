@@ -35,8 +35,9 @@ describe("ward server refuses unsafe production config", () => {
     const metadata = await json(await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`));
     expect(metadata.issuer).toBe("https://auth.example.com");
     expect(await server.stop()).toBe(0);
-    expect(server.output()).toContain('"msg":"shutting down"');
-    expect(server.output()).not.toContain("Zx81kQ0pL2mN4bV6cX8zA1sD3fG5hJ7kL9qW2eR4");
+    expect(server.stderr()).toContain('"msg":"shutting down"');
+    expect(server.output()).toBe("");
+    expect(server.stderr()).not.toContain("Zx81kQ0pL2mN4bV6cX8zA1sD3fG5hJ7kL9qW2eR4");
   });
 });
 
@@ -53,8 +54,16 @@ describe("ward config check", () => {
     expect(result.stdout).toContain("✗ config_session_secret_missing");
   });
 
-  it("exits 0 with no problems on the defaults", async () => {
+  it("asks for a master key even on a loopback issuer when the database persists", async () => {
     const result = await runWard(["config", "check"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "✗ config_master_key_missing: secrets.master_key must be set because database.url sqlite:ward.db keeps data",
+    );
+  });
+
+  it("exits 0 with no problems for an in-memory loopback server", async () => {
+    const result = await runWard(["config", "check"], { env: { WARD_DATABASE_URL: "sqlite::memory:" } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("No problems found.");
   });

@@ -54,7 +54,7 @@ export interface RunningWard {
   stop(): Promise<number | null>;
 }
 
-/** Starts a long-running `ward …` and waits until stdout contains `readyText`. */
+/** Starts a long-running `ward …` and waits until stdout or stderr (logs) contains `readyText`. */
 export function startWard(
   args: string[],
   readyText: string,
@@ -74,26 +74,31 @@ export function startWard(
       child.kill("SIGKILL");
       reject(new Error(`ward ${args.join(" ")} did not become ready\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, 20_000);
+    const checkReady = () => {
+      if (ready || !(stdout.includes(readyText) || stderr.includes(readyText))) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({
+        child,
+        output: () => stdout,
+        stderr: () => stderr,
+        stop: async () => {
+          child.kill("SIGTERM");
+          const bounded = setTimeout(() => child.kill("SIGKILL"), 15_000);
+          const code = await exited;
+          clearTimeout(bounded);
+          return code;
+        },
+      });
+    };
     child.stdout?.on("data", (chunk) => {
       stdout += chunk;
-      if (!ready && stdout.includes(readyText)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({
-          child,
-          output: () => stdout,
-          stderr: () => stderr,
-          stop: async () => {
-            child.kill("SIGTERM");
-            const bounded = setTimeout(() => child.kill("SIGKILL"), 15_000);
-            const code = await exited;
-            clearTimeout(bounded);
-            return code;
-          },
-        });
-      }
+      checkReady();
     });
-    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    child.stderr?.on("data", (chunk) => {
+      stderr += chunk;
+      checkReady();
+    });
     child.on("exit", (code) => {
       if (!ready) {
         clearTimeout(timer);

@@ -102,6 +102,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     tenantId,
     masterKey,
     algorithm: config.keys.algorithm,
+    publishAheadSeconds: config.keys.publish_ahead,
     now: options.now,
     maxTokenLifetime: async () => {
       const resources = await listResources(database.db, tenantId);

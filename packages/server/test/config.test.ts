@@ -27,9 +27,10 @@ describe("configuration loading", () => {
     const { config, problems } = loadConfig({ env: {} });
     expect(problems).toEqual([]);
     expect(config.server).toEqual({ issuer: "http://127.0.0.1:9000", host: "127.0.0.1", port: 9000, shutdown_timeout: 10 });
+    expect(config.keys.publish_ahead).toBe(360);
     expect(config.admin.port).toBe(9001);
     expect(config.keys.algorithm).toBe("ES256");
-    expect(config.database.url).toBe("sqlite:.ward/ward.db");
+    expect(config.database.url).toBe("sqlite:ward.db");
   });
 
   it("layers file < WARD_<SECTION>_<KEY> environment < overrides, and records sources", () => {
@@ -147,16 +148,48 @@ describe("boot validation refuses unsafe production config", () => {
   });
 
   it("refuses an admin listener on a public address unless TLS termination is acknowledged", () => {
-    const env = { WARD_ADMIN_HOST: "0.0.0.0", WARD_ADMIN_API_KEY: strong };
+    const env = { WARD_ADMIN_HOST: "0.0.0.0", WARD_ADMIN_API_KEY: strong, WARD_DATABASE_URL: "sqlite::memory:" };
     expect(checkConfigSafety(loadConfig({ env }).config).map((p) => p.code)).toEqual(["config_admin_public_without_tls"]);
     expect(checkConfigSafety(loadConfig({ env: { ...env, WARD_ADMIN_TLS_TERMINATED: "true" } }).config)).toEqual([]);
   });
 
   it("refuses an issuer with a trailing slash, query or fragment", () => {
-    const codes = (issuer: string) => checkConfigSafety(loadConfig({ env: { WARD_SERVER_ISSUER: issuer } }).config).map((p) => p.code);
+    const codes = (issuer: string) =>
+      checkConfigSafety(loadConfig({ env: { WARD_SERVER_ISSUER: issuer, WARD_DATABASE_URL: "sqlite::memory:" } }).config).map(
+        (p) => p.code,
+      );
     expect(codes("http://127.0.0.1:9000/")).toEqual(["config_issuer_invalid"]);
     expect(codes("http://127.0.0.1:9000?x=1")).toEqual(["config_issuer_invalid"]);
     expect(codes("not a url")).toContain("config_issuer_invalid");
+  });
+
+  it("asks for a master key on a loopback issuer as soon as the database persists", () => {
+    const problems = checkConfigSafety(loadConfig({ env: {} }).config);
+    expect(problems.map((p) => p.code)).toEqual(["config_master_key_missing"]);
+    expect(problems[0]?.message).toContain("database.url sqlite:ward.db keeps data across restarts");
+    expect(checkConfigSafety(loadConfig({ env: { WARD_DATABASE_URL: "sqlite::memory:" } }).config)).toEqual([]);
+  });
+
+  it("derives the loopback issuer from server.port when the issuer is not set", () => {
+    expect(loadConfig({ env: { WARD_SERVER_PORT: "8080" } }).config.server.issuer).toBe("http://127.0.0.1:8080");
+    expect(loadConfig({ env: { WARD_SERVER_PORT: "0" } }).problems.map((p) => p.code)).toEqual(["config_invalid_value"]);
+    expect(loadConfig({ env: { WARD_SERVER_PORT: "0", WARD_SERVER_ISSUER: "https://a.example.com" } }).problems).toEqual([]);
+  });
+
+  it("refuses a publish_ahead shorter than the JWKS cache, and a rotation interval shorter than an hour beyond it", () => {
+    const env = {
+      WARD_SERVER_ISSUER: "https://auth.example.com",
+      WARD_SESSION_SECRET: strong,
+      WARD_ADMIN_API_KEY: "Zx81kQ0pL2mN4bV6cX8zA1sD3fG5hJ7kL9qW2eR4tY6u",
+      WARD_SECRETS_MASTER_KEY: masterHex,
+    };
+    const problems = checkConfigSafety(
+      loadConfig({ env: { ...env, WARD_KEYS_PUBLISH_AHEAD: "10", WARD_KEYS_ROTATION_INTERVAL: "30m" } }).config,
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      "keys.publish_ahead is 10; expected at least keys.jwks_max_age (300), so verifiers with a cached JWKS know a key before it signs.",
+      'keys.rotation_interval is "30m"; expected off, or at least keys.publish_ahead + 1h (3610 s); rotations are meant to be days apart, e.g. 90d.',
+    ]);
   });
 
   it("accepts a complete production configuration", () => {

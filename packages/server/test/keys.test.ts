@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const database of opened.splice(0)) await database.close();
 });
 
-async function setup(options: { algorithm?: "ES256" | "RS256" | "PS256" | "EdDSA"; lifetime?: number } = {}) {
+async function setup(options: { algorithm?: "ES256" | "RS256" | "PS256" | "EdDSA"; lifetime?: number; publishAhead?: number } = {}) {
   const database = await openDatabase("sqlite::memory:");
   opened.push(database);
   let now = Date.UTC(2026, 0, 1);
@@ -23,6 +23,7 @@ async function setup(options: { algorithm?: "ES256" | "RS256" | "PS256" | "EdDSA
       masterKey: key,
       algorithm,
       maxTokenLifetime: async () => options.lifetime ?? 3600,
+      publishAheadSeconds: options.publishAhead ?? 0,
       now: () => now,
     });
   const store = make();
@@ -60,13 +61,17 @@ describe("signing keys: generation", () => {
   });
 
   it("stores private keys encrypted under the master key (no plaintext JWK at rest)", async () => {
-    const { database } = await setup();
+    const { database, masterKey } = await setup();
     const rows = await database.db.selectFrom("signing_keys").selectAll().execute();
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      expect(row.private_jwk_encrypted).toMatch(/^v1\./);
-      expect(row.private_jwk_encrypted).not.toContain('"d"');
-      expect(String(row.public_jwk)).not.toContain('"d"');
+      const sealed = row.private_jwk_encrypted ?? "";
+      expect(sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(Buffer.from(sealed.split(".")[2] ?? "", "base64url").toString("latin1")).not.toContain('"d"');
+      expect(JSON.parse(row.public_jwk)).not.toHaveProperty("d");
+      const context = `ward signing key\0${DEFAULT_TENANT}\0${row.kid}`;
+      expect(JSON.parse(open(masterKey, sealed, context))).toHaveProperty("d");
+      expect(() => open(masterKey, sealed, `ward signing key\0${DEFAULT_TENANT}\0another-kid`)).toThrow();
     }
   });
 
@@ -110,6 +115,26 @@ describe("signing keys: rotation", () => {
     expect(store.signingKey().kid).toBe(next);
   });
 
+  it("refuses to let a next key sign before it was published for keys.publish_ahead (key_rotation_too_early)", async () => {
+    const { store, advance } = await setup({ publishAhead: 360 });
+    const active = store.signingKey().kid;
+    advance(300_000);
+    const failure = await store.rotate().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: "key_rotation_too_early" });
+    expect((failure as Error).message).toContain("has been in /jwks.json for 300 s; it may only start signing after 360 s");
+    expect(store.signingKey().kid).toBe(active);
+    advance(60_000);
+    await store.rotate();
+    expect(store.signingKey().kid).not.toBe(active);
+  });
+
+  it("rotates at once with force (key compromise)", async () => {
+    const { store } = await setup({ publishAhead: 360 });
+    const active = store.signingKey().kid;
+    await store.rotate({ force: true });
+    expect(store.signingKey().kid).not.toBe(active);
+  });
+
   it("keeps the retired key in JWKS until every token it signed has expired, then drops it", async () => {
     const { store, advance } = await setup({ lifetime: 3600 });
     const oldToken = await signWith(store);
@@ -118,9 +143,9 @@ describe("signing keys: rotation", () => {
     expect(retired).toBe(oldKid);
     const retiredSummary = store.list().find((k) => k.kid === oldKid);
     expect(retiredSummary?.state).toBe("retired");
-    expect(Date.parse(retiredSummary?.published_until ?? "")).toBe(Date.UTC(2026, 0, 1) + (3600 + 60) * 1000);
+    expect(Date.parse(retiredSummary?.published_until ?? "")).toBe(Date.UTC(2026, 0, 1) + (3600 + 60 + 60) * 1000);
     await compactVerify(oldToken, createLocalJWKSet(store.jwks()));
-    advance((3600 + 59) * 1000);
+    advance((3600 + 119) * 1000);
     await store.load();
     expect(store.jwks().keys.map((k: JWK) => k.kid)).toContain(oldKid);
     advance(2000);

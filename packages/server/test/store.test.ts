@@ -25,6 +25,7 @@ import {
   insertResource,
   insertSigningKey,
   insertUser,
+  isUniqueViolation,
   listAuditEvents,
   listClients,
   listResources,
@@ -501,6 +502,28 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       expect(await listSigningKeys(db, T)).toEqual([signingKey("k_active", "active", NOW), signingKey("k_next", "next", NOW + 1)]);
     });
 
+    it("allow at most one active and one next key per tenant (two instances booting at once cannot both create keys)", async () => {
+      const second = await insertSigningKey(db, T, signingKey("k_active_2", "active", NOW + 1)).catch((error: unknown) => error);
+      expect(isUniqueViolation(second)).toBe(true);
+      const third = await insertSigningKey(db, T, signingKey("k_next_2", "next", NOW + 1)).catch((error: unknown) => error);
+      expect(isUniqueViolation(third)).toBe(true);
+      expect((await listSigningKeys(db, T)).map((k) => k.kid)).toEqual(["k_active", "k_next"]);
+    });
+
+    it("wipe the private key on retirement and report a stale guard", async () => {
+      expect(await updateSigningKey(db, T, "k_active", { state: "retired", retired_at: NOW + 7, publish_until: NOW + 8 }, "active")).toBe(
+        true,
+      );
+      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_active")).toMatchObject({
+        state: "retired",
+        private_jwk_encrypted: null,
+        retired_at: NOW + 7,
+        publish_until: NOW + 8,
+      });
+      expect(await updateSigningKey(db, T, "k_active", { state: "active" }, "active")).toBe(false);
+      expect(await updateSigningKey(db, T, "k_missing", { state: "retired" })).toBe(false);
+    });
+
     it("guard state changes: of two concurrent guarded promotions exactly one wins", async () => {
       const results = await Promise.all([
         updateSigningKey(db, T, "k_next", { state: "active", activated_at: NOW + 2 }, "next"),
@@ -522,32 +545,19 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       const updated = new Promise<void>((resolve) => {
         firstUpdated = resolve;
       });
+      const retire = { state: "retired" as const, retired_at: NOW + 5, publish_until: NOW + 9 };
       const first = transaction(db, async (trx) => {
-        const won = await updateSigningKey(trx, T, "k_race", { state: "active", activated_at: NOW + 5 }, "next");
+        const won = await updateSigningKey(trx, T, "k_next", retire, "active");
         firstUpdated();
         await held; // hold the row while the second transaction tries
         return won;
       });
       await updated;
-      const second = transaction(db, (trx) => updateSigningKey(trx, T, "k_race", { state: "active", activated_at: NOW + 6 }, "next"));
+      const second = transaction(db, (trx) => updateSigningKey(trx, T, "k_next", { ...retire, retired_at: NOW + 6 }, "active"));
       setTimeout(release, 100);
       expect(await Promise.all([first, second])).toEqual([true, false]);
-      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_race")?.activated_at).toBe(NOW + 5);
-    });
-
-    it("wipe the private key on retirement and report a stale guard", async () => {
-      expect(await updateSigningKey(db, T, "k_active", { state: "retired", retired_at: NOW + 7, publish_until: NOW + 8 }, "active")).toBe(
-        true,
-      );
-      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_active")).toMatchObject({
-        state: "retired",
-        private_jwk_encrypted: null,
-        retired_at: NOW + 7,
-        publish_until: NOW + 8,
-      });
-      expect(await updateSigningKey(db, T, "k_active", { state: "active" }, "active")).toBe(false);
-      expect(await updateSigningKey(db, T, "k_missing", { state: "retired" })).toBe(false);
-      expect(await updateSigningKey(db, T, "k_next", {}, "active")).toBe(true);
+      expect((await listSigningKeys(db, T)).find((k) => k.kid === "k_next")?.retired_at).toBe(NOW + 5);
+      expect(await updateSigningKey(db, T, "k_race", {}, "next")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(false);
     });

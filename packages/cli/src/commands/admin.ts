@@ -256,8 +256,9 @@ function registerKeys(admin: Command): void {
   keys
     .command("rotate")
     .description("Promote the pre-published next key; the old key stays in JWKS until its tokens expire")
-    .action((_, command: Command) =>
-      call(command, "POST", "/admin/v1/keys/rotate", undefined, (b) => {
+    .option("--force", "rotate even if the next key was published less than keys.publish_ahead ago (key compromise)")
+    .action((options: { force?: boolean }, command: Command) =>
+      call(command, "POST", "/admin/v1/keys/rotate", options.force ? { force: true } : undefined, (b) => {
         out(`active key: ${String(b.active)} (retired ${String(b.retired)}, next ${String(b.next)})`);
         table(b);
       }),

@@ -27,10 +27,25 @@ async function adminCall(ward: Ward, method: string, path: string, body?: unknow
   });
 }
 
-/** Seeds the demo user and public client once, through the admin API's own validation. */
+/**
+ * Settings `ward dev` always takes from its data dir, never from the environment: a shell with
+ * production WARD_* variables must not get demo users seeded into the production database.
+ */
+const DEV_OWNED_ENV = [
+  "WARD_SERVER_ISSUER",
+  "WARD_SERVER_PORT",
+  "WARD_SERVER_HOST",
+  "WARD_ADMIN_HOST",
+  "WARD_ADMIN_PORT",
+  "WARD_ADMIN_API_KEY",
+  "WARD_SECRETS_MASTER_KEY",
+  "WARD_DATABASE_URL",
+];
+
+/** Seeds the demo user and public client once (again if the database lost them), through the admin API's own validation. */
 async function seedDemo(ward: Ward, dataDir: DataDir): Promise<DevCredentials> {
   const known = dataDir.readCredentials();
-  if (known) return known;
+  if (known && (await adminCall(ward, "GET", `/admin/v1/users/${encodeURIComponent(known.demo_user.email)}`)).status === 200) return known;
   const credentials: DevCredentials = {
     demo_user: { email: DEMO_EMAIL, password: randomBytes(9).toString("base64url") },
     demo_client_id: DEMO_CLIENT_ID,
@@ -84,15 +99,19 @@ export function registerDev(program: Command): void {
       const port = options.port === 0 ? await freeLoopbackPort() : options.port;
       const adminPort = options.adminPort === 0 ? await freeLoopbackPort() : options.adminPort;
       const issuer = `http://127.0.0.1:${port}`;
+      for (const name of DEV_OWNED_ENV) {
+        if (process.env[name])
+          err(`ward dev: ignoring ${name}; the dev server keeps its own in ${dataDir.path} (use \`ward server\` for that setting)`);
+      }
       const loaded = loadConfig({
         file: options.config,
-        defaults: {
-          server: { issuer, host: "127.0.0.1" },
-          admin: { api_key: dataDir.adminKey() },
+        defaults: { keys: { publish_ahead: 0 } },
+        overrides: {
+          server: { issuer, port, host: "127.0.0.1" },
+          admin: { port: adminPort, host: "127.0.0.1", api_key: dataDir.adminKey() },
           secrets: { master_key: dataDir.masterKey() },
           database: { url: `sqlite:${dataDir.file("ward.db")}` },
         },
-        overrides: { server: { issuer, port, host: "127.0.0.1" }, admin: { port: adminPort, host: "127.0.0.1" } },
       });
       await startWard(loaded, async (ward, started) => {
         const credentials = await seedDemo(ward, dataDir);

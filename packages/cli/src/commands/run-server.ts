@@ -1,10 +1,11 @@
 import { isWardError, WardError } from "@ward/core";
 import { checkConfigSafety, createWard, formatProblemLine, type LoadResult, type StartedWard, type Ward } from "@ward/server";
+import { pino } from "pino";
 import { EXIT, err } from "../output.js";
 
 /** Prints every configuration problem, one line each, and exits 1 when there is any. */
 export function refuseUnsafe(loaded: LoadResult): void {
-  const problems = [...loaded.problems, ...(loaded.problems.length ? [] : checkConfigSafety(loaded.config))];
+  const problems = [...loaded.problems, ...checkConfigSafety(loaded.config)];
   if (problems.length === 0) return;
   err(`ward: refusing to start, ${problems.length} configuration problem(s):`);
   for (const problem of problems) err(formatProblemLine(problem));
@@ -17,7 +18,9 @@ export async function startWard(loaded: LoadResult, onStarted: (ward: Ward, star
   let ward: Ward;
   let started: StartedWard;
   try {
-    ward = await createWard(loaded.config);
+    // Logs go to stderr so that stdout carries only what the command prints (e.g. `ward dev --json`).
+    const logger = pino({ level: loaded.config.logging.level, base: { service: "ward" } }, pino.destination(2));
+    ward = await createWard(loaded.config, { logger });
     started = await ward.start();
   } catch (error) {
     if (isWardError(error)) {

@@ -31,5 +31,8 @@ export function redirectUriRegistrationProblem(uri: string, policy: RedirectUriP
   if (policy.applicationType !== "native") {
     return `https, or application_type "native" for the private-use scheme ${url.protocol} (RFC 8252 §7.1)`;
   }
+  if (!url.protocol.slice(0, -1).includes(".")) {
+    return `a private-use scheme in reverse domain form, e.g. com.example.app:/callback, not ${url.protocol} (RFC 8252 §7.1)`;
+  }
   return undefined;
 }

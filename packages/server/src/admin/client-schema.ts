@@ -151,16 +151,17 @@ export function clientConsistencyProblems(
       expected: "either jwks or jwks_uri, not both (RFC 7591 §2)",
     });
   }
+  const claimableRedirects = client.redirect_uris.filter((uri) => !uri.startsWith("https://"));
   if (
     client.skip_consent &&
     client.token_endpoint_auth_method === "none" &&
-    client.application_type === "native" &&
-    valid("skip_consent", "token_endpoint_auth_method", "application_type")
+    (client.application_type === "native" || claimableRedirects.length > 0) &&
+    valid("skip_consent", "token_endpoint_auth_method", "application_type", "redirect_uris")
   ) {
     problems.push({
       field: "skip_consent",
       received: "true",
-      expected: "false for a public native client: any local app can claim its client_id and loopback redirect (RFC 8252 §8.6)",
+      expected: `false for a public client with ${claimableRedirects.length ? `a redirect URI any local app can claim (${claimableRedirects[0]})` : 'application_type "native"'}: consent is what stops an impersonating app (RFC 8252 §8.6, RFC 9700 §4.1); use https redirect URIs or a confidential client`,
     });
   }
   return problems;

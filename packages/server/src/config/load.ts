@@ -181,5 +181,17 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
       );
     }
   }
+  const server = config.server as { issuer: string; port: number };
+  if (sources["server.issuer"] === "default") {
+    if (server.port === 0) {
+      problems.push(
+        new WardError("config_invalid_value", {
+          key: "server.issuer",
+          received: "not set while server.port is 0",
+          expected: "an explicit issuer (a random port cannot be announced to clients in advance)",
+        }),
+      );
+    } else server.issuer = `http://127.0.0.1:${server.port}`;
+  }
   return { config: config as WardConfig, problems, sources };
 }

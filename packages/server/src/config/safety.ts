@@ -1,4 +1,6 @@
 import { isLoopbackHostname, WardError } from "@ward/core";
+import { parseDuration } from "../keys/schedule.js";
+import { redactUrl } from "./redact.js";
 import type { WardConfig } from "./spec.js";
 
 const WEAK_VALUES = new Set([
@@ -30,6 +32,9 @@ export function weakSecretHint(value: string): string | undefined {
     }
   }
   if (new Set(value).size <= 3) return "it repeats at most three distinct characters";
+  let rest = core;
+  for (const weak of WEAK_VALUES) rest = rest.split(weak).join("");
+  if (rest.length < 8 && core.length > rest.length) return "it is made of well-known words";
   return undefined;
 }
 
@@ -112,12 +117,35 @@ export function checkConfigSafety(config: WardConfig): WardError[] {
   }
   if (config.secrets.master_key === undefined) {
     if (production) problems.push(new WardError("config_master_key_missing", { reason, received: "not set" }));
+    else if (config.database.url !== "sqlite::memory:") {
+      const persistent = `database.url ${redactUrl(config.database.url)} keeps data across restarts, and signing keys encrypted under a throwaway key would be unreadable after one`;
+      problems.push(new WardError("config_master_key_missing", { reason: persistent, received: "not set" }));
+    }
   } else {
     const decoded = decodeMasterKey(config.secrets.master_key);
     if ("problem" in decoded) problems.push(new WardError("config_master_key_invalid", { received: decoded.problem }));
     else if (new Set(decoded.key).size <= 2) {
       problems.push(new WardError("config_weak_secret", { key: "secrets.master_key", hint: "its 32 bytes are not random" }));
     }
+  }
+  if (production && config.keys.publish_ahead < config.keys.jwks_max_age) {
+    problems.push(
+      new WardError("config_invalid_value", {
+        key: "keys.publish_ahead",
+        received: String(config.keys.publish_ahead),
+        expected: `at least keys.jwks_max_age (${config.keys.jwks_max_age}), so verifiers with a cached JWKS know a key before it signs`,
+      }),
+    );
+  }
+  const rotationMs = parseDuration(config.keys.rotation_interval);
+  if (rotationMs !== undefined && rotationMs < (config.keys.publish_ahead + 3600) * 1000) {
+    problems.push(
+      new WardError("config_invalid_value", {
+        key: "keys.rotation_interval",
+        received: JSON.stringify(config.keys.rotation_interval),
+        expected: `off, or at least keys.publish_ahead + 1h (${config.keys.publish_ahead + 3600} s); rotations are meant to be days apart, e.g. 90d`,
+      }),
+    );
   }
   if (adminPublic && !config.admin.tls_terminated) {
     problems.push(new WardError("config_admin_public_without_tls", { received: config.admin.host }));

@@ -31,7 +31,7 @@ export const configSpec = {
       schema: z.string().min(1),
       env: "string",
       default: "http://127.0.0.1:9000",
-      doc: "The issuer identifier and public base URL, exactly as clients see it (no trailing slash). A non-loopback issuer must be https and turns on the production checks.",
+      doc: "The issuer identifier and public base URL, exactly as clients see it (no trailing slash). A non-loopback issuer must be https and turns on the production checks. When unset, `http://127.0.0.1:<server.port>`.",
     },
     host: {
       schema: z.string().min(1),
@@ -73,8 +73,8 @@ export const configSpec = {
     url: {
       schema: z.string().min(1),
       env: "string",
-      default: "sqlite:.ward/ward.db",
-      doc: "`sqlite:<path>` (embedded, WAL), `sqlite::memory:` or `postgres://user:password@host:5432/db`.",
+      default: "sqlite:ward.db",
+      doc: "`sqlite:<path>` (embedded, WAL), `sqlite::memory:` or `postgres://user:password@host:5432/db`. `ward dev` always uses `<data-dir>/ward.db`.",
     },
     pool_max: {
       schema: z.number().int().min(1).max(500),
@@ -113,6 +113,16 @@ export const configSpec = {
       env: "string",
       default: "off",
       doc: "Rotate the signing key automatically when the active key is older than this (e.g. `90d`); `off` rotates only on `ward admin keys rotate`.",
+    },
+    publish_ahead: {
+      schema: z
+        .number()
+        .int()
+        .min(0)
+        .max(30 * 86400),
+      env: "integer",
+      default: 360,
+      doc: "Seconds the next signing key must have been in /jwks.json before a rotation lets it sign; at least keys.jwks_max_age in production. `ward dev` uses 0. `ward admin keys rotate --force` skips the wait (key compromise).",
     },
     jwks_max_age: {
       schema: z.number().int().min(0).max(86400),

@@ -1,11 +1,15 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
-/** scrypt cost parameters (N=2^15, r=8, p=1: about 32 MiB and tens of ms per hash). */
-const N = 32768;
+/** scrypt cost parameters: N=2^17, r=8, p=1 (128 MiB per hash), OWASP's recommended minimum. */
+const N = 2 ** 17;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
-const MAX_MEMORY = 64 * 1024 * 1024;
+const MAX_MEMORY = 256 * 1024 * 1024;
+/** Stored parameters outside these bounds are refused instead of being run (a 500 or a memory bomb). */
+const MAX_N = 2 ** 20;
+const MAX_R = 32;
+const MAX_P = 16;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -26,9 +30,17 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
+  const [cost, blockSize, parallel] = [Number(n), Number(r), Number(p)];
+  const powerOfTwo = Number.isInteger(cost) && cost > 1 && (cost & (cost - 1)) === 0;
+  if (!powerOfTwo || cost > MAX_N || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > MAX_R) return false;
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_P) return false;
   const expected = Buffer.from(hash, "base64url");
-  const actual = await derive(password, Buffer.from(salt, "base64url"), Number(n), Number(r), Number(p));
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  try {
+    const actual = await derive(password, Buffer.from(salt, "base64url"), cost, blockSize, parallel);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  } catch {
+    return false;
+  }
 }
 
 /** A hash of a random password, for spending the same time on unknown users as on known ones. */

@@ -14,6 +14,10 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
   return {
     issuer: ctx.issuer,
     jwks_uri: `${ctx.issuer}/jwks.json`,
+    // No grant is served yet (the authorization and token endpoints land next): say so, rather
+    // than let clients assume RFC 8414's defaults (authorization_code and implicit).
+    response_types_supported: [],
+    grant_types_supported: [],
     code_challenge_methods_supported: ["S256"],
     service_documentation: `${ctx.issuer}/errors`,
   };

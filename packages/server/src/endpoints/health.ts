@@ -21,13 +21,14 @@ export function mountHealth(app: Hono<WardEnv>, deps: ReadinessDeps): void {
       await deps.ping();
       checks.database = { ok: true };
     } catch (error) {
-      checks.database = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+      checks.database = { ok: false, detail: `unreachable; see the server log for request ${c.get("requestId")}` };
       c.get("log").warn({ err: error }, "readiness: database unreachable");
     }
     try {
       checks.signing_key = { ok: true, detail: deps.keys.signingKey().kid };
     } catch (error) {
-      checks.signing_key = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+      checks.signing_key = { ok: false, detail: "no active signing key loaded" };
+      c.get("log").warn({ err: error }, "readiness: no signing key");
     }
     checks.accepting = deps.isShuttingDown() ? { ok: false, detail: "shutting down" } : { ok: true };
     const ready = Object.values(checks).every((check) => check.ok);

@@ -1,6 +1,7 @@
 import { WardError } from "@ward/core";
 import { importJWK, type JWK } from "jose";
 import type { Kysely } from "kysely";
+import { isUniqueViolation } from "../store/errors.js";
 import type { Database } from "../store/schema.js";
 import { getSetting, setSetting } from "../store/settings.js";
 import { deleteSigningKey, insertSigningKey, listSigningKeys, type SigningKeyRecord, updateSigningKey } from "../store/signing-keys.js";
@@ -9,6 +10,8 @@ import { masterKeyFingerprint, open, seal } from "./secret-box.js";
 
 /** Seconds a retired key stays published beyond the longest token lifetime, for clock skew. */
 const CLOCK_SKEW_SECONDS = 60;
+/** Seconds other instances may keep signing with a retired key before their periodic reload. */
+export const KEY_RELOAD_SECONDS = 60;
 
 export interface KeyStoreOptions {
   db: Kysely<Database>;
@@ -17,6 +20,8 @@ export interface KeyStoreOptions {
   algorithm: SigningAlgorithm;
   /** Seconds: the longest lifetime any token signed now can have. */
   maxTokenLifetime: () => Promise<number>;
+  /** Seconds the next key must have been published before it may sign (keys.publish_ahead). */
+  publishAheadSeconds?: number;
   now?: () => number;
 }
 
@@ -74,14 +79,19 @@ export class KeyStore {
       });
     }
     if (!stored) await setSetting(db, tenantId, "master_key_fingerprint", fingerprint);
-    await db.transaction().execute(async (trx) => {
-      const keys = await listSigningKeys(trx, tenantId);
-      const now = this.now();
-      if (!keys.some((k) => k.state === "active")) await this.insertKey(trx, algorithm, "active", now);
-      const next = keys.find((k) => k.state === "next");
-      if (next && next.alg !== algorithm) await deleteSigningKey(trx, tenantId, next.kid);
-      if (!next || next.alg !== algorithm) await this.insertKey(trx, algorithm, "next", now);
-    });
+    try {
+      await db.transaction().execute(async (trx) => {
+        const keys = await listSigningKeys(trx, tenantId);
+        const now = this.now();
+        if (!keys.some((k) => k.state === "active")) await this.insertKey(trx, algorithm, "active", now);
+        const next = keys.find((k) => k.state === "next");
+        if (next && next.alg !== algorithm) await deleteSigningKey(trx, tenantId, next.kid);
+        if (!next || next.alg !== algorithm) await this.insertKey(trx, algorithm, "next", now);
+      });
+    } catch (error) {
+      // Another instance booting at the same moment created the keys first: use them.
+      if (!isUniqueViolation(error)) throw error;
+    }
     await this.load();
   }
 
@@ -159,9 +169,11 @@ export class KeyStore {
   /**
    * Promotes the pre-published `next` key to `active`, retires the current key (its private part is
    * wiped; it stays in JWKS until every token it signed has expired) and publishes a fresh `next`.
+   * Refuses with `key_rotation_too_early` while the next key has been published for less than
+   * keys.publish_ahead, unless `force` (after a key compromise).
    */
-  async rotate(): Promise<{ retired: string; active: string; next: string }> {
-    const result = await this.rotateInTransaction(undefined);
+  async rotate(options: { force?: boolean } = {}): Promise<{ retired: string; active: string; next: string }> {
+    const result = await this.rotateInTransaction(undefined, options.force === true);
     if (!result) throw new WardError("no_active_signing_key", { tenant: this.options.tenantId });
     return result;
   }
@@ -172,9 +184,9 @@ export class KeyStore {
    */
   async rotateIfDue(intervalMs: number): Promise<boolean> {
     try {
-      return (await this.rotateInTransaction(intervalMs)) !== undefined;
+      return (await this.rotateInTransaction(intervalMs, false)) !== undefined;
     } catch (error) {
-      if (error instanceof WardError && error.code === "key_rotation_conflict") {
+      if (error instanceof WardError && (error.code === "key_rotation_conflict" || error.code === "key_rotation_too_early")) {
         await this.load();
         return false;
       }
@@ -184,31 +196,48 @@ export class KeyStore {
 
   private async rotateInTransaction(
     onlyIfOlderThanMs: number | undefined,
+    force: boolean,
   ): Promise<{ retired: string; active: string; next: string } | undefined> {
-    const { db, tenantId, algorithm } = this.options;
+    const { tenantId, algorithm } = this.options;
     const now = this.now();
     const lifetime = await this.options.maxTokenLifetime();
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await this.transactionOrConflict(async (trx) => {
       const keys = await listSigningKeys(trx, tenantId);
       const current = keys.find((k) => k.state === "active");
       const next = keys.find((k) => k.state === "next");
       if (!current || !next) throw new WardError("no_active_signing_key", { tenant: tenantId });
       if (onlyIfOlderThanMs !== undefined && (current.activated_at ?? current.created_at) + onlyIfOlderThanMs > now) return undefined;
-      const promoted = await updateSigningKey(trx, tenantId, next.kid, { state: "active", activated_at: now }, "next");
-      const retired =
-        promoted &&
-        (await updateSigningKey(
-          trx,
-          tenantId,
-          current.kid,
-          { state: "retired", retired_at: now, private_jwk_encrypted: null, publish_until: now + (lifetime + CLOCK_SKEW_SECONDS) * 1000 },
-          "active",
-        ));
+      const required = this.options.publishAheadSeconds ?? 0;
+      const published = Math.floor((now - next.created_at) / 1000);
+      if (!force && published < required) {
+        throw new WardError("key_rotation_too_early", { kid: next.kid, published, required, wait: required - published });
+      }
+      // Retire first, then promote: the database allows one active and one next key at a time.
+      const publishUntil = now + (lifetime + CLOCK_SKEW_SECONDS + KEY_RELOAD_SECONDS) * 1000;
+      const retired = await updateSigningKey(
+        trx,
+        tenantId,
+        current.kid,
+        { state: "retired", retired_at: now, private_jwk_encrypted: null, publish_until: publishUntil },
+        "active",
+      );
+      const promoted = retired && (await updateSigningKey(trx, tenantId, next.kid, { state: "active", activated_at: now }, "next"));
       if (!promoted || !retired) throw new WardError("key_rotation_conflict", { kid: current.kid });
       const fresh = await this.insertKey(trx, algorithm, "next", now);
       return { retired: current.kid, active: next.kid, next: fresh };
     });
     await this.load();
     return result;
+  }
+
+  /** Runs a rotation transaction; a unique violation means another instance rotated concurrently. */
+  private async transactionOrConflict<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await this.options.db.transaction().execute(fn);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await this.load();
+      throw new WardError("key_rotation_conflict", { kid: this.active?.kid ?? "unknown" });
+    }
   }
 }

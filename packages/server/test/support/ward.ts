@@ -31,6 +31,7 @@ export async function startTestWard(overrides: Overrides = {}): Promise<TestWard
       admin: { port: 0, api_key: adminKey, ...overrides.admin },
       secrets: { master_key: randomBytes(32).toString("hex"), ...overrides.secrets },
       database: { url: "sqlite::memory:", ...overrides.database },
+      keys: { publish_ahead: 0, ...overrides.keys },
       logging: { level: "silent" },
     },
   });

@@ -12,6 +12,17 @@ export const adminErrors = defineErrors({
       "The Ward server is not running, listens on another admin port, or the admin listener is disabled because admin.api_key is not set.",
     fix: "Start the server (`ward dev` or `ward server`), or point the CLI at it with --url / WARD_ADMIN_URL.",
   },
+  admin_url_insecure: {
+    area: "admin",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Admin URL would expose the admin key",
+    description:
+      "{url} is not an https URL on another host, or not a URL at all; the admin key is only sent over https or to a loopback address.",
+    params: ["url"],
+    cause: "The admin key travels as a bearer token; over plain http to another machine anyone on the path could read it.",
+    fix: "Use https://… for a remote admin API (TLS-terminating proxy), or reach it through an SSH tunnel on 127.0.0.1.",
+  },
   admin_key_unavailable: {
     area: "admin",
     status: 401,

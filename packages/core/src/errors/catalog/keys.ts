@@ -32,6 +32,18 @@ export const keyErrors = defineErrors({
     cause: "Keys are created on first boot; this happens when a key row was deleted by hand or boot did not finish.",
     fix: "Restart Ward (it creates missing keys on boot) or run `ward admin keys rotate`.",
   },
+  key_rotation_too_early: {
+    area: "keys",
+    status: 409,
+    oauthError: "conflict",
+    title: "Next key not published long enough to sign",
+    description:
+      "The next key {kid} has been in /jwks.json for {published} s; it may only start signing after {required} s (keys.publish_ahead). Try again in {wait} s, or force the rotation.",
+    params: ["kid", "published", "required", "wait"],
+    cause:
+      "Verifiers cache /jwks.json for up to keys.jwks_max_age; a key that signs before they refetch would make them reject valid tokens. Ward rotates only to a key published at least keys.publish_ahead seconds ago.",
+    fix: "Wait and rotate again. After a key compromise, rotate at once with `ward admin keys rotate --force` (verifiers with a cached JWKS refetch on the unknown kid).",
+  },
   key_rotation_conflict: {
     area: "keys",
     status: 409,
