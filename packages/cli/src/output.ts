@@ -64,8 +64,11 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
 /** Prints a Ward error body (from the API or a local WardError) with its fix, to stderr. */
 export function printErrorBody(body: { code?: string; error?: string; error_description?: string; fields?: unknown }): void {
   const code = body.code ?? body.error ?? "error";
-  err(`✗ ${code}: ${body.error_description ?? "(no description)"}`);
-  if (Array.isArray(body.fields)) {
+  const fields = Array.isArray(body.fields) ? body.fields : undefined;
+  const description = body.error_description ?? "(no description)";
+  // With a field list the description's inline summary would say everything twice.
+  err(`✗ ${code}: ${fields ? `${description.split(": ")[0]}:` : description}`);
+  if (fields) {
     for (const field of body.fields as { field: string; received: string; expected: string }[]) {
       err(`  - ${field.field}: received ${field.received}; expected ${field.expected}`);
     }

@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { redirectUriRegistrationProblem } from "@ward/core";
 import { z } from "zod";
 
@@ -21,7 +22,17 @@ const publicJwk = z
   .refine(
     (key) => !PRIVATE_JWK_MEMBERS.some((member) => member in key),
     "a public JWK: remove the private members (d, p, q, dp, dq, qi) or symmetric key (k); publish only public keys",
-  );
+  )
+  .refine(isUsablePublicKey, "a usable public key (node could not import it: check kty, crv and the base64url coordinates or modulus)");
+
+function isUsablePublicKey(jwk: Record<string, unknown>): boolean {
+  try {
+    createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** RFC 7591 client metadata accepted by the admin API (plus Ward's skip_consent). */
 const clientFields = {

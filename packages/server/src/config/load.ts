@@ -171,7 +171,8 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
       (config[section] as Record<string, unknown>)[key] = parsed.data;
     } else {
       (config[section] as Record<string, unknown>)[key] = spec.default;
-      const expected = parsed.error.issues.map((issue) => issue.message).join("; ");
+      const quoteHint = spec.env === "string" && typeof given === "number" ? "; YAML read an unquoted number: quote the value" : "";
+      const expected = parsed.error.issues.map((issue) => issue.message).join("; ") + quoteHint;
       problems.push(
         new WardError("config_invalid_value", {
           key: `${section}.${key} (from ${sources[`${section}.${key}`]})`,
