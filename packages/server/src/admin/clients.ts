@@ -1,6 +1,5 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
-import type { z } from "zod";
 import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -14,7 +13,7 @@ import {
   defaultResponseTypes,
 } from "./client-schema.js";
 import type { AdminContext } from "./context.js";
-import { fieldProblems, invalidBody, readJson } from "./validation.js";
+import { invalidBody, parseBody, readJson } from "./validation.js";
 
 /** The client as the admin API shows it (RFC 7591 names; never the secret hash). */
 export function presentClient(client: ClientRecord): Record<string, unknown> {
@@ -40,21 +39,6 @@ function defaultMetadata(): ClientMetadata {
   return { ...defaults, response_types: defaultResponseTypes(defaults.grant_types) };
 }
 
-/** Parses a create or update body; on failure lists the schema errors and every cross-field problem among the valid fields. */
-function parseClientBody<T extends typeof clientCreateSchema | typeof clientUpdateSchema>(
-  schema: T,
-  body: unknown,
-  base: ClientMetadata,
-  issuerIsLoopback: boolean,
-): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data as z.infer<T>;
-  throw invalidBody([
-    ...fieldProblems(body, result.error.issues),
-    ...consistencyProblemsBesideSchemaErrors(body, schema, base, issuerIsLoopback),
-  ]);
-}
-
 function needsSecret(method: string): boolean {
   return method === "client_secret_basic" || method === "client_secret_post";
 }
@@ -67,7 +51,10 @@ async function requireClient(ctx: AdminContext, clientId: string): Promise<Clien
 
 export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
   app.post("/admin/v1/clients", async (c) => {
-    const input = parseClientBody(clientCreateSchema, await readJson(c), defaultMetadata(), ctx.issuerIsLoopback);
+    const body = await readJson(c);
+    const input = parseBody(clientCreateSchema, body, () =>
+      consistencyProblemsBesideSchemaErrors(body, clientCreateSchema, defaultMetadata(), ctx.issuerIsLoopback),
+    );
     const metadata: ClientMetadata = {
       ...input,
       response_types: input.response_types ?? defaultResponseTypes(input.grant_types),
@@ -125,7 +112,9 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       application_type: existing.application_type,
       skip_consent: existing.skip_consent,
     };
-    const patch = parseClientBody(clientUpdateSchema, body, stored, ctx.issuerIsLoopback);
+    const patch = parseBody(clientUpdateSchema, body, () =>
+      consistencyProblemsBesideSchemaErrors(body, clientUpdateSchema, stored, ctx.issuerIsLoopback),
+    );
     const merged: ClientMetadata = { ...stored, ...patch };
     if (patch.grant_types && !patch.response_types) merged.response_types = defaultResponseTypes(merged.grant_types);
     assertConsistent(merged, ctx.issuerIsLoopback);

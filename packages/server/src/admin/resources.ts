@@ -14,7 +14,7 @@ import {
   updateResource,
 } from "../store/resources.js";
 import type { AdminContext } from "./context.js";
-import { type FieldProblem, fieldProblems, invalidBody, readJson } from "./validation.js";
+import { type FieldProblem, invalidBody, parseBody, readJson } from "./validation.js";
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -70,19 +70,12 @@ function checkResource(uri: string, scopes: { name: string }[], issuerIsLoopback
   if (problems.length) throw invalidBody(problems);
 }
 
-/** Parses a resource body; on failure also lists the URI and scope-name problems of the fields that did parse. */
-function parseResourceBody<T extends typeof resourceCreateSchema | typeof resourceUpdateSchema>(
-  schema: T,
-  body: unknown,
-  issuerIsLoopback: boolean,
-): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data as z.infer<T>;
+/** The URI and scope-name problems of whichever of those fields parsed (reported beside schema errors). */
+function resourceProblemsBesideSchemaErrors(body: unknown, issuerIsLoopback: boolean): FieldProblem[] {
   const raw = body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const uri = resourceFields.uri.safeParse(raw.uri);
   const scopes = resourceFields.scopes.safeParse(raw.scopes);
-  const extra = resourceProblems(uri.success ? uri.data : undefined, scopes.success ? scopes.data : undefined, issuerIsLoopback);
-  throw invalidBody([...fieldProblems(body, result.error.issues), ...extra]);
+  return resourceProblems(uri.success ? uri.data : undefined, scopes.success ? scopes.data : undefined, issuerIsLoopback);
 }
 
 export function presentResource(resource: ResourceRecord): Record<string, unknown> {
@@ -107,7 +100,8 @@ async function requireResource(ctx: AdminContext, reference: string): Promise<Re
 
 export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
   app.post("/admin/v1/resources", async (c) => {
-    const input = parseResourceBody(resourceCreateSchema, await readJson(c), ctx.issuerIsLoopback);
+    const body = await readJson(c);
+    const input = parseBody(resourceCreateSchema, body, () => resourceProblemsBesideSchemaErrors(body, ctx.issuerIsLoopback));
     checkResource(input.uri, input.scopes, ctx.issuerIsLoopback);
     const now = Date.now();
     const record: ResourceRecord = {
@@ -141,7 +135,7 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
   app.patch("/admin/v1/resources/:id", async (c) => {
     const body = await readJson(c);
     const existing = await requireResource(ctx, c.req.param("id"));
-    const patch = parseResourceBody(resourceUpdateSchema, body, ctx.issuerIsLoopback);
+    const patch = parseBody(resourceUpdateSchema, body, () => resourceProblemsBesideSchemaErrors(body, ctx.issuerIsLoopback));
     checkResource(patch.uri ?? existing.uri, patch.scopes ?? existing.scopes, ctx.issuerIsLoopback);
     const updated = await ctx.db.transaction().execute(async (trx) => {
       const result = await updateResource(trx, ctx.tenantId, existing.id, { ...patch, updated_at: Date.now() });

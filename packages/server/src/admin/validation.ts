@@ -73,9 +73,12 @@ export async function readJson(c: Context<WardEnv>): Promise<unknown> {
   }
 }
 
-/** Parses a body with a schema, throwing admin_invalid_body listing every bad field. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+/**
+ * Parses a body with a schema, throwing admin_invalid_body listing every bad field: the schema's,
+ * plus `besideSchemaErrors()` (cross-field rules checked on the fields that did parse).
+ */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown, besideSchemaErrors: () => FieldProblem[] = () => []): z.infer<T> {
   const result = schema.safeParse(body);
-  if (!result.success) throw invalidBody(fieldProblems(body, result.error.issues));
+  if (!result.success) throw invalidBody([...fieldProblems(body, result.error.issues), ...besideSchemaErrors()]);
   return result.data;
 }
