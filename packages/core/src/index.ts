@@ -5,6 +5,8 @@ export { templateText, troubleshootingMarkdown } from "./errors/troubleshooting.
 export type { ErrorArea, ErrorDefinition, OAuthErrorValue } from "./errors/types.js";
 export type { ErrorCode, ErrorParams } from "./errors/ward-error.js";
 export { findError, formatDescription, isWardError, listErrors, WardError } from "./errors/ward-error.js";
+export { type AuthorizationPkce, checkAuthorizationPkce, checkTokenPkce, s256Challenge } from "./pkce.js";
 export { closestMatches, editDistance } from "./url/edit-distance.js";
 export { isLoopbackHostname, isLoopbackUrl } from "./url/loopback.js";
+export { describeDifference, matchRedirectUri, type RedirectMatch } from "./url/redirect-match.js";
 export { type RedirectUriPolicy, redirectUriRegistrationProblem } from "./url/redirect-uri.js";
