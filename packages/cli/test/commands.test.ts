@@ -97,3 +97,11 @@ describe("ward admin without a server", () => {
     expect(result.stderr).toContain("✗ admin_key_unavailable:");
   });
 });
+
+describe("ward admin never leaks the admin key", () => {
+  it("refuses a plain-http admin URL on another host (admin_url_insecure, exit 2), sending nothing", async () => {
+    const result = await runWard(["admin", "--url", "http://admin.example.com:9001", "--key", "k".repeat(40), "clients", "list"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("✗ admin_url_insecure: http://admin.example.com:9001 is not an https URL on another host");
+  });
+});

@@ -52,6 +52,31 @@ describe("ward dev: zero-config start", () => {
   });
 });
 
+describe("ward dev --json", () => {
+  it("prints one JSON document on stdout (logs go to stderr) and ignores production WARD_* variables", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ward-dev-json-")), ".ward");
+    const jsonPort = await freePort();
+    const running = await startWard(
+      ["dev", "--json", "--port", String(jsonPort), "--admin-port", "0", "--data-dir", dir],
+      '"code_verifier"',
+      {
+        env: { WARD_DATABASE_URL: "postgres://prod.example.com/ward", WARD_ADMIN_API_KEY: "production-admin-key-0123456789abcdef" },
+      },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const summary = JSON.parse(running.output());
+      expect(summary.issuer).toBe(`http://127.0.0.1:${jsonPort}`);
+      expect(summary.database).toBe(`sqlite:${join(dir, "ward.db")}`);
+      expect(summary.admin_api_key).not.toBe("production-admin-key-0123456789abcdef");
+      expect(running.stderr()).toContain("ward dev: ignoring WARD_DATABASE_URL");
+      expect(running.stderr()).toContain("ward dev: ignoring WARD_ADMIN_API_KEY");
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+});
+
 describe("ward admin against the running dev server", () => {
   let clientId = "";
 
