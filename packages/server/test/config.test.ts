@@ -170,6 +170,21 @@ describe("boot validation refuses unsafe production config", () => {
     expect(checkConfigSafety(loadConfig({ env: { WARD_DATABASE_URL: "sqlite::memory:" } }).config)).toEqual([]);
   });
 
+  it("refuses a loopback issuer on a network-facing listener (development rules on real traffic)", () => {
+    const { config } = loadConfig({ env: { WARD_SERVER_HOST: "0.0.0.0", WARD_DATABASE_URL: "sqlite::memory:" } });
+    expect(checkConfigSafety(config).map((p) => p.code)).toEqual(["config_loopback_issuer_on_public_listener"]);
+    const production = loadConfig({
+      env: {
+        WARD_SERVER_HOST: "0.0.0.0",
+        WARD_SERVER_ISSUER: "https://auth.example.com",
+        WARD_SESSION_SECRET: strong,
+        WARD_ADMIN_API_KEY: "Zx81kQ0pL2mN4bV6cX8zA1sD3fG5hJ7kL9qW2eR4tY6u",
+        WARD_SECRETS_MASTER_KEY: masterHex,
+      },
+    });
+    expect(checkConfigSafety(production.config)).toEqual([]);
+  });
+
   it("derives the loopback issuer from server.port when the issuer is not set", () => {
     expect(loadConfig({ env: { WARD_SERVER_PORT: "8080" } }).config.server.issuer).toBe("http://127.0.0.1:8080");
     expect(loadConfig({ env: { WARD_SERVER_PORT: "0" } }).problems.map((p) => p.code)).toEqual(["config_invalid_value"]);

@@ -128,6 +128,9 @@ export function checkConfigSafety(config: WardConfig): WardError[] {
       problems.push(new WardError("config_weak_secret", { key: "secrets.master_key", hint: "its 32 bytes are not random" }));
     }
   }
+  if (url && !production && !isLoopbackHostname(config.server.host)) {
+    problems.push(new WardError("config_loopback_issuer_on_public_listener", { host: config.server.host, issuer }));
+  }
   if (production && config.keys.publish_ahead < config.keys.jwks_max_age) {
     problems.push(
       new WardError("config_invalid_value", {

@@ -126,6 +126,18 @@ export const configErrors = defineErrors({
     cause: "Values like 'changeme', 'secret' or 'password' (or a single repeated character) are the first ones an attacker tries.",
     fix: "Generate one with `openssl rand -hex 32` and set it.",
   },
+  config_loopback_issuer_on_public_listener: {
+    area: "config",
+    status: 500,
+    oauthError: "configuration_error",
+    title: "Loopback issuer on a network-facing listener",
+    description:
+      "server.host is {host}, reachable from the network, but server.issuer {issuer} is loopback, which turns on development relaxations (plain http redirect URIs for any host, no Secure cookies).",
+    params: ["host", "issuer"],
+    cause:
+      "The issuer decides whether Ward runs with development or production rules; a loopback issuer served to the network would apply development rules to real traffic (and clients elsewhere could not use its URLs anyway).",
+    fix: "Set server.issuer to the public https URL clients use (production rules), or keep server.host on 127.0.0.1 for local development.",
+  },
   config_admin_public_without_tls: {
     area: "config",
     status: 500,
