@@ -12,6 +12,7 @@ export default defineConfig({
     },
   },
   test: {
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
