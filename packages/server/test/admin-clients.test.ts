@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FieldProblem } from "../src/admin/validation.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
 let t: TestWard;
@@ -9,12 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
-
-interface FieldProblem {
-  field: string;
-  received: string;
-  expected: string;
-}
 
 type Json = Record<string, unknown>;
 

@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FreshDatabase, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
 import { json } from "./support/json.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
-const postgres = (await testDatabases()).find((engine) => engine.dialect === "postgres");
+const engines = await testDatabases();
 
 /** The admin API end to end on PostgreSQL: conflicts inside transactions, audit rows, key rotation. */
 describe("admin API on PostgreSQL", () => {
-  if (!postgres || postgres.unavailable) {
-    if (postgres?.required) it("PostgreSQL must be reachable under CI=true", () => expect.fail(postgres.unavailable));
-    else it.skip(`skipped: ${postgres?.unavailable ?? "no PostgreSQL engine"}`, () => {});
-    return;
-  }
+  const postgres = postgresOrSkip(engines);
+  if (!postgres) return;
   let fresh: FreshDatabase;
   let t: TestWard;
 

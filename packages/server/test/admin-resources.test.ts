@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FieldProblem } from "../src/admin/validation.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
 let t: TestWard;
@@ -10,12 +11,6 @@ afterAll(async () => {
 });
 
 type Json = Record<string, unknown>;
-
-interface FieldProblem {
-  field: string;
-  received: string;
-  expected: string;
-}
 
 const scopes = [
   { name: "mcp:tools", description: "Use the tools of this MCP server" },

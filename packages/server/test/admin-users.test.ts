@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FieldProblem } from "../src/admin/validation.js";
 import { verifyPassword } from "../src/crypto/password.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
@@ -11,12 +12,6 @@ afterAll(async () => {
 });
 
 type Json = Record<string, unknown>;
-
-interface FieldProblem {
-  field: string;
-  received: string;
-  expected: string;
-}
 
 async function createOk(body: unknown): Promise<Json> {
   const response = await t.admin("/admin/v1/users", { body });

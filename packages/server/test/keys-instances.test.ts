@@ -2,18 +2,14 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyStore } from "../src/keys/keystore.js";
 import { DEFAULT_TENANT, openDatabase, type WardDatabase } from "../src/store/index.js";
-import { type FreshDatabase, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
 
 const engines = await testDatabases();
-const postgres = engines.find((engine) => engine.dialect === "postgres");
 
 /** Several Ward instances on one PostgreSQL database, each with its own connection pool. */
 describe("signing keys shared by several instances (PostgreSQL)", () => {
-  if (!postgres || postgres.unavailable) {
-    if (postgres?.required) it("PostgreSQL must be reachable under CI=true", () => expect.fail(postgres.unavailable));
-    else it.skip(`skipped: ${postgres?.unavailable ?? "no PostgreSQL engine"}`, () => {});
-    return;
-  }
+  const postgres = postgresOrSkip(engines);
+  if (!postgres) return;
   let fresh: FreshDatabase;
   const pools: WardDatabase[] = [];
   const masterKey = randomBytes(32);

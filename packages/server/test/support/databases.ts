@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { expect, it } from "vitest";
 import type { OpenDatabaseOptions } from "../../src/store/database.js";
 
 /** The PostgreSQL the storage tests use (trust auth on loopback); override with WARD_TEST_POSTGRES_URL. */
@@ -86,4 +87,17 @@ export async function testDatabases(): Promise<TestDatabase[]> {
     console.log(`storage tests: skipping PostgreSQL: ${unavailable}; start it or set WARD_TEST_POSTGRES_URL`);
   }
   return [sqlite, postgres(unavailable)];
+}
+
+/**
+ * For suites that only make sense on PostgreSQL: the engine when it answers. Otherwise registers,
+ * inside the calling describe(), a skipped test with the reason, or under CI=true a failing one.
+ */
+export function postgresOrSkip(engines: TestDatabase[]): TestDatabase | undefined {
+  const postgres = engines.find((engine) => engine.dialect === "postgres");
+  if (postgres && !postgres.unavailable) return postgres;
+  const reason = postgres?.unavailable ?? "no PostgreSQL engine";
+  if (postgres?.required) it("PostgreSQL must be reachable under CI=true", () => expect.fail(reason));
+  else it.skip(`skipped: ${reason}`, () => {});
+  return undefined;
 }
