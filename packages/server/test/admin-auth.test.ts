@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestWard, type TestWard } from "./support/ward.js";
+import { describe, expect, it } from "vitest";
+import { useTestWard } from "./support/admin.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestWard();
 
 const newClient = { client_name: "Should not exist", redirect_uris: ["https://app.example.com/cb"] };
 

@@ -1,15 +1,9 @@
 import { exportJWK, generateKeyPair } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTestWard } from "./support/admin.js";
 import { type Json, json } from "./support/json.js";
-import { startTestWard, type TestWard } from "./support/ward.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestWard();
 
 async function rejectedFields(body: Record<string, unknown>): Promise<string[]> {
   const before = ((await json(await t.admin("/admin/v1/clients"))) as Json).clients.length;

@@ -1,17 +1,10 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FieldProblem } from "../src/admin/validation.js";
-import { startTestWard, type TestWard } from "./support/ward.js";
+import { adminCollection, expectInvalid, type Json, useTestWard } from "./support/admin.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-
-type Json = Record<string, unknown>;
+const t = useTestWard();
+const { createOk, list, expectCreateRefused } = adminCollection(t, "/admin/v1/clients", "clients");
 
 const web = { client_name: "Web app", redirect_uris: ["https://app.example.com/callback"] };
 const publicSpa = { ...web, client_name: "Public SPA", token_endpoint_auth_method: "none" };
@@ -28,45 +21,8 @@ async function create(body: unknown): Promise<{ status: number; json: Json }> {
   return { status: response.status, json: (await response.json()) as Json };
 }
 
-async function createOk(body: unknown): Promise<Json> {
-  const { status, json } = await create(body);
-  expect(status, JSON.stringify(json)).toBe(201);
-  return json;
-}
-
 async function get(clientId: string): Promise<Response> {
   return t.admin(`/admin/v1/clients/${encodeURIComponent(clientId)}`);
-}
-
-async function list(): Promise<Json[]> {
-  const response = await t.admin("/admin/v1/clients");
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { clients: Json[] }).clients;
-}
-
-/** 400 admin_invalid_body listing exactly `fields` (in any order), each with received and expected. */
-async function expectInvalid(response: Response, fields: string[]): Promise<{ body: Json; problems: FieldProblem[]; text: string }> {
-  const text = await response.text();
-  expect(response.status, text).toBe(400);
-  const body = JSON.parse(text) as Json;
-  expect(body.code).toBe("admin_invalid_body");
-  expect(body.error).toBe("invalid_request");
-  const problems = body.fields as FieldProblem[];
-  expect(problems.map((p) => p.field).sort()).toEqual([...fields].sort());
-  for (const problem of problems) {
-    expect(typeof problem.received).toBe("string");
-    expect(problem.expected.length).toBeGreaterThan(0);
-  }
-  expect(body.error_description).toContain(`${fields.length} field(s) are invalid`);
-  return { body, problems, text };
-}
-
-/** Creating `body` is refused with exactly `fields`, and the client list is unchanged afterwards. */
-async function expectCreateRefused(body: unknown, fields: string[]) {
-  const before = await list();
-  const result = await expectInvalid(await t.admin("/admin/v1/clients", { body }), fields);
-  expect(await list()).toEqual(before);
-  return result;
 }
 
 function problemFor(problems: FieldProblem[], field: string): FieldProblem {

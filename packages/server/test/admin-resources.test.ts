@@ -1,51 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FieldProblem } from "../src/admin/validation.js";
-import { startTestWard, type TestWard } from "./support/ward.js";
+import { describe, expect, it } from "vitest";
+import { adminCollection, expectInvalid, type Json, useTestWard } from "./support/admin.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-
-type Json = Record<string, unknown>;
+const t = useTestWard();
+const { createOk, list, expectCreateRefused } = adminCollection(t, "/admin/v1/resources", "resources");
 
 const scopes = [
   { name: "mcp:tools", description: "Use the tools of this MCP server" },
   { name: "files.read", description: "Read your files" },
 ];
-
-async function createOk(body: unknown): Promise<Json> {
-  const response = await t.admin("/admin/v1/resources", { body });
-  const json = (await response.json()) as Json;
-  expect(response.status, JSON.stringify(json)).toBe(201);
-  return json;
-}
-
-async function list(): Promise<Json[]> {
-  const response = await t.admin("/admin/v1/resources");
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { resources: Json[] }).resources;
-}
-
-async function expectInvalid(response: Response, fields: string[]): Promise<FieldProblem[]> {
-  const text = await response.text();
-  expect(response.status, text).toBe(400);
-  const body = JSON.parse(text) as Json;
-  expect(body.code).toBe("admin_invalid_body");
-  const problems = body.fields as FieldProblem[];
-  expect(problems.map((p) => p.field).sort()).toEqual([...fields].sort());
-  return problems;
-}
-
-async function expectCreateRefused(body: unknown, fields: string[]): Promise<FieldProblem[]> {
-  const before = await list();
-  const problems = await expectInvalid(await t.admin("/admin/v1/resources", { body }), fields);
-  expect(await list()).toEqual(before);
-  return problems;
-}
 
 describe("admin resources (RFC 8707 resource indicators): create, read, update, delete", () => {
   it("creates a resource; access_token_ttl defaults to tokens.access_token_ttl (3600)", async () => {
@@ -164,19 +126,23 @@ describe("admin resources (RFC 8707 resource indicators): create, read, update, 
 
 describe("admin resources: invalid bodies are refused field by field, nothing written", () => {
   it("refuses a URI with a fragment (RFC 8707 §2)", async () => {
-    const [problem] = await expectCreateRefused({ uri: "https://api.example.com/mcp#section" }, ["uri"]);
+    const {
+      problems: [problem],
+    } = await expectCreateRefused({ uri: "https://api.example.com/mcp#section" }, ["uri"]);
     expect(problem?.expected).toContain("fragment");
   });
 
   it("refuses a relative URI", async () => {
-    const [problem] = await expectCreateRefused({ uri: "/mcp" }, ["uri"]);
+    const {
+      problems: [problem],
+    } = await expectCreateRefused({ uri: "/mcp" }, ["uri"]);
     expect(problem?.received).toBe('"/mcp"');
     expect(problem?.expected).toContain("absolute URI");
   });
 
   it("refuses access_token_ttl below 60, above 86400 or not an integer", async () => {
     for (const ttl of [59, 0, -1, 86401, 90.5, "3600"]) {
-      const problems = await expectCreateRefused({ uri: "https://ttl.example.com/", access_token_ttl: ttl }, ["access_token_ttl"]);
+      const { problems } = await expectCreateRefused({ uri: "https://ttl.example.com/", access_token_ttl: ttl }, ["access_token_ttl"]);
       expect(problems[0]?.received).toBe(JSON.stringify(ttl));
     }
     await createOk({ uri: "https://ttl-min.example.com/", access_token_ttl: 60 });
@@ -196,7 +162,7 @@ describe("admin resources: invalid bodies are refused field by field, nothing wr
   });
 
   it("refuses duplicate scope names", async () => {
-    const problems = await expectCreateRefused(
+    const { problems } = await expectCreateRefused(
       {
         uri: "https://scopes.example.com/",
         scopes: [
@@ -226,7 +192,9 @@ describe("admin resources: invalid bodies are refused field by field, nothing wr
   });
 
   it("refuses a missing uri", async () => {
-    const [problem] = await expectCreateRefused({ scopes }, ["uri"]);
+    const {
+      problems: [problem],
+    } = await expectCreateRefused({ scopes }, ["uri"]);
     expect(problem?.received).toBe("missing");
   });
 

@@ -1,51 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FieldProblem } from "../src/admin/validation.js";
+import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../src/crypto/password.js";
-import { startTestWard, type TestWard } from "./support/ward.js";
+import { adminCollection, expectInvalid, type Json, useTestWard } from "./support/admin.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
-
-type Json = Record<string, unknown>;
-
-async function createOk(body: unknown): Promise<Json> {
-  const response = await t.admin("/admin/v1/users", { body });
-  const json = (await response.json()) as Json;
-  expect(response.status, JSON.stringify(json)).toBe(201);
-  return json;
-}
-
-async function list(): Promise<Json[]> {
-  const response = await t.admin("/admin/v1/users");
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { users: Json[] }).users;
-}
+const t = useTestWard();
+const { createOk, list, expectCreateRefused } = adminCollection(t, "/admin/v1/users", "users");
 
 async function storedHash(id: string): Promise<string> {
   const row = await t.ward.database.db.selectFrom("users").select(["password_hash"]).where("id", "=", id).executeTakeFirstOrThrow();
   return row.password_hash as string;
-}
-
-async function expectInvalid(response: Response, fields: string[]): Promise<{ problems: FieldProblem[]; text: string }> {
-  const text = await response.text();
-  expect(response.status, text).toBe(400);
-  const body = JSON.parse(text) as Json;
-  expect(body.code).toBe("admin_invalid_body");
-  const problems = body.fields as FieldProblem[];
-  expect(problems.map((p) => p.field).sort()).toEqual([...fields].sort());
-  return { problems, text };
-}
-
-async function expectCreateRefused(body: unknown, fields: string[]) {
-  const before = await list();
-  const result = await expectInvalid(await t.admin("/admin/v1/users", { body }), fields);
-  expect(await list()).toEqual(before);
-  return result;
 }
 
 function expectNoPasswordMaterial(value: unknown, password: string): void {

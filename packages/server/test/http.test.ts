@@ -1,17 +1,11 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT } from "jose";
 import * as oauth from "oauth4webapi";
 import * as client from "openid-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTestWard } from "./support/admin.js";
 import { json } from "./support/json.js";
-import { startTestWard, type TestWard } from "./support/ward.js";
 
-let t: TestWard;
-beforeAll(async () => {
-  t = await startTestWard();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestWard();
 
 describe("RFC 8414 / OpenID discovery", () => {
   it("serves the same metadata at both well-known paths, with issuer equal to the configured issuer", async () => {
