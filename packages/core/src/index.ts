@@ -6,6 +6,7 @@ export type { ErrorArea, ErrorDefinition, OAuthErrorValue } from "./errors/types
 export type { ErrorCode, ErrorParams } from "./errors/ward-error.js";
 export { findError, formatDescription, isWardError, listErrors, WardError } from "./errors/ward-error.js";
 export { type AuthorizationPkce, checkAuthorizationPkce, checkTokenPkce, s256Challenge } from "./pkce.js";
+export { base32Decode, base32Encode, hotp, otpauthUri, type TotpOptions, totp, totpStep, verifyTotp } from "./totp.js";
 export { closestMatches, editDistance } from "./url/edit-distance.js";
 export { isLoopbackHostname, isLoopbackUrl } from "./url/loopback.js";
 export { describeDifference, matchRedirectUri, type RedirectMatch } from "./url/redirect-match.js";

@@ -11,10 +11,17 @@ import { mountResourceRoutes } from "./admin/resources.js";
 import { mountUserRoutes } from "./admin/users.js";
 import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
 import type { WardConfig } from "./config/spec.js";
+import { mountAuthorize } from "./endpoints/authorize.js";
 import { mountDiscovery } from "./endpoints/discovery.js";
+import { mountEndSession } from "./endpoints/end-session.js";
 import { mountErrorPages } from "./endpoints/errors-page.js";
 import { mountHealth } from "./endpoints/health.js";
+import { mountInteraction } from "./endpoints/interaction.js";
+import { mountIntrospect } from "./endpoints/introspect.js";
 import { mountJwks } from "./endpoints/jwks.js";
+import { mountRevoke } from "./endpoints/revoke.js";
+import { mountToken } from "./endpoints/token.js";
+import { mountUserinfo } from "./endpoints/userinfo.js";
 import type { WardEnv } from "./http/context.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { type Listener, listen } from "./http/listen.js";
@@ -22,11 +29,24 @@ import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { KeyStore } from "./keys/keystore.js";
 import { parseDuration } from "./keys/schedule.js";
+import { cleanExpired } from "./oauth/cleanup.js";
+import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
 import { listResources } from "./store/resources.js";
 import { DEFAULT_TENANT } from "./store/schema.js";
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
+/** Every public request body (forms of OAuth endpoints and pages) is small. */
+const PUBLIC_BODY_LIMIT = 64 * 1024;
+
+function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      throw new WardError("body_too_large", { received: c.req.header("content-length") ?? "more than the limit", limit: maxSize });
+    },
+  });
+}
 
 export interface WardOptions {
   logger?: Logger;
@@ -60,6 +80,14 @@ function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string): Ho
   app.onError(errorHandler(errorsBaseUrl));
   app.notFound(notFoundHandler(errorsBaseUrl, metadataUrl));
   return app;
+}
+
+function resolveSessionSecret(config: WardConfig, logger: Logger): Buffer {
+  if (config.session.secret === undefined) {
+    logger.warn("session.secret is not set: using an ephemeral one; sign-in pages open during a restart will need a reload");
+    return randomBytes(32);
+  }
+  return Buffer.from(config.session.secret, "utf8");
 }
 
 function resolveMasterKey(config: WardConfig, logger: Logger): Buffer {
@@ -119,9 +147,43 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   let shuttingDown = false;
   const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
-  mountDiscovery(publicApp, { issuer });
+  const endpoints = endpointUrls(issuer);
+  const serverContext: ServerContext = {
+    db: database.db,
+    tenantId,
+    config,
+    issuer,
+    errorsBaseUrl,
+    endpoints,
+    keys,
+    masterKey,
+    sessionSecret: resolveSessionSecret(config, logger),
+    secureCookies: !isLoopbackIssuer(config),
+    logger,
+    now: options.now ?? Date.now,
+  };
+  publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
+  mountDiscovery(publicApp, {
+    issuer,
+    endpoints,
+    signingAlgorithms: () => [
+      ...new Set(
+        keys
+          .list()
+          .filter((k) => k.state !== "retired")
+          .map((k) => k.alg),
+      ),
+    ],
+  });
   mountJwks(publicApp, keys, config.keys.jwks_max_age);
   mountErrorPages(publicApp, errorsBaseUrl);
+  mountAuthorize(publicApp, serverContext);
+  mountInteraction(publicApp, serverContext);
+  mountToken(publicApp, serverContext);
+  mountUserinfo(publicApp, serverContext);
+  mountRevoke(publicApp, serverContext);
+  mountIntrospect(publicApp, serverContext);
+  mountEndSession(publicApp, serverContext);
 
   let adminApp: Hono<WardEnv> | undefined;
   if (config.admin.api_key) {
@@ -135,18 +197,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     };
     mountHealth(adminApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
     adminApp.use("/admin/*", adminAuth(config.admin.api_key));
-    adminApp.use(
-      "/admin/*",
-      bodyLimit({
-        maxSize: ADMIN_BODY_LIMIT,
-        onError: (c) => {
-          throw new WardError("body_too_large", {
-            received: c.req.header("content-length") ?? "more than the limit",
-            limit: ADMIN_BODY_LIMIT,
-          });
-        },
-      }),
-    );
+    adminApp.use("/admin/*", limitBody(ADMIN_BODY_LIMIT));
     mountClientRoutes(adminApp, ctx);
     mountResourceRoutes(adminApp, ctx);
     mountUserRoutes(adminApp, ctx);
@@ -166,6 +217,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       } else {
         await keys.load();
       }
+      await cleanExpired(database.db, tenantId, Date.now());
     } catch (error) {
       logger.error({ err: error }, "key maintenance failed");
     }

@@ -83,6 +83,9 @@ function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord
     created_at: NOW,
     updated_at: NOW,
     secret_rotated_at: null,
+    access_token_ttl: null,
+    id_token_ttl: null,
+    refresh_token_ttl: null,
     ...overrides,
   };
 }
@@ -96,6 +99,7 @@ function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = 
       { name: "write", description: "Change your files" },
     ],
     access_token_ttl: 900,
+    introspection_clients: [],
     created_at: NOW,
     updated_at: NOW,
     ...overrides,
@@ -103,7 +107,20 @@ function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = 
 }
 
 function user(id: string, email: string, overrides: Partial<UserRecord> = {}): UserRecord {
-  return { id, email, password_hash: "scrypt$x", name: null, disabled: false, created_at: NOW, updated_at: NOW, ...overrides };
+  return {
+    id,
+    email,
+    password_hash: "scrypt$x",
+    name: null,
+    disabled: false,
+    created_at: NOW,
+    updated_at: NOW,
+    totp_secret_encrypted: null,
+    totp_confirmed_at: null,
+    totp_last_step: null,
+    recovery_codes: [],
+    ...overrides,
+  };
 }
 
 function signingKey(kid: string, state: SigningKeyRecord["state"], created_at = NOW): SigningKeyRecord {

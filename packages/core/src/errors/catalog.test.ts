@@ -160,7 +160,7 @@ describe("catalog entries", () => {
       expect([d.status, d.oauthError], code).toEqual([status, oauthError]);
     }
     expect(definition("two_factor_required").area).toBe("login");
-    expect(definition("authorization_session_expired").description).toContain("10 minutes");
+    expect(definition("authorization_session_expired").params).toContain("lifetime");
   });
 });
 

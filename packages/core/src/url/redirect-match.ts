@@ -52,13 +52,18 @@ export function describeDifference(received: string, registered: string): string
 
 /**
  * Matches a redirect_uri against a client's registered URIs: byte for byte (RFC 6749 §3.1.2.3,
- * OAuth 2.1 §2.3.1), except that the port of a loopback IP redirect may differ (RFC 8252 §7.3).
+ * OAuth 2.1 §2.3.1), except that the port of a loopback IP redirect may differ (RFC 8252 §7.3;
+ * native apps only: pass `loopbackPortFlexibility: false` for web clients).
  * Without a match, returns the closest registered URI and what differs, for an error page that
  * tells the developer exactly what to fix.
  */
-export function matchRedirectUri(received: string, registered: readonly string[]): RedirectMatch {
+export function matchRedirectUri(
+  received: string,
+  registered: readonly string[],
+  options: { loopbackPortFlexibility?: boolean } = {},
+): RedirectMatch {
   if (registered.includes(received)) return { matched: received };
-  const url = parse(received);
+  const url = options.loopbackPortFlexibility === false ? undefined : parse(received);
   if (url) {
     for (const candidate of registered) {
       const registeredUrl = parse(candidate);

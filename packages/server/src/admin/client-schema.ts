@@ -34,7 +34,12 @@ function isUsablePublicKey(jwk: Record<string, unknown>): boolean {
   }
 }
 
-/** RFC 7591 client metadata accepted by the admin API (plus Ward's skip_consent). */
+/** A per-client lifetime in seconds; null removes the override (the resource's or server's default applies). */
+function lifetime(min: number, max: number, maxText: string) {
+  return z.number().int().min(min, `at least ${min} seconds`).max(max, `at most ${max} seconds (${maxText})`).nullable().optional();
+}
+
+/** RFC 7591 client metadata accepted by the admin API (plus Ward's skip_consent and token lifetimes). */
 const clientFields = {
   client_id: z
     .string()
@@ -55,6 +60,9 @@ const clientFields = {
   jwks_uri: z.url({ protocol: /^https$/, error: "an https URL" }).optional(),
   application_type: z.enum(["web", "native"]),
   skip_consent: z.boolean(),
+  access_token_ttl: lifetime(60, 86400, "24 h: use refresh tokens for longer sessions"),
+  id_token_ttl: lifetime(60, 86400, "24 h"),
+  refresh_token_ttl: lifetime(60, 365 * 86400, "365 days"),
 };
 
 export const clientCreateSchema = z
@@ -74,7 +82,23 @@ const { client_id: _ignored, ...updatable } = clientFields;
 export const clientUpdateSchema = z.object(updatable).partial().strict();
 
 export type ClientInput = z.infer<typeof clientCreateSchema>;
-export type ClientMetadata = Required<Omit<ClientInput, "client_id" | "client_name" | "scope" | "jwks" | "jwks_uri" | "response_types">> & {
+export type ClientMetadata = Required<
+  Omit<
+    ClientInput,
+    | "client_id"
+    | "client_name"
+    | "scope"
+    | "jwks"
+    | "jwks_uri"
+    | "response_types"
+    | "access_token_ttl"
+    | "id_token_ttl"
+    | "refresh_token_ttl"
+  >
+> & {
+  access_token_ttl?: number | null | undefined;
+  id_token_ttl?: number | null | undefined;
+  refresh_token_ttl?: number | null | undefined;
   client_name?: string | undefined;
   scope?: string | undefined;
   jwks?: { keys: Record<string, unknown>[] } | undefined;

@@ -33,10 +33,16 @@ const resourceFields = {
     .int()
     .min(60, "at least 60 seconds")
     .max(86400, "at most 86400 seconds (24 h); use refresh tokens for longer sessions"),
+  introspection_clients: z.array(z.string().min(1).max(256)).max(50),
 };
 
 const resourceCreateSchema = z
-  .object({ ...resourceFields, scopes: resourceFields.scopes.default([]), access_token_ttl: resourceFields.access_token_ttl.optional() })
+  .object({
+    ...resourceFields,
+    scopes: resourceFields.scopes.default([]),
+    access_token_ttl: resourceFields.access_token_ttl.optional(),
+    introspection_clients: resourceFields.introspection_clients.default([]),
+  })
   .strict();
 const resourceUpdateSchema = z.object(resourceFields).partial().strict();
 
@@ -84,6 +90,7 @@ export function presentResource(resource: ResourceRecord): Record<string, unknow
     uri: resource.uri,
     scopes: resource.scopes,
     access_token_ttl: resource.access_token_ttl,
+    introspection_clients: resource.introspection_clients ?? [],
     created_at: new Date(resource.created_at).toISOString(),
     updated_at: new Date(resource.updated_at).toISOString(),
   };
@@ -109,6 +116,7 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
       uri: input.uri,
       scopes: input.scopes,
       access_token_ttl: input.access_token_ttl ?? ctx.defaultAccessTokenTtl,
+      introspection_clients: input.introspection_clients,
       created_at: now,
       updated_at: now,
     };

@@ -84,6 +84,12 @@ export const configSpec = {
     },
   },
   session: {
+    lifetime: {
+      schema: seconds,
+      env: "integer",
+      default: 7 * 86400,
+      doc: "Seconds a Ward sign-in (the `ward_session` cookie) lasts before the user signs in again.",
+    },
     secret: {
       schema: z.string().min(1).optional(),
       env: "string",
@@ -136,7 +142,77 @@ export const configSpec = {
       schema: seconds,
       env: "integer",
       default: 3600,
-      doc: "Default access token lifetime in seconds, for resources that do not set their own. A retired signing key stays in JWKS until the longest-lived token it signed expired.",
+      doc: "Default access token lifetime in seconds, for resources that do not set their own. A retired signing key stays in JWKS until the longest-lived token it signed expired. Precedence: the client's `access_token_ttl`, then the resource's, then this.",
+    },
+    id_token_ttl: {
+      schema: seconds,
+      env: "integer",
+      default: 3600,
+      doc: "ID token lifetime in seconds, unless the client sets `id_token_ttl`.",
+    },
+    refresh_token_ttl: {
+      schema: seconds,
+      env: "integer",
+      default: 30 * 86400,
+      doc: "Absolute lifetime in seconds of a refresh token family (every rotation keeps the family's end), unless the client sets `refresh_token_ttl`.",
+    },
+    refresh_token_idle_ttl: {
+      schema: seconds,
+      env: "integer",
+      default: 14 * 86400,
+      doc: "Public clients only: a refresh token unused for this many seconds expires (confidential clients are bound by their secret instead).",
+    },
+    refresh_grace_period: {
+      schema: z.number().int().min(0).max(60),
+      env: "integer",
+      default: 0,
+      doc: "Seconds after a rotation in which the same refresh token sent again (a duplicate concurrent request) gets the same new pair instead of revoking the family. 0 turns it off; keep it at a few seconds at most.",
+    },
+    refresh_without_offline_access: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Issue a refresh token on every code exchange of a client allowed the refresh_token grant, even when it did not ask for the `offline_access` scope.",
+    },
+    authorization_code_ttl: {
+      schema: z.number().int().min(10).max(600),
+      env: "integer",
+      default: 600,
+      doc: "Seconds an authorization code can be redeemed (at most 600, RFC 6749 §4.1.2).",
+    },
+  },
+  login: {
+    max_failures: {
+      schema: z.number().int().min(1).max(100),
+      env: "integer",
+      default: 5,
+      doc: "Failed sign-ins for one email (known or not) within login.lockout_seconds before sign-in for it pauses for login.lockout_seconds (answered 429 with Retry-After).",
+    },
+    lockout_seconds: {
+      schema: seconds,
+      env: "integer",
+      default: 300,
+      doc: "Length of the failure window and of the pause after login.max_failures failures.",
+    },
+    two_factor: {
+      schema: z.enum(["optional", "required"]),
+      env: "string",
+      default: "optional",
+      doc: "`optional`: users turn on TOTP on their account page. `required`: a user without TOTP enrols (QR code, recovery codes) during their next sign-in.",
+    },
+    interaction_ttl: {
+      schema: z.number().int().min(60).max(3600),
+      env: "integer",
+      default: 600,
+      doc: "Seconds a user has to finish an authorization request (sign-in, 2FA, consent); the pages show the time left.",
+    },
+  },
+  dev: {
+    callback: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Serve /dev/callback, a page that redeems a code of the dev demo client and shows the decoded tokens. Only on a loopback issuer; `ward dev` turns it on.",
     },
   },
   logging: {

@@ -1,9 +1,15 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
+import { OIDC_SCOPES } from "../authorize/scopes.js";
 import type { WardEnv } from "../http/context.js";
+import type { EndpointUrls } from "../oauth/context.js";
+import { SUPPORTED_GRANTS } from "./token.js";
 
 export interface MetadataContext {
   issuer: string;
+  endpoints: EndpointUrls;
+  /** Algorithm of the active signing key (ID tokens and access tokens). */
+  signingAlgorithms: () => string[];
 }
 
 /**
@@ -11,14 +17,44 @@ export interface MetadataContext {
  * endpoint adds its own fields here as it lands.
  */
 export function authorizationServerMetadata(ctx: MetadataContext): Record<string, unknown> {
+  const { endpoints } = ctx;
   return {
     issuer: ctx.issuer,
-    jwks_uri: `${ctx.issuer}/jwks.json`,
-    // No grant is served yet (the authorization and token endpoints land next): say so, rather
-    // than let clients assume RFC 8414's defaults (authorization_code and implicit).
-    response_types_supported: [],
-    grant_types_supported: [],
+    authorization_endpoint: endpoints.authorization,
+    token_endpoint: endpoints.token,
+    userinfo_endpoint: endpoints.userinfo,
+    revocation_endpoint: endpoints.revocation,
+    introspection_endpoint: endpoints.introspection,
+    end_session_endpoint: endpoints.end_session,
+    jwks_uri: endpoints.jwks,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    grant_types_supported: SUPPORTED_GRANTS,
     code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    token_endpoint_auth_signing_alg_values_supported: [
+      "ES256",
+      "ES384",
+      "ES512",
+      "RS256",
+      "RS384",
+      "RS512",
+      "PS256",
+      "PS384",
+      "PS512",
+      "EdDSA",
+    ],
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    scopes_supported: Object.keys(OIDC_SCOPES),
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ctx.signingAlgorithms(),
+    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "name"],
+    prompt_values_supported: ["none", "login", "consent", "select_account"],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
   };
 }

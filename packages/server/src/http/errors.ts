@@ -1,5 +1,5 @@
 import { type ErrorCode, type ErrorParams, toHtmlPage, toOAuthJson, WardError } from "@ward/core";
-import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WardEnv } from "./context.js";
 
@@ -40,4 +40,12 @@ export function errorHandler(errorsBaseUrl: string): ErrorHandler<WardEnv> {
 export function notFoundHandler(errorsBaseUrl: string, metadataUrl: string): NotFoundHandler<WardEnv> {
   return (c) =>
     jsonError(c, new WardError("endpoint_not_found", { method: c.req.method, path: c.req.path, metadata_url: metadataUrl }), errorsBaseUrl);
+}
+
+/** Answers every other method on `path` with 405 `method_not_allowed` and an Allow header (register after the real routes). */
+export function allowOnly(app: Hono<WardEnv>, path: string, allowed: readonly string[]): void {
+  app.all(path, (c) => {
+    c.header("Allow", allowed.join(", "));
+    throw new WardError("method_not_allowed", { path, method: c.req.method, allowed: allowed.join(", ") });
+  });
 }

@@ -25,6 +25,10 @@ export interface ClientRecord {
   created_at: number;
   updated_at: number;
   secret_rotated_at: number | null;
+  /** Lifetimes in seconds overriding the resource's and the global defaults; null: not set. */
+  access_token_ttl?: number | null;
+  id_token_ttl?: number | null;
+  refresh_token_ttl?: number | null;
 }
 
 /** Fields an update may change; `updated_at` defaults to now. */
@@ -49,6 +53,9 @@ function fromRow(row: Selectable<ClientsTable>): ClientRecord {
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
     secret_rotated_at: numberOrNull(row.secret_rotated_at),
+    access_token_ttl: numberOrNull(row.access_token_ttl),
+    id_token_ttl: numberOrNull(row.id_token_ttl),
+    refresh_token_ttl: numberOrNull(row.refresh_token_ttl),
   };
 }
 
@@ -70,6 +77,9 @@ function toColumns(patch: ClientPatch): Updateable<ClientsTable> {
   if (patch.skip_consent !== undefined) columns.skip_consent = patch.skip_consent ? 1 : 0;
   if (patch.updated_at !== undefined) columns.updated_at = patch.updated_at;
   if (patch.secret_rotated_at !== undefined) columns.secret_rotated_at = patch.secret_rotated_at;
+  if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
+  if (patch.id_token_ttl !== undefined) columns.id_token_ttl = patch.id_token_ttl;
+  if (patch.refresh_token_ttl !== undefined) columns.refresh_token_ttl = patch.refresh_token_ttl;
   return columns;
 }
 
@@ -99,6 +109,9 @@ export async function insertClient(db: Kysely<Database>, tenantId: string, clien
           created_at: client.created_at,
           updated_at: client.updated_at,
           secret_rotated_at: client.secret_rotated_at,
+          access_token_ttl: client.access_token_ttl ?? null,
+          id_token_ttl: client.id_token_ttl ?? null,
+          refresh_token_ttl: client.refresh_token_ttl ?? null,
         })
         .execute(),
     () => new WardError("client_id_taken", { client_id: client.client_id }),

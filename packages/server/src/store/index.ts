@@ -1,14 +1,21 @@
 /** Ward's storage layer: one Kysely schema on SQLite and PostgreSQL. See SCHEMA.md. */
 export * from "./audit.js";
 export * from "./clients.js";
+export * from "./codes.js";
+export * from "./consents.js";
 export * from "./database.js";
 export { isUniqueViolation } from "./errors.js";
+export * from "./interactions.js";
 export * from "./migrate.js";
 export { migrations } from "./migrations/index.js";
 export type { Page } from "./page.js";
 export * from "./resources.js";
 export * from "./schema.js";
+export * from "./sessions.js";
 export * from "./settings.js";
 export * from "./signing-keys.js";
+export * from "./throttle.js";
+export * from "./tokens.js";
 export * from "./transaction.js";
+export * from "./used-jtis.js";
 export * from "./users.js";

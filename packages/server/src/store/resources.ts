@@ -17,6 +17,8 @@ export interface ResourceRecord {
   scopes: ResourceScope[];
   /** Seconds. */
   access_token_ttl: number;
+  /** Clients (the resource server's own) that may introspect tokens issued for this resource. */
+  introspection_clients?: string[];
   created_at: number;
   updated_at: number;
 }
@@ -30,6 +32,7 @@ function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
     uri: row.uri,
     scopes: fromJson<ResourceScope[]>(row.scopes) ?? [],
     access_token_ttl: Number(row.access_token_ttl),
+    introspection_clients: fromJson<string[]>(row.introspection_clients) ?? [],
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -56,6 +59,7 @@ export async function insertResource(db: Kysely<Database>, tenantId: string, res
           uri: resource.uri,
           scopes: toJson(resource.scopes),
           access_token_ttl: resource.access_token_ttl,
+          introspection_clients: toJson(resource.introspection_clients ?? []),
           created_at: resource.created_at,
           updated_at: resource.updated_at,
         })
@@ -95,6 +99,7 @@ export async function updateResource(
   if (patch.uri !== undefined) columns.uri = patch.uri;
   if (patch.scopes !== undefined) columns.scopes = toJson(patch.scopes);
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
+  if (patch.introspection_clients !== undefined) columns.introspection_clients = toJson(patch.introspection_clients);
   await guardUnique(
     db,
     () => db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),

@@ -46,6 +46,10 @@ export interface ClientsTable {
   created_at: number;
   updated_at: number;
   secret_rotated_at: number | null;
+  /** Per-client lifetimes in seconds (0004_authorization); null: the resource's or the global default. */
+  access_token_ttl: number | null;
+  id_token_ttl: number | null;
+  refresh_token_ttl: number | null;
 }
 
 export interface ResourcesTable {
@@ -56,6 +60,8 @@ export interface ResourcesTable {
   access_token_ttl: number;
   created_at: number;
   updated_at: number;
+  /** JSON array of client ids that may introspect tokens for this resource (0004_authorization). */
+  introspection_clients: string | null;
 }
 
 export interface UsersTable {
@@ -68,6 +74,14 @@ export interface UsersTable {
   disabled: number;
   created_at: number;
   updated_at: number;
+  /** Base32 TOTP secret sealed under the master key (AAD: tenant + user id); set at enrolment. */
+  totp_secret_encrypted: string | null;
+  /** When the user proved the enrolment with a first code; null: 2FA not active. */
+  totp_confirmed_at: number | null;
+  /** The last accepted TOTP time step: a code is accepted once (RFC 6238 §5.2). */
+  totp_last_step: number | null;
+  /** JSON array of hashSecret() values of the unused recovery codes. */
+  recovery_codes: string | null;
 }
 
 export interface AuditEventsTable {
@@ -87,6 +101,126 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** A pending authorization request between /authorize and the redirect back (10 minutes). */
+export interface InteractionsTable {
+  tenant_id: string;
+  id: string;
+  /** Hash of the secret in the browser's per-interaction cookie: only that browser may continue. */
+  browser_hash: string;
+  client_id: string;
+  /** JSON of the validated AuthorizationRequest. */
+  request: string;
+  user_id: string | null;
+  session_id: string | null;
+  /** Set after the password step when a second factor is still due. */
+  password_verified_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SessionsTable {
+  tenant_id: string;
+  /** Public id (`sid` claim); the cookie carries a separate secret stored as token_hash. */
+  id: string;
+  token_hash: string;
+  user_id: string;
+  auth_time: number;
+  /** JSON array of RFC 8176 methods, e.g. ["pwd","otp"]. */
+  amr: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface ConsentsTable {
+  tenant_id: string;
+  user_id: string;
+  client_id: string;
+  /** The resource URI, or "" for OpenID-only grants. */
+  resource: string;
+  /** JSON array of granted scopes. */
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number;
+}
+
+export interface AuthorizationCodesTable {
+  tenant_id: string;
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  redirect_uri: string;
+  scope: string;
+  resource: string | null;
+  code_challenge: string | null;
+  nonce: string | null;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The token family the first redemption started: revoked if the code is used again. */
+  family_id: string | null;
+}
+
+/** Everything one grant issued: its refresh tokens rotate inside it; revoking it revokes them all. */
+export interface TokenFamiliesTable {
+  tenant_id: string;
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  session_id: string | null;
+  scope: string;
+  resource: string | null;
+  auth_time: number | null;
+  amr: string;
+  created_at: number;
+  /** Absolute end of the family (refresh token lifetime). */
+  expires_at: number;
+  last_used_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  tenant_id: string;
+  token_hash: string;
+  family_id: string;
+  scope: string;
+  created_at: number;
+  /** Set when the token was exchanged for its successor; a second use is reuse. */
+  spent_at: number | null;
+  /** The successor's token response sealed under the master key, kept only during the grace interval. */
+  successor_sealed: string | null;
+}
+
+export interface AccessTokensTable {
+  tenant_id: string;
+  jti: string;
+  family_id: string | null;
+  client_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface LoginThrottleTable {
+  tenant_id: string;
+  /** `email:<normalized email>`: counted for unknown emails too, so lockout reveals nothing. */
+  key: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+/** Single-use JWT ids (client assertions) until they expire. */
+export interface UsedJtisTable {
+  tenant_id: string;
+  key: string;
+  expires_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   signing_keys: SigningKeysTable;
@@ -95,6 +229,15 @@ export interface Database {
   users: UsersTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  interactions: InteractionsTable;
+  sessions: SessionsTable;
+  consents: ConsentsTable;
+  authorization_codes: AuthorizationCodesTable;
+  token_families: TokenFamiliesTable;
+  refresh_tokens: RefreshTokensTable;
+  access_tokens: AccessTokensTable;
+  login_throttle: LoginThrottleTable;
+  used_jtis: UsedJtisTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -105,6 +248,15 @@ export const DATA_TABLES = [
   "users",
   "audit_events",
   "settings",
+  "interactions",
+  "sessions",
+  "consents",
+  "authorization_codes",
+  "token_families",
+  "refresh_tokens",
+  "access_tokens",
+  "login_throttle",
+  "used_jtis",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

@@ -1,6 +1,7 @@
 import { WardError } from "@ward/core";
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { guardUnique } from "./errors.js";
+import { fromJson, numberOrNull, toJson } from "./json.js";
 import { type Page, paged } from "./page.js";
 import type { Database, UsersTable } from "./schema.js";
 
@@ -13,10 +14,29 @@ export interface UserRecord {
   disabled: boolean;
   created_at: number;
   updated_at: number;
+  totp_secret_encrypted?: string | null;
+  /** Set when 2FA is active. */
+  totp_confirmed_at?: number | null;
+  totp_last_step?: number | null;
+  /** Hashes of the unused recovery codes. */
+  recovery_codes?: string[];
 }
 
 /** Fields an update may change; `updated_at` defaults to now. */
-export type UserPatch = Partial<Pick<UserRecord, "email" | "password_hash" | "name" | "disabled" | "updated_at">>;
+export type UserPatch = Partial<
+  Pick<
+    UserRecord,
+    | "email"
+    | "password_hash"
+    | "name"
+    | "disabled"
+    | "updated_at"
+    | "totp_secret_encrypted"
+    | "totp_confirmed_at"
+    | "totp_last_step"
+    | "recovery_codes"
+  >
+>;
 
 /** Emails are unique per tenant after trimming and lowercasing. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -30,6 +50,10 @@ function fromRow(row: Selectable<UsersTable>): UserRecord {
     disabled: Number(row.disabled) === 1,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
+    totp_secret_encrypted: row.totp_secret_encrypted,
+    totp_confirmed_at: numberOrNull(row.totp_confirmed_at),
+    totp_last_step: numberOrNull(row.totp_last_step),
+    recovery_codes: fromJson<string[]>(row.recovery_codes) ?? [],
   };
 }
 
@@ -99,6 +123,10 @@ export async function updateUser(db: Kysely<Database>, tenantId: string, id: str
   if (patch.password_hash !== undefined) columns.password_hash = patch.password_hash;
   if (patch.name !== undefined) columns.name = patch.name;
   if (patch.disabled !== undefined) columns.disabled = patch.disabled ? 1 : 0;
+  if (patch.totp_secret_encrypted !== undefined) columns.totp_secret_encrypted = patch.totp_secret_encrypted;
+  if (patch.totp_confirmed_at !== undefined) columns.totp_confirmed_at = patch.totp_confirmed_at;
+  if (patch.totp_last_step !== undefined) columns.totp_last_step = patch.totp_last_step;
+  if (patch.recovery_codes !== undefined) columns.recovery_codes = toJson(patch.recovery_codes);
   await guardUnique(
     db,
     () => db.updateTable("users").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),

@@ -219,12 +219,47 @@ export const authorizeErrors = defineErrors({
     area: "session",
     status: 400,
     oauthError: "invalid_request",
-    title: "Sign-in took longer than 10 minutes",
+    title: "Sign-in took too long",
     description:
-      "This authorization request was started at {started_at}, {age} ago; sign-in, two-factor and consent must be completed within 10 minutes.",
-    params: ["started_at", "age"],
+      "This authorization request was started at {started_at}, {age} ago; sign-in, two-factor and consent must be completed within {lifetime}.",
+    params: ["started_at", "age", "lifetime"],
     cause:
-      "Ward keeps a pending authorization request for 10 minutes. The user left the page open, was interrupted, or the client started the request long before sending the user to it. The stored request (and its validated redirect_uri) is gone, so Ward cannot redirect back.",
+      "Ward keeps a pending authorization request for a limited time (login.interaction_ttl, 10 minutes by default). The user left the page open, was interrupted, or the client started the request long before sending the user to it. The stored request (and its validated redirect_uri) is gone, so Ward cannot redirect back.",
     fix: "Start again from the client application, which sends a fresh authorization request; clients should create the request only when the user is about to sign in.",
+  },
+  authorize_parameter_invalid: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "An authorization request parameter has an unusable value",
+    description: "Parameter {parameter} is {received}; expected {expected}.",
+    params: ["parameter", "received", "expected"],
+    cause:
+      "The value is longer than Ward accepts, is not of the expected form (max_age must be a whole number of seconds), or names a feature Ward does not offer (request objects: use pushed authorization requests instead).",
+    fix: "Send the parameter as described, or leave it out when it is optional.",
+    allowRedirect: true,
+  },
+  prompt_invalid: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "prompt has an unknown or contradictory value",
+    description: "prompt is {received}: {reason}. Ward understands none, login, consent and select_account; none must be alone.",
+    params: ["received", "reason"],
+    cause:
+      'OpenID Connect Core §3.1.2.1 defines prompt as a space-separated list of none, login, consent and select_account, and forbids none together with any other value. A misspelt value (prompt=signin) or a combination such as "none login" cannot be honoured.',
+    fix: "Send prompt=none for silent checks, prompt=login to force a fresh sign-in, prompt=consent to show the consent page again; or leave prompt out.",
+    allowRedirect: true,
+  },
+  interaction_unknown: {
+    area: "session",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "This sign-in page is no longer valid",
+    description: "There is no pending authorization request {id} on this server: it was completed, cancelled or has expired.",
+    params: ["id"],
+    cause:
+      "Each sign-in page belongs to one authorization request, which ends when it redirects back to the application (or after login.interaction_ttl). The back button, a reload after finishing, a bookmarked sign-in page, or a link copied into another browser lead here.",
+    fix: "Go back to the application and start signing in again from there.",
   },
 });

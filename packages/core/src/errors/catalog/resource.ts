@@ -128,4 +128,26 @@ export const resourceErrors = defineErrors({
     cause: "The user granted fewer scopes than the operation needs, or the client did not ask for them.",
     fix: "Request the scope in a new authorization (the user is asked to consent to it) and retry with the new token.",
   },
+  access_token_invalid: {
+    area: "resource",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The access token is not valid",
+    description: "The access token was not accepted: {reason}.",
+    params: ["reason"],
+    cause:
+      "The token is not a JWT this server signed (cut, re-encoded, from another issuer or environment), has the wrong typ, or was signed with a key that is no longer published.",
+    fix: "Get a fresh access token from this issuer (a refresh, or a new authorization) and send it unchanged.",
+  },
+  access_token_revoked: {
+    area: "resource",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The access token was revoked",
+    description: "The access token was revoked {ago} ago.",
+    params: ["ago"],
+    cause:
+      "The token, or the grant it belongs to, was revoked: through the revocation endpoint, by the user on their account page, by sign-out, or because Ward saw its authorization code or refresh token used twice.",
+    fix: "Start a new authorization. If the revocation was unexpected, look for `refresh_token.reuse_detected` or `authorization_code.reuse_detected` in the audit log.",
+  },
 });

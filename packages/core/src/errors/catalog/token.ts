@@ -165,4 +165,25 @@ export const tokenErrors = defineErrors({
     cause: "The body was built by concatenation or merged twice.",
     fix: "Send each parameter once.",
   },
+  token_parameter_invalid: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "A token request parameter has an unusable value",
+    description: "Parameter {parameter} is {received}; expected {expected}.",
+    params: ["parameter", "received", "expected"],
+    cause:
+      "The value is longer than Ward accepts or not of the expected form. It is usually a client bug: a value double-encoded, cut, or sent in the wrong parameter.",
+    fix: "Send the parameter as described (application/x-www-form-urlencoded, each parameter once).",
+  },
+  token_parameter_missing: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "A required parameter is missing",
+    description: "{endpoint} requires the {parameter} parameter.",
+    params: ["endpoint", "parameter"],
+    cause: "The request body lacks the parameter, misspells its name, or was not sent as application/x-www-form-urlencoded.",
+    fix: "Send the parameter in an application/x-www-form-urlencoded body.",
+  },
 });

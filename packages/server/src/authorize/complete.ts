@@ -1,0 +1,86 @@
+import { hashSecret, randomToken } from "../crypto/tokens.js";
+import type { ServerContext } from "../oauth/context.js";
+import { recordAuditEvent } from "../store/audit.js";
+import type { ClientRecord } from "../store/clients.js";
+import { insertAuthorizationCode } from "../store/codes.js";
+import { getConsent, saveConsent, touchConsent } from "../store/consents.js";
+import type { SessionRecord } from "../store/sessions.js";
+import { transaction } from "../store/transaction.js";
+import type { AuthorizationRequest } from "./request.js";
+import { authorizationResponseUrl } from "./respond.js";
+
+/** The scopes of the request the user has not granted this client (for this resource) yet. */
+export async function scopesNeedingConsent(
+  ctx: ServerContext,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  userId: string,
+): Promise<string[]> {
+  if (client.skip_consent) return [];
+  const consent = await getConsent(ctx.db, ctx.tenantId, {
+    user_id: userId,
+    client_id: client.client_id,
+    resource: request.resource ?? "",
+  });
+  if (request.prompt.includes("consent")) return request.scope;
+  return request.scope.filter((scope) => !consent?.scopes.includes(scope));
+}
+
+/**
+ * Ends an authorization: remembers the consent (when one was given), stores a 256-bit code (hashed)
+ * bound to client, redirect_uri, PKCE challenge, resource, nonce and the sign-in, and returns the
+ * redirect back to the client with `code`, `state` and `iss`.
+ */
+export async function issueAuthorizationCode(
+  ctx: ServerContext,
+  request: AuthorizationRequest,
+  session: SessionRecord,
+  options: { consented: boolean; requestId: string },
+): Promise<string> {
+  const code = randomToken();
+  const now = ctx.now();
+  const consentKey = { user_id: session.user_id, client_id: request.client_id, resource: request.resource ?? "" };
+  await transaction(ctx.db, async (trx) => {
+    if (options.consented) {
+      await saveConsent(trx, ctx.tenantId, { ...consentKey, scopes: request.scope, created_at: now, updated_at: now, last_used_at: now });
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "consent.granted",
+        actor: session.user_id,
+        subject: request.client_id,
+        data: { client_id: request.client_id, resource: request.resource, scopes: request.scope, request_id: options.requestId },
+      });
+    } else {
+      await touchConsent(trx, ctx.tenantId, consentKey, now);
+    }
+    await insertAuthorizationCode(trx, ctx.tenantId, {
+      code_hash: hashSecret(code),
+      client_id: request.client_id,
+      user_id: session.user_id,
+      session_id: session.id,
+      redirect_uri: request.redirect_uri,
+      scope: request.scope.join(" "),
+      resource: request.resource,
+      code_challenge: request.code_challenge,
+      nonce: request.nonce,
+      auth_time: session.auth_time,
+      amr: session.amr,
+      created_at: now,
+      expires_at: now + ctx.config.tokens.authorization_code_ttl * 1000,
+      used_at: null,
+      family_id: null,
+    });
+    await recordAuditEvent(trx, ctx.tenantId, {
+      type: "authorization_code.issued",
+      actor: session.user_id,
+      subject: request.client_id,
+      data: {
+        client_id: request.client_id,
+        resource: request.resource,
+        scopes: request.scope,
+        request_id: options.requestId,
+        outcome: "issued",
+      },
+    });
+  });
+  return authorizationResponseUrl(ctx, { redirect_uri: request.redirect_uri, state: request.state }, { code });
+}

@@ -1,0 +1,247 @@
+import { checkAuthorizationPkce, matchRedirectUri, WardError } from "@ward/core";
+import { MAX_PARAMETER_LENGTH, param, repeatedParameter, shown } from "../http/params.js";
+import type { ServerContext } from "../oauth/context.js";
+import { type ClientRecord, getClient } from "../store/clients.js";
+import type { ResourceRecord } from "../store/resources.js";
+import { checkScopesAllowedForClient, checkScopesDeclaredOnResource, parseScope, resolveResource } from "./scopes.js";
+
+/** A validated authorization request, as kept while the user signs in and consents. */
+export interface AuthorizationRequest {
+  client_id: string;
+  redirect_uri: string;
+  scope: string[];
+  /** The token audience (RFC 8707), or null for OpenID-only requests (served by /userinfo). */
+  resource: string | null;
+  state: string | null;
+  nonce: string | null;
+  code_challenge: string;
+  prompt: string[];
+  max_age: number | null;
+  login_hint: string | null;
+  ui_locales: string | null;
+  /** The query string as received: the "start again" link of an expired sign-in repeats it. */
+  original_query: string;
+}
+
+/** Where errors may be sent once client and redirect_uri are known good. */
+export interface RedirectTarget {
+  redirect_uri: string;
+  state: string | null;
+}
+
+const PROMPTS = ["none", "login", "consent", "select_account"];
+/** Parameters RFC 8707 lets a client repeat (Ward then refuses more than one, with a redirect). */
+const REPEATABLE = ["resource"];
+
+/** State of the checks: what has been validated so far. */
+interface Checking {
+  params: URLSearchParams;
+  ctx: ServerContext;
+  client?: ClientRecord;
+  target?: RedirectTarget;
+  scope?: string[];
+  resource?: ResourceRecord | undefined;
+}
+
+type Check = (state: Checking) => void | Promise<void>;
+
+const clientOf = (state: Checking) => state.client as ClientRecord;
+
+// -- Checks whose failure is shown as a page (the client or its redirect_uri is not trusted yet) --
+
+const noRepeatedParameters: Check = ({ params }) => {
+  const repeated = repeatedParameter(params, REPEATABLE);
+  if (repeated) throw new WardError("authorize_parameter_repeated", { parameter: repeated.name, count: repeated.count });
+};
+
+const clientIdPresent: Check = ({ params }) => {
+  if (!params.get("client_id")) {
+    const names = [...new Set(params.keys())];
+    throw new WardError("authorize_client_id_missing", { received: names.length ? names.join(", ") : "(none)" });
+  }
+};
+
+const clientKnown: Check = async (state) => {
+  const clientId = param(state.params, "client_id", "authorize_parameter_invalid", 256) as string;
+  const client = await getClient(state.ctx.db, state.ctx.tenantId, clientId);
+  if (!client) throw new WardError("authorize_client_unknown", { client_id: shown(clientId), issuer: state.ctx.issuer });
+  state.client = client;
+};
+
+const redirectUriPresent: Check = (state) => {
+  if (!state.params.get("redirect_uri")) {
+    const client = clientOf(state);
+    throw new WardError("redirect_uri_missing", {
+      client_id: client.client_id,
+      count: client.redirect_uris.length,
+      registered: client.redirect_uris.join(", ") || "(none)",
+    });
+  }
+};
+
+const redirectUriRegistered: Check = (state) => {
+  const client = clientOf(state);
+  const received = state.params.get("redirect_uri") as string;
+  const match = matchRedirectUri(received, client.redirect_uris, { loopbackPortFlexibility: client.application_type === "native" });
+  if (match.matched === undefined) {
+    throw new WardError("redirect_uri_mismatch", {
+      received: shown(received, 300),
+      client_id: client.client_id,
+      closest: match.closest,
+      difference: match.difference,
+    });
+  }
+  const stateParam = state.params.get("state");
+  state.target = { redirect_uri: received, state: stateParam && stateParam.length <= MAX_PARAMETER_LENGTH ? stateParam : null };
+};
+
+// -- Checks whose failure is redirected to the client (with state and iss) --
+
+const responseTypeCode: Check = (state) => {
+  const client = clientOf(state);
+  const responseType = state.params.get("response_type");
+  if (!responseType) throw new WardError("response_type_missing", { client_id: client.client_id });
+  if (responseType !== "code") throw new WardError("response_type_unsupported", { received: shown(responseType) });
+  if (!client.grant_types.includes("authorization_code") || !client.response_types.includes("code")) {
+    throw new WardError("response_type_not_allowed_for_client", { client_id: client.client_id, grant_types: client.grant_types.join(" ") });
+  }
+};
+
+const pkceS256: Check = (state) => {
+  const problem = checkAuthorizationPkce({
+    client_id: clientOf(state).client_id,
+    code_challenge: state.params.get("code_challenge") ?? undefined,
+    code_challenge_method: state.params.get("code_challenge_method") ?? undefined,
+  });
+  if (problem) throw problem;
+};
+
+const noRequestObjects: Check = ({ params }) => {
+  for (const name of ["request", "request_uri"]) {
+    if (params.has(name)) {
+      throw new WardError("authorize_parameter_invalid", {
+        parameter: name,
+        received: "present",
+        expected: "no request object: Ward does not accept request objects on /authorize yet; send the parameters directly",
+      });
+    }
+  }
+};
+
+const optionalParametersBounded: Check = ({ params }) => {
+  for (const [name, max] of [
+    ["state", MAX_PARAMETER_LENGTH],
+    ["nonce", 512],
+    ["login_hint", 320],
+    ["ui_locales", 200],
+    ["scope", 2048],
+  ] as const) {
+    param(params, name, "authorize_parameter_invalid", max);
+  }
+};
+
+const scopeWellFormed: Check = (state) => {
+  state.scope = parseScope(state.params.get("scope") ?? undefined);
+};
+
+const resourceKnown: Check = async (state) => {
+  state.resource = await resolveResource(state.ctx, state.params.getAll("resource"), state.scope ?? []);
+};
+
+const scopesAllowedForClient: Check = (state) => checkScopesAllowedForClient(clientOf(state), state.scope ?? []);
+
+const scopesDeclaredOnResource: Check = (state) => checkScopesDeclaredOnResource(state.resource, state.scope ?? [], state.ctx.issuer);
+
+const promptUnderstood: Check = ({ params }) => {
+  const raw = params.get("prompt");
+  if (raw === null) return;
+  const values = raw.split(" ").filter(Boolean);
+  const unknown = values.filter((v) => !PROMPTS.includes(v));
+  if (unknown.length > 0)
+    throw new WardError("prompt_invalid", { received: shown(raw), reason: `${unknown.join(", ")} is not a prompt value` });
+  if (values.includes("none") && values.length > 1)
+    throw new WardError("prompt_invalid", { received: shown(raw), reason: "none is combined with other values" });
+};
+
+const maxAgeNumber: Check = ({ params }) => {
+  const raw = params.get("max_age");
+  if (raw !== null && !/^\d{1,9}$/.test(raw)) {
+    throw new WardError("authorize_parameter_invalid", {
+      parameter: "max_age",
+      received: shown(raw),
+      expected: "a whole number of seconds (0 or more)",
+    });
+  }
+};
+
+/** Run in this order; the first five are shown as pages, the rest redirect to the client. */
+export const PAGE_CHECKS: readonly Check[] = [
+  noRepeatedParameters,
+  clientIdPresent,
+  clientKnown,
+  redirectUriPresent,
+  redirectUriRegistered,
+];
+export const REDIRECT_CHECKS: readonly Check[] = [
+  responseTypeCode,
+  pkceS256,
+  noRequestObjects,
+  optionalParametersBounded,
+  scopeWellFormed,
+  resourceKnown,
+  scopesAllowedForClient,
+  scopesDeclaredOnResource,
+  promptUnderstood,
+  maxAgeNumber,
+];
+
+export interface ValidatedAuthorization {
+  client: ClientRecord;
+  resource: ResourceRecord | undefined;
+  request: AuthorizationRequest;
+}
+
+/**
+ * Runs every /authorize check. A failure before the redirect_uri is validated throws the error
+ * alone; after, it throws `{ error, target }` so the caller can redirect it to the client.
+ */
+export async function validateAuthorizationRequest(ctx: ServerContext, params: URLSearchParams): Promise<ValidatedAuthorization> {
+  const state: Checking = { params, ctx };
+  for (const check of PAGE_CHECKS) await check(state);
+  const target = state.target as RedirectTarget;
+  try {
+    for (const check of REDIRECT_CHECKS) await check(state);
+  } catch (error) {
+    if (error instanceof WardError) throw new RedirectableError(error, target);
+    throw error;
+  }
+  const maxAge = params.get("max_age");
+  return {
+    client: clientOf(state),
+    resource: state.resource,
+    request: {
+      client_id: clientOf(state).client_id,
+      redirect_uri: target.redirect_uri,
+      scope: state.scope ?? [],
+      resource: state.resource?.uri ?? null,
+      state: target.state,
+      nonce: params.get("nonce") || null,
+      code_challenge: params.get("code_challenge") as string,
+      prompt: (params.get("prompt") ?? "").split(" ").filter(Boolean),
+      max_age: maxAge === null ? null : Number(maxAge),
+      login_hint: params.get("login_hint") || null,
+      ui_locales: params.get("ui_locales") || null,
+      original_query: params.toString(),
+    },
+  };
+}
+
+/** A catalog error that may be sent to the (validated) redirect_uri of the client. */
+export class RedirectableError extends Error {
+  constructor(
+    readonly error: WardError,
+    readonly target: RedirectTarget,
+  ) {
+    super(error.message);
+  }
+}

@@ -1,0 +1,56 @@
+import { WardError } from "@ward/core";
+import type { Context, Hono } from "hono";
+import { authorizationCodeGrant, type GrantRequest } from "../grants/authorization-code.js";
+import { refreshTokenGrant } from "../grants/refresh-token.js";
+import type { WardEnv } from "../http/context.js";
+import { allowOnly, jsonError } from "../http/errors.js";
+import { readParams, repeatedParameter, shown } from "../http/params.js";
+import { authenticateClient } from "../oauth/client-auth.js";
+import type { ServerContext } from "../oauth/context.js";
+import type { TokenResponse } from "../oauth/issue.js";
+
+const GRANTS: Record<string, (request: GrantRequest) => Promise<TokenResponse>> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+};
+
+export const SUPPORTED_GRANTS = Object.keys(GRANTS);
+
+/** Sends an OAuth error; invalid_client answers carry the WWW-Authenticate challenge (RFC 6749 §5.2). */
+export function oauthError(c: Context<WardEnv>, ctx: ServerContext, error: WardError): Response {
+  const headers: Record<string, string> = { Pragma: "no-cache" };
+  if (error.status === 401 && error.oauthError === "invalid_client")
+    headers["WWW-Authenticate"] = `Basic realm="${ctx.issuer}", charset="UTF-8"`;
+  return jsonError(c, error, ctx.errorsBaseUrl, headers);
+}
+
+/** POST /token (RFC 6749 §3.2): parameters once each, grant known, client authenticated and allowed the grant. */
+export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
+  app.post("/token", async (c) => {
+    try {
+      const params = await readParams(c);
+      const repeated = repeatedParameter(params, ["resource"]);
+      if (repeated) throw new WardError("token_parameter_repeated", { parameter: repeated.name });
+      const grantType = params.get("grant_type");
+      if (!grantType) throw new WardError("grant_type_missing", { supported: SUPPORTED_GRANTS.join(", ") });
+      const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
+      if (!grant) throw new WardError("grant_type_unsupported", { received: shown(grantType), supported: SUPPORTED_GRANTS.join(", ") });
+      const client = await authenticateClient(c, ctx, params, "/token");
+      if (!client.grant_types.includes(grantType)) {
+        throw new WardError("grant_type_not_allowed_for_client", {
+          client_id: client.client_id,
+          registered: client.grant_types.join(" "),
+          received: grantType,
+        });
+      }
+      const response = await grant({ ctx, client, params, requestId: c.get("requestId") });
+      c.header("Cache-Control", "no-store");
+      c.header("Pragma", "no-cache");
+      return c.json(response);
+    } catch (error) {
+      if (error instanceof WardError) return oauthError(c, ctx, error);
+      throw error;
+    }
+  });
+  allowOnly(app, "/token", ["POST"]);
+}

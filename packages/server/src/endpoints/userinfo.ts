@@ -1,0 +1,31 @@
+import { WardError } from "@ward/core";
+import type { Hono } from "hono";
+import type { WardEnv } from "../http/context.js";
+import { allowOnly } from "../http/errors.js";
+import { readParams } from "../http/params.js";
+import { bearerError, bearerToken } from "../oauth/bearer.js";
+import type { ServerContext } from "../oauth/context.js";
+import { userClaims } from "../oauth/tokens.js";
+import { verifyAccessToken } from "../oauth/verify-access-token.js";
+import { getUser } from "../store/users.js";
+
+/** GET / POST /userinfo (OIDC Core §5.3): the claims the token's scopes release; needs `openid`. */
+export function mountUserinfo(app: Hono<WardEnv>, ctx: ServerContext): void {
+  app.on(["GET", "POST"], "/userinfo", async (c) => {
+    try {
+      const params = c.req.method === "POST" && c.req.header("content-type") ? await readParams(c) : undefined;
+      const verified = await verifyAccessToken(ctx, bearerToken(c, params, ctx.endpoints.userinfo));
+      const scope = verified.payload.scope.split(" ");
+      if (!scope.includes("openid"))
+        throw new WardError("insufficient_scope", { required: "openid", granted: verified.payload.scope || "(none)" });
+      const user = await getUser(ctx.db, ctx.tenantId, verified.payload.sub);
+      if (!user || user.disabled) throw new WardError("access_token_revoked", { ago: "0 seconds (the user was disabled or deleted)" });
+      c.header("Cache-Control", "no-store");
+      return c.json({ sub: user.id, ...userClaims(user, scope) });
+    } catch (error) {
+      if (error instanceof WardError) return bearerError(c, ctx, error, error.code === "insufficient_scope" ? { scope: "openid" } : {});
+      throw error;
+    }
+  });
+  allowOnly(app, "/userinfo", ["GET", "POST"]);
+}

@@ -1,0 +1,155 @@
+import { WardError } from "@ward/core";
+import type { Context } from "hono";
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
+import { verifySecret } from "../crypto/tokens.js";
+import type { WardEnv } from "../http/context.js";
+import { type ClientRecord, getClient } from "../store/clients.js";
+import { claimJti } from "../store/used-jtis.js";
+import type { ServerContext } from "./context.js";
+
+const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** Asymmetric algorithms only: an HMAC assertion would need the secret private_key_jwt exists to avoid. */
+const ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
+/** Longest lifetime accepted for a client assertion (its jti is remembered that long). */
+const MAX_ASSERTION_LIFETIME_S = 600;
+
+type Presented =
+  | { method: "client_secret_basic"; client_id: string; secret: string }
+  | { method: "client_secret_post"; client_id: string; secret: string }
+  | { method: "private_key_jwt"; client_id: string; assertion: string }
+  | { method: "none"; client_id: string };
+
+function basicCredentials(header: string): { client_id: string; secret: string } {
+  const encoded = header.slice(6).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new WardError("client_basic_auth_malformed", { reason: "the value is not base64" });
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0)
+    throw new WardError("client_basic_auth_malformed", { reason: "the decoded value has no ':' between client_id and secret" });
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
+    return { client_id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new WardError("client_basic_auth_malformed", { reason: "client_id or secret is not valid form-urlencoding (RFC 6749 §2.3.1)" });
+  }
+}
+
+/** What the request presents: exactly one way of authenticating, or a public client_id alone. */
+function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: string): Presented {
+  const authorization = c.req.header("authorization");
+  const basic = authorization?.toLowerCase().startsWith("basic ") ? basicCredentials(authorization) : undefined;
+  const postSecret = params.get("client_secret");
+  const assertion = params.get("client_assertion");
+  const methods = [
+    basic && "client_secret_basic",
+    postSecret !== null && "client_secret_post",
+    assertion !== null && "private_key_jwt",
+  ].filter((m): m is string => typeof m === "string");
+  if (methods.length > 1) throw new WardError("client_auth_multiple_methods", { count: methods.length, methods: methods.join(", ") });
+  const bodyClientId = params.get("client_id") ?? undefined;
+  if (basic) {
+    if (bodyClientId !== undefined && bodyClientId !== basic.client_id) {
+      throw new WardError("client_basic_auth_malformed", {
+        reason: `its client_id ${basic.client_id} differs from the client_id ${bodyClientId} in the body`,
+      });
+    }
+    return { method: "client_secret_basic", ...basic };
+  }
+  if (assertion !== null) {
+    if (params.get("client_assertion_type") !== JWT_BEARER_ASSERTION) {
+      throw new WardError("client_assertion_invalid", {
+        client_id: bodyClientId ?? "(unknown)",
+        reason: `client_assertion_type is ${JSON.stringify(params.get("client_assertion_type") ?? "missing")}, expected ${JWT_BEARER_ASSERTION}`,
+      });
+    }
+    let subject: string | undefined;
+    try {
+      subject = decodeJwt(assertion).sub;
+    } catch {
+      throw new WardError("client_assertion_invalid", { client_id: bodyClientId ?? "(unknown)", reason: "it is not a JWT" });
+    }
+    const clientId = bodyClientId ?? subject;
+    if (!clientId)
+      throw new WardError("client_assertion_invalid", { client_id: "(unknown)", reason: "it has no sub and the body no client_id" });
+    return { method: "private_key_jwt", client_id: clientId, assertion };
+  }
+  if (bodyClientId === undefined)
+    throw new WardError("token_parameter_missing", { endpoint, parameter: "client_id (or client credentials)" });
+  if (postSecret !== null) return { method: "client_secret_post", client_id: bodyClientId, secret: postSecret };
+  return { method: "none", client_id: bodyClientId };
+}
+
+async function verifyAssertion(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<void> {
+  const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
+  if (!client.jwks) {
+    throw fail(
+      client.jwks_uri
+        ? "the client registers its keys by jwks_uri, which Ward does not fetch yet: register them inline with jwks"
+        : "the client has no registered keys (jwks)",
+    );
+  }
+  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+  try {
+    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as unknown as JSONWebKeySet), {
+      issuer: client.client_id,
+      subject: client.client_id,
+      audience: [ctx.issuer, ctx.endpoints.token],
+      algorithms: ASSERTION_ALGORITHMS,
+      requiredClaims: ["exp", "jti"],
+      currentDate: new Date(ctx.now()),
+      clockTolerance: 30,
+    }));
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    const message = (error as Error).message;
+    throw fail(code === "ERR_JWKS_NO_MATCHING_KEY" ? "no key in the client's jwks matches its kid / alg" : message);
+  }
+  const now = ctx.now();
+  const exp = (payload.exp as number) * 1000;
+  if (exp - now > MAX_ASSERTION_LIFETIME_S * 1000) throw fail(`exp is more than ${MAX_ASSERTION_LIFETIME_S} seconds ahead`);
+  if (!(await claimJti(ctx.db, ctx.tenantId, `client_assertion:${client.client_id}:${payload.jti}`, exp + 30_000, now))) {
+    throw new WardError("client_assertion_reused", { client_id: client.client_id, jti: JSON.stringify(payload.jti) });
+  }
+}
+
+/**
+ * Client authentication (RFC 6749 §2.3, RFC 7523 §2.2): the method the client registered, and only
+ * it; secrets compared in constant time against their hash. Public clients send client_id alone.
+ */
+export async function authenticateClient(
+  c: Context<WardEnv>,
+  ctx: ServerContext,
+  params: URLSearchParams,
+  endpoint: string,
+): Promise<ClientRecord> {
+  const credentials = presented(c, params, endpoint);
+  const client = credentials.client_id.length <= 256 ? await getClient(ctx.db, ctx.tenantId, credentials.client_id) : undefined;
+  if (!client) throw new WardError("client_unknown", { client_id: JSON.stringify(credentials.client_id.slice(0, 256)) });
+  const registered = client.token_endpoint_auth_method;
+  if (registered === "none") {
+    if (credentials.method === "client_secret_basic" || credentials.method === "client_secret_post") {
+      throw new WardError("client_public_secret_sent", { client_id: client.client_id });
+    }
+    if (credentials.method !== "none")
+      throw new WardError("client_auth_method_mismatch", { client_id: client.client_id, registered, received: credentials.method });
+    return client;
+  }
+  if (credentials.method === "none")
+    throw new WardError("client_authentication_missing", { client_id: client.client_id, method: registered });
+  if (credentials.method !== registered) {
+    throw new WardError("client_auth_method_mismatch", { client_id: client.client_id, registered, received: credentials.method });
+  }
+  if (credentials.method === "private_key_jwt") {
+    await verifyAssertion(ctx, client, credentials.assertion);
+    return client;
+  }
+  const expired = client.client_secret_expires_at && client.client_secret_expires_at > 0 && client.client_secret_expires_at <= ctx.now();
+  if (!client.client_secret_hash || expired || !verifySecret(credentials.secret, client.client_secret_hash)) {
+    throw new WardError("client_secret_invalid", {
+      client_id: client.client_id,
+      rotated_at: client.secret_rotated_at ? new Date(client.secret_rotated_at).toISOString() : "never",
+    });
+  }
+  return client;
+}

@@ -1,0 +1,49 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { WardConfig } from "../config/spec.js";
+import type { KeyStore } from "../keys/keystore.js";
+import type { Database } from "../store/schema.js";
+
+/** The URLs of the public endpoints, as advertised in discovery. */
+export interface EndpointUrls {
+  authorization: string;
+  token: string;
+  userinfo: string;
+  revocation: string;
+  introspection: string;
+  end_session: string;
+  jwks: string;
+  account: string;
+}
+
+/** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
+export interface ServerContext {
+  db: Kysely<Database>;
+  tenantId: string;
+  config: WardConfig;
+  issuer: string;
+  errorsBaseUrl: string;
+  endpoints: EndpointUrls;
+  keys: KeyStore;
+  /** Seals TOTP secrets and grace-period token responses at rest. */
+  masterKey: Buffer;
+  /** HMAC key of CSRF tokens. */
+  sessionSecret: Buffer;
+  /** False only on a loopback issuer (http://127.0.0.1 has no TLS). */
+  secureCookies: boolean;
+  logger: Logger;
+  now: () => number;
+}
+
+export function endpointUrls(issuer: string): EndpointUrls {
+  return {
+    authorization: `${issuer}/authorize`,
+    token: `${issuer}/token`,
+    userinfo: `${issuer}/userinfo`,
+    revocation: `${issuer}/revoke`,
+    introspection: `${issuer}/introspect`,
+    end_session: `${issuer}/end_session`,
+    jwks: `${issuer}/jwks.json`,
+    account: `${issuer}/account`,
+  };
+}

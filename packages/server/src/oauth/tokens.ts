@@ -1,0 +1,87 @@
+import { SignJWT } from "jose";
+import { randomId } from "../crypto/tokens.js";
+import type { ClientRecord } from "../store/clients.js";
+import type { ResourceRecord } from "../store/resources.js";
+import type { UserRecord } from "../store/users.js";
+import type { ServerContext } from "./context.js";
+
+/** Lifetimes in seconds for one client and resource: the client's own, else the resource's, else the server's. */
+export function lifetimes(ctx: ServerContext, client: ClientRecord, resource: ResourceRecord | undefined) {
+  const tokens = ctx.config.tokens;
+  return {
+    access: client.access_token_ttl ?? resource?.access_token_ttl ?? tokens.access_token_ttl,
+    id: client.id_token_ttl ?? tokens.id_token_ttl,
+    refresh: client.refresh_token_ttl ?? tokens.refresh_token_ttl,
+  };
+}
+
+export interface AccessTokenInput {
+  client_id: string;
+  subject: string;
+  /** The resource URI, or the userinfo endpoint for OpenID-only grants. */
+  audience: string;
+  scope: string;
+  lifetime: number;
+  auth_time?: number | null | undefined;
+}
+
+/** An RFC 9068 access token (`typ: at+jwt`) signed by the active key; returns it with its jti and expiry (ms). */
+export async function signAccessToken(
+  ctx: ServerContext,
+  input: AccessTokenInput,
+): Promise<{ token: string; jti: string; expires_at: number }> {
+  const key = ctx.keys.signingKey();
+  const now = ctx.now();
+  const iat = Math.floor(now / 1000);
+  const jti = randomId("at");
+  const claims: Record<string, unknown> = { client_id: input.client_id, scope: input.scope };
+  if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
+    .setIssuer(ctx.issuer)
+    .setSubject(input.subject)
+    .setAudience(input.audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + input.lifetime)
+    .setJti(jti)
+    .sign(key.privateKey);
+  return { token, jti, expires_at: (iat + input.lifetime) * 1000 };
+}
+
+export interface IdTokenInput {
+  client_id: string;
+  user: UserRecord;
+  scope: readonly string[];
+  nonce: string | null;
+  auth_time: number | null;
+  amr: readonly string[];
+  session_id: string | null;
+  lifetime: number;
+}
+
+/** The OpenID Connect ID token (OIDC Core §2): aud = client_id, nonce echoed, profile/email claims by scope. */
+export async function signIdToken(ctx: ServerContext, input: IdTokenInput): Promise<string> {
+  const key = ctx.keys.signingKey();
+  const iat = Math.floor(ctx.now() / 1000);
+  const claims: Record<string, unknown> = { ...userClaims(input.user, input.scope) };
+  if (input.nonce) claims.nonce = input.nonce;
+  if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
+  if (input.amr.length > 0) claims.amr = input.amr;
+  if (input.session_id) claims.sid = input.session_id;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
+    .setIssuer(ctx.issuer)
+    .setSubject(input.user.id)
+    .setAudience(input.client_id)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + input.lifetime)
+    .sign(key.privateKey);
+}
+
+/** Claims about the user that the granted scopes release (OIDC Core §5.4). */
+export function userClaims(user: UserRecord, scope: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (scope.includes("email")) claims.email = user.email;
+  if (scope.includes("profile") && user.name) claims.name = user.name;
+  return claims;
+}

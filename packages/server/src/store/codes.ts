@@ -1,0 +1,79 @@
+import type { Kysely, Selectable } from "kysely";
+import { numberOrNull, toJson } from "./json.js";
+import type { AuthorizationCodesTable, Database } from "./schema.js";
+
+export interface AuthorizationCodeRecord {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  redirect_uri: string;
+  scope: string;
+  resource: string | null;
+  code_challenge: string | null;
+  nonce: string | null;
+  auth_time: number;
+  amr: string[];
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  family_id: string | null;
+}
+
+function fromRow(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
+  return {
+    ...row,
+    auth_time: Number(row.auth_time),
+    amr: JSON.parse(row.amr) as string[],
+    created_at: Number(row.created_at),
+    expires_at: Number(row.expires_at),
+    used_at: numberOrNull(row.used_at),
+  };
+}
+
+export async function insertAuthorizationCode(db: Kysely<Database>, tenantId: string, code: AuthorizationCodeRecord): Promise<void> {
+  await db
+    .insertInto("authorization_codes")
+    .values({ tenant_id: tenantId, ...code, amr: toJson(code.amr) })
+    .execute();
+}
+
+export async function getAuthorizationCode(
+  db: Kysely<Database>,
+  tenantId: string,
+  codeHash: string,
+): Promise<AuthorizationCodeRecord | undefined> {
+  const row = await db
+    .selectFrom("authorization_codes")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("code_hash", "=", codeHash)
+    .executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+/**
+ * Marks the code used and links the family it starts, only if nobody did before: a compare-and-set,
+ * so of two concurrent redemptions exactly one gets true.
+ */
+export async function claimAuthorizationCode(
+  db: Kysely<Database>,
+  tenantId: string,
+  codeHash: string,
+  familyId: string,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("authorization_codes")
+    .set({ used_at: now, family_id: familyId })
+    .where("tenant_id", "=", tenantId)
+    .where("code_hash", "=", codeHash)
+    .where("used_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Removes codes that expired before `before` (used ones are kept until then to detect reuse). */
+export async function deleteExpiredCodes(db: Kysely<Database>, tenantId: string, before: number): Promise<void> {
+  await db.deleteFrom("authorization_codes").where("tenant_id", "=", tenantId).where("expires_at", "<", before).execute();
+}

@@ -1,0 +1,208 @@
+import type { Kysely, Selectable } from "kysely";
+import { numberOrNull, toJson } from "./json.js";
+import type { Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
+
+export interface TokenFamilyRecord {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  session_id: string | null;
+  scope: string;
+  resource: string | null;
+  auth_time: number | null;
+  amr: string[];
+  created_at: number;
+  expires_at: number;
+  last_used_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokenRecord {
+  token_hash: string;
+  family_id: string;
+  scope: string;
+  created_at: number;
+  spent_at: number | null;
+  successor_sealed: string | null;
+}
+
+function familyFromRow(row: Selectable<TokenFamiliesTable>): TokenFamilyRecord {
+  return {
+    ...row,
+    auth_time: numberOrNull(row.auth_time),
+    amr: JSON.parse(row.amr) as string[],
+    created_at: Number(row.created_at),
+    expires_at: Number(row.expires_at),
+    last_used_at: Number(row.last_used_at),
+    revoked_at: numberOrNull(row.revoked_at),
+  };
+}
+
+function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return { ...row, created_at: Number(row.created_at), spent_at: numberOrNull(row.spent_at) };
+}
+
+export async function insertTokenFamily(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): Promise<void> {
+  await db
+    .insertInto("token_families")
+    .values({ tenant_id: tenantId, ...family, amr: toJson(family.amr) })
+    .execute();
+}
+
+export async function getTokenFamily(db: Kysely<Database>, tenantId: string, id: string): Promise<TokenFamilyRecord | undefined> {
+  const row = await db.selectFrom("token_families").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
+  return row ? familyFromRow(row) : undefined;
+}
+
+export async function touchTokenFamily(db: Kysely<Database>, tenantId: string, id: string, now: number): Promise<void> {
+  await db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).execute();
+}
+
+/** The live (unrevoked, unexpired) families of a user, newest use first. */
+export async function listUserFamilies(db: Kysely<Database>, tenantId: string, userId: string, now: number): Promise<TokenFamilyRecord[]> {
+  const rows = await db
+    .selectFrom("token_families")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("last_used_at", "desc")
+    .execute();
+  return rows.map(familyFromRow);
+}
+
+/**
+ * Revokes the families (unless already revoked) and every access token they issued; returns the ids
+ * this call revoked.
+ */
+export async function revokeFamilies(
+  db: Kysely<Database>,
+  tenantId: string,
+  familyIds: readonly string[],
+  reason: string,
+  now: number,
+): Promise<string[]> {
+  if (familyIds.length === 0) return [];
+  const live = await db
+    .selectFrom("token_families")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", familyIds)
+    .where("revoked_at", "is", null)
+    .execute();
+  const ids = live.map((row) => row.id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable("token_families")
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", ids)
+    .execute();
+  await db
+    .updateTable("access_tokens")
+    .set({ revoked_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("family_id", "in", ids)
+    .where("revoked_at", "is", null)
+    .execute();
+  await db
+    .updateTable("refresh_tokens")
+    .set({ successor_sealed: null })
+    .where("tenant_id", "=", tenantId)
+    .where("family_id", "in", ids)
+    .execute();
+  return ids;
+}
+
+/** The family ids of a user's grants to a client (for "revoke this app"). */
+export async function familyIdsOfUserClient(db: Kysely<Database>, tenantId: string, userId: string, clientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("token_families")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("user_id", "=", userId)
+    .where("client_id", "=", clientId)
+    .where("revoked_at", "is", null)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function insertRefreshToken(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): Promise<void> {
+  await db
+    .insertInto("refresh_tokens")
+    .values({ tenant_id: tenantId, ...token })
+    .execute();
+}
+
+export async function getRefreshToken(db: Kysely<Database>, tenantId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+  const row = await db
+    .selectFrom("refresh_tokens")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  return row ? refreshFromRow(row) : undefined;
+}
+
+/** Marks the token spent (compare-and-set: true only for the one caller that spent it). */
+export async function spendRefreshToken(
+  db: Kysely<Database>,
+  tenantId: string,
+  tokenHash: string,
+  now: number,
+  successorSealed: string | null,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("refresh_tokens")
+    .set({ spent_at: now, successor_sealed: successorSealed })
+    .where("tenant_id", "=", tenantId)
+    .where("token_hash", "=", tokenHash)
+    .where("spent_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function recordAccessToken(
+  db: Kysely<Database>,
+  tenantId: string,
+  token: { jti: string; family_id: string | null; client_id: string; expires_at: number },
+): Promise<void> {
+  await db
+    .insertInto("access_tokens")
+    .values({ tenant_id: tenantId, ...token, revoked_at: null })
+    .execute();
+}
+
+export async function getAccessTokenState(
+  db: Kysely<Database>,
+  tenantId: string,
+  jti: string,
+): Promise<{ family_id: string | null; client_id: string; revoked_at: number | null } | undefined> {
+  const row = await db
+    .selectFrom("access_tokens")
+    .select(["family_id", "client_id", "revoked_at"])
+    .where("tenant_id", "=", tenantId)
+    .where("jti", "=", jti)
+    .executeTakeFirst();
+  return row ? { ...row, revoked_at: numberOrNull(row.revoked_at) } : undefined;
+}
+
+export async function revokeAccessToken(db: Kysely<Database>, tenantId: string, jti: string, now: number): Promise<void> {
+  await db
+    .updateTable("access_tokens")
+    .set({ revoked_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("jti", "=", jti)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+/** Drops what can no longer be used: expired access token rows, expired families and their refresh tokens. */
+export async function deleteExpiredTokens(db: Kysely<Database>, tenantId: string, now: number): Promise<void> {
+  await db.deleteFrom("access_tokens").where("tenant_id", "=", tenantId).where("expires_at", "<", now).execute();
+  const expired = db.selectFrom("token_families").select("id").where("tenant_id", "=", tenantId).where("expires_at", "<", now);
+  await db.deleteFrom("refresh_tokens").where("tenant_id", "=", tenantId).where("family_id", "in", expired).execute();
+  await db.deleteFrom("token_families").where("tenant_id", "=", tenantId).where("expires_at", "<", now).execute();
+}

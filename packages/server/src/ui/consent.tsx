@@ -1,0 +1,52 @@
+import { CsrfField, Page } from "./layout.js";
+
+export interface ConsentPageProps {
+  action: string;
+  csrf: string;
+  clientName: string;
+  clientId: string;
+  redirectHost: string;
+  userEmail: string;
+  resource: string | undefined;
+  scopes: readonly { name: string; description: string }[];
+  newScopes: readonly string[];
+  timeLeftMs: number;
+}
+
+export function ConsentPage(props: ConsentPageProps) {
+  return (
+    <Page title={`Allow ${props.clientName}?`} timeLeftMs={props.timeLeftMs}>
+      <p>
+        <strong>{props.clientName}</strong> (client <code>{props.clientId}</code>) asks to access your account{" "}
+        <strong>{props.userEmail}</strong>.
+      </p>
+      <p>
+        After you decide, you go back to <strong>{props.redirectHost}</strong>.
+      </p>
+      {props.resource ? (
+        <p>
+          On <code>{props.resource}</code>, it will be able to:
+        </p>
+      ) : (
+        <p>It will be able to:</p>
+      )}
+      <ul class="scopes">
+        {props.scopes.map((scope) => (
+          <li>
+            {scope.description} <code>{scope.name}</code>
+            {props.newScopes.includes(scope.name) ? <strong> (new)</strong> : null}
+          </li>
+        ))}
+      </ul>
+      <form method="post" action={props.action}>
+        <CsrfField token={props.csrf} />
+        <button type="submit" name="decision" value="allow">
+          Allow
+        </button>{" "}
+        <button type="submit" name="decision" value="deny" class="secondary">
+          Deny
+        </button>
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import type { JSX } from "hono/jsx/jsx-runtime";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { WardEnv } from "../http/context.js";
+import { contentSecurityPolicy } from "../http/security-headers.js";
+
+/**
+ * The origin (or, for a private-use scheme, the scheme) a redirect URI lives on: what CSP
+ * form-action must allow so a form whose answer redirects there is not blocked by the browser.
+ */
+export function formTarget(redirectUri: string): string | undefined {
+  try {
+    const url = new URL(redirectUri);
+    if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+    return url.protocol;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends a hosted page: never cached, CSP allowing form posts to `formTargets` besides this origin. */
+export function renderPage(
+  c: Context<WardEnv>,
+  page: JSX.Element,
+  options: { status?: number; formTargets?: readonly (string | undefined)[]; headers?: Record<string, string> } = {},
+): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Content-Security-Policy", contentSecurityPolicy((options.formTargets ?? []).filter((t): t is string => t !== undefined)));
+  for (const [name, value] of Object.entries(options.headers ?? {})) c.header(name, value);
+  return c.html(`<!doctype html>${page.toString()}`, (options.status ?? 200) as ContentfulStatusCode);
+}

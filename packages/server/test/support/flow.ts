@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from "node:crypto";
+import { expect } from "vitest";
+import type { TestBrowser } from "./browser.js";
+import type { TestWard } from "./ward.js";
+
+export const USER = { email: "ada@example.com", password: "correct horse battery staple", name: "Ada Lovelace" };
+export const RESOURCE = "https://api.example.test/mcp";
+export const NATIVE_REDIRECT = "http://127.0.0.1/callback";
+export const WEB_REDIRECT = "https://app.example.test/auth/callback";
+
+export const verifierAndChallenge = () => {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+};
+
+async function created(response: Response): Promise<Record<string, unknown>> {
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(response.status, JSON.stringify(body)).toBe(201);
+  return body;
+}
+
+/**
+ * The standard fixtures of the flow tests: one user, one resource with two scopes, a public native
+ * client (`cli-app`), a confidential web client (`web-app`, secret returned) and a first-party one.
+ */
+export async function seedFlowFixtures(t: TestWard): Promise<{ webSecret: string }> {
+  await created(await t.admin("/admin/v1/users", { body: USER }));
+  await created(
+    await t.admin("/admin/v1/resources", {
+      body: {
+        uri: RESOURCE,
+        scopes: [
+          { name: "notes:read", description: "Read your notes" },
+          { name: "notes:write", description: "Change your notes" },
+        ],
+        introspection_clients: ["api-server"],
+      },
+    }),
+  );
+  await created(
+    await t.admin("/admin/v1/clients", {
+      body: {
+        client_id: "cli-app",
+        client_name: "Notes CLI",
+        redirect_uris: [NATIVE_REDIRECT],
+        post_logout_redirect_uris: [NATIVE_REDIRECT],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "none",
+        application_type: "native",
+      },
+    }),
+  );
+  const web = await created(
+    await t.admin("/admin/v1/clients", {
+      body: {
+        client_id: "web-app",
+        client_name: "Notes Web",
+        redirect_uris: [WEB_REDIRECT],
+        post_logout_redirect_uris: ["https://app.example.test/"],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "client_secret_basic",
+      },
+    }),
+  );
+  await created(
+    await t.admin("/admin/v1/clients", {
+      body: {
+        client_id: "api-server",
+        client_name: "Notes API",
+        redirect_uris: ["https://api.example.test/unused"],
+        grant_types: ["authorization_code"],
+        token_endpoint_auth_method: "client_secret_post",
+      },
+    }),
+  );
+  return { webSecret: web.client_secret as string };
+}
+
+export function authorizeUrl(t: TestWard, params: Record<string, string | undefined>): string {
+  const url = new URL("/authorize", t.publicUrl);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(name, value);
+  return url.toString();
+}
+
+/** Signs in on the hosted page and allows consent when asked; returns the page that left for the client. */
+export async function signInAndConsent(browser: TestBrowser, url: string, user = USER) {
+  let page = await browser.navigate(url);
+  if (page.left) return page;
+  if (page.title === "Sign in") {
+    page = await browser.submit(page, { email: user.email, password: user.password }, "Sign in");
+    if (page.left) return page;
+  }
+  expect(page.title, page.html.slice(0, 1500)).toMatch(/^Allow /);
+  return browser.submit(page, {}, "Allow");
+}
