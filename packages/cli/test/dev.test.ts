@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestBrowser } from "../../server/test/support/browser.js";
 import { json } from "../../server/test/support/json.js";
 import { freePort } from "./ports.js";
 import { bannerValue, type RunningWard, runWard, startWard } from "./run-ward.js";
@@ -41,6 +42,23 @@ describe("ward dev: zero-config start", () => {
     expect(authorize.origin + authorize.pathname).toBe(`${issuer}/authorize`);
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorize.searchParams.get("client_id")).toBe("ward-demo");
+  });
+
+  it("runs a whole flow from the printed Try it URL to the dev callback page showing the decoded tokens", async () => {
+    const output = dev?.output() ?? "";
+    const tryIt = bannerValue(output, "Try it").split(" ")[0] as string;
+    expect(tryIt).toBe(`${issuer}/dev/start`);
+    const [email, password] = bannerValue(output, "Demo user").split(" / ") as [string, string];
+    const browser = new TestBrowser(issuer);
+    const login = await browser.navigate(tryIt);
+    expect(login.title).toBe("Sign in");
+    const consent = await browser.submit(login, { email, password }, "Sign in");
+    expect(consent.title).toBe("Allow Ward demo (public, PKCE)?");
+    const done = await browser.submit(consent, {}, "Allow");
+    expect(done.title).toBe("It worked: tokens from Ward");
+    expect(done.html).toContain("&quot;typ&quot;: &quot;at+jwt&quot;");
+    expect(done.html).toContain("&quot;email&quot;: &quot;demo@example.com&quot;");
+    expect(done.html).toContain("(opaque)");
   });
 
   it("serves valid metadata whose jwks_uri serves the signing key", async () => {

@@ -11,7 +11,9 @@ import { mountResourceRoutes } from "./admin/resources.js";
 import { mountUserRoutes } from "./admin/users.js";
 import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
 import type { WardConfig } from "./config/spec.js";
+import { mountAccount } from "./endpoints/account.js";
 import { mountAuthorize } from "./endpoints/authorize.js";
+import { mountDevCallback } from "./endpoints/dev-callback.js";
 import { mountDiscovery } from "./endpoints/discovery.js";
 import { mountEndSession } from "./endpoints/end-session.js";
 import { mountErrorPages } from "./endpoints/errors-page.js";
@@ -184,6 +186,11 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   mountRevoke(publicApp, serverContext);
   mountIntrospect(publicApp, serverContext);
   mountEndSession(publicApp, serverContext);
+  mountAccount(publicApp, serverContext);
+  if (config.dev.callback) {
+    if (isLoopbackIssuer(config)) mountDevCallback(publicApp, serverContext);
+    else logger.warn("dev.callback is ignored: the dev callback page is served only on a loopback issuer");
+  }
 
   let adminApp: Hono<WardEnv> | undefined;
   if (config.admin.api_key) {

@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
-import { freeLoopbackPort, loadConfig, type Ward } from "@ward/server";
+import { DEV_DEMO_CLIENT_ID, freeLoopbackPort, loadConfig, type Ward } from "@ward/server";
 import type { Command } from "commander";
 import { DataDir, DEFAULT_DATA_DIR, type DevCredentials } from "../dev/data-dir.js";
 import { EXIT, err, out, printJson } from "../output.js";
 import { startWard } from "./run-server.js";
 
-const DEMO_CLIENT_ID = "ward-demo";
+const DEMO_CLIENT_ID = DEV_DEMO_CLIENT_ID;
 const DEMO_REDIRECT_URI = "http://127.0.0.1/callback";
+/** The built-in dev callback page; a loopback IP redirect of a native client, so any port matches (RFC 8252). */
+const DEMO_DEV_CALLBACK = "http://127.0.0.1/dev/callback";
+const DEMO_REDIRECT_URIS = [DEMO_REDIRECT_URI, DEMO_DEV_CALLBACK];
 const DEMO_EMAIL = "demo@example.com";
 
 function parsePort(value: string): number {
@@ -42,10 +45,22 @@ const DEV_OWNED_ENV = [
   "WARD_DATABASE_URL",
 ];
 
+/** Data dirs seeded before the dev callback page existed get its redirect URI added to the demo client. */
+async function updateDemoClient(ward: Ward): Promise<void> {
+  const response = await adminCall(ward, "GET", `/admin/v1/clients/${DEMO_CLIENT_ID}`);
+  if (response.status !== 200) return;
+  const client = (await response.json()) as { redirect_uris: string[] };
+  if (client.redirect_uris.includes(DEMO_DEV_CALLBACK)) return;
+  await adminCall(ward, "PATCH", `/admin/v1/clients/${DEMO_CLIENT_ID}`, { redirect_uris: [...client.redirect_uris, DEMO_DEV_CALLBACK] });
+}
+
 /** Seeds the demo user and public client once (again if the database lost them), through the admin API's own validation. */
 async function seedDemo(ward: Ward, dataDir: DataDir): Promise<DevCredentials> {
   const known = dataDir.readCredentials();
-  if (known && (await adminCall(ward, "GET", `/admin/v1/users/${encodeURIComponent(known.demo_user.email)}`)).status === 200) return known;
+  if (known && (await adminCall(ward, "GET", `/admin/v1/users/${encodeURIComponent(known.demo_user.email)}`)).status === 200) {
+    await updateDemoClient(ward);
+    return known;
+  }
   const credentials: DevCredentials = {
     demo_user: { email: DEMO_EMAIL, password: randomBytes(9).toString("base64url") },
     demo_client_id: DEMO_CLIENT_ID,
@@ -58,13 +73,14 @@ async function seedDemo(ward: Ward, dataDir: DataDir): Promise<DevCredentials> {
   const client = await adminCall(ward, "POST", "/admin/v1/clients", {
     client_id: DEMO_CLIENT_ID,
     client_name: "Ward demo (public, PKCE)",
-    redirect_uris: [DEMO_REDIRECT_URI],
+    redirect_uris: DEMO_REDIRECT_URIS,
     grant_types: ["authorization_code", "refresh_token"],
     token_endpoint_auth_method: "none",
     application_type: "native",
     scope: "openid profile email offline_access",
   });
   if (client.status !== 201 && client.status !== 409) throw new Error(`seeding the demo client failed: ${await client.text()}`);
+  if (client.status === 409) await updateDemoClient(ward);
   dataDir.writeCredentials(credentials);
   return credentials;
 }
@@ -105,7 +121,7 @@ export function registerDev(program: Command): void {
       }
       const loaded = loadConfig({
         file: options.config,
-        defaults: { keys: { publish_ahead: 0 } },
+        defaults: { keys: { publish_ahead: 0 }, dev: { callback: true } },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },
           admin: { port: adminPort, host: "127.0.0.1", api_key: dataDir.adminKey() },
@@ -126,6 +142,8 @@ export function registerDev(program: Command): void {
           database: ward.database.target,
           demo_user: credentials.demo_user,
           demo_client: { client_id: credentials.demo_client_id, redirect_uri: DEMO_REDIRECT_URI, token_endpoint_auth_method: "none" },
+          try_in_browser: `${ward.config.server.issuer}/dev/start`,
+          account_url: `${ward.config.server.issuer}/account`,
           authorize_url: url,
           code_verifier: codeVerifier,
         };
@@ -144,6 +162,12 @@ export function registerDev(program: Command): void {
             `  Data dir       ${summary.data_dir}`,
             `  Demo user      ${credentials.demo_user.email} / ${credentials.demo_user.password}`,
             `  Demo client    ${credentials.demo_client_id} (public, PKCE S256, redirect ${DEMO_REDIRECT_URI} on any loopback port)`,
+            "",
+            `  Try it         ${summary.try_in_browser}   (sign in as the demo user; the page shows the tokens)`,
+            `  Account        ${summary.account_url}`,
+            "",
+            "  By hand: open the authorize URL, sign in, copy `code` from the redirect, then POST it to /token",
+            "  with grant_type=authorization_code, client_id, redirect_uri and this code_verifier:",
             `  Authorize URL  ${url}`,
             `  code_verifier  ${codeVerifier}`,
             "",

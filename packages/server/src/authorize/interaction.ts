@@ -62,7 +62,7 @@ export async function loadInteraction(
         age: formatAge(now - interaction.created_at),
         lifetime: formatAge(ctx.config.login.interaction_ttl * 1000),
       },
-      { details: { restart: `/authorize?${interaction.request.original_query}` } },
+      { details: { restart: interaction.request.purpose === "account" ? "/account" : `/authorize?${interaction.request.original_query}` } },
     );
   }
   const secret = readCookie(c, INTERACTION_COOKIE);
@@ -75,3 +75,25 @@ export async function loadInteraction(
   }
   return { interaction, secret };
 }
+
+/** The pseudo-request of a sign-in to the account page (same pages, same checks, no client). */
+export function accountSignInRequest(ctx: ServerContext): AuthorizationRequest {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    redirect_uri: ctx.endpoints.account,
+    scope: [],
+    resource: null,
+    state: null,
+    nonce: null,
+    code_challenge: "",
+    prompt: ["login"],
+    max_age: null,
+    login_hint: null,
+    ui_locales: null,
+    original_query: "",
+    purpose: "account",
+  };
+}
+
+/** Not a registered client: marks account sign-ins in the interactions table. */
+export const ACCOUNT_CLIENT_ID = "ward-account";

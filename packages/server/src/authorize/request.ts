@@ -21,6 +21,8 @@ export interface AuthorizationRequest {
   ui_locales: string | null;
   /** The query string as received: the "start again" link of an expired sign-in repeats it. */
   original_query: string;
+  /** Set for a sign-in to the account page: it ends on /account, with no code and no consent. */
+  purpose?: "account";
 }
 
 /** Where errors may be sent once client and redirect_uri are known good. */

@@ -41,6 +41,7 @@ async function userOf(ctx: ServerContext, interaction: Interaction): Promise<Use
 async function stepOf(ctx: ServerContext, { interaction, user }: Loaded): Promise<Step> {
   if (!user || user.disabled) return "login";
   if (interaction.session_id) {
+    if (interaction.request.purpose === "account") return "complete";
     const client = await getClient(ctx.db, ctx.tenantId, interaction.client_id);
     if (!client) return "login";
     return (await scopesNeedingConsent(ctx, client, interaction.request, user.id)).length > 0 ? "consent" : "complete";
@@ -61,7 +62,7 @@ async function show(c: Context<WardEnv>, ctx: ServerContext, loaded: Loaded, opt
   const step = await stepOf(ctx, loaded);
   if (step === "complete") return finish(c, ctx, loaded, false);
   const client = await getClient(ctx.db, ctx.tenantId, interaction.client_id);
-  const clientName = client?.client_name ?? interaction.client_id;
+  const clientName = interaction.request.purpose === "account" ? "your Ward account" : (client?.client_name ?? interaction.client_id);
   const common = {
     action: `${interactionPath(interaction.id)}/${step}`,
     csrf: csrfToken(ctx, secret, CSRF_PURPOSE),
@@ -118,6 +119,7 @@ async function finish(c: Context<WardEnv>, ctx: ServerContext, { interaction }: 
   if (!session || !(await deleteInteraction(ctx.db, ctx.tenantId, interaction.id))) {
     return renderErrorPage(c, ctx.errorsBaseUrl, new WardError("interaction_unknown", { id: JSON.stringify(interaction.id) }));
   }
+  if (interaction.request.purpose === "account") return c.redirect("/account", 303);
   const location = await issueAuthorizationCode(ctx, interaction.request, session, { consented, requestId: c.get("requestId") });
   return c.redirect(location, 303);
 }

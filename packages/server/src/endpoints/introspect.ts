@@ -10,7 +10,7 @@ import { verifyAccessToken } from "../oauth/verify-access-token.js";
 import type { ClientRecord } from "../store/clients.js";
 import { getResourceByUri } from "../store/resources.js";
 import { getRefreshToken, getTokenFamily } from "../store/tokens.js";
-import { oauthError } from "./token.js";
+import { oauthError, refuseRepeated } from "./token.js";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -63,7 +63,7 @@ async function introspect(ctx: ServerContext, caller: ClientRecord, token: strin
 export function mountIntrospect(app: Hono<WardEnv>, ctx: ServerContext): void {
   app.post("/introspect", async (c) => {
     try {
-      const params = await readParams(c);
+      const params = refuseRepeated(await readParams(c));
       const caller = await authenticateClient(c, ctx, params, "/introspect");
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/introspect", parameter: "token" });

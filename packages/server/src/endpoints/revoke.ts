@@ -10,7 +10,7 @@ import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { getAccessTokenState, getRefreshToken, getTokenFamily, revokeAccessToken, revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
-import { oauthError } from "./token.js";
+import { oauthError, refuseRepeated } from "./token.js";
 
 /** The jti of something shaped like one of Ward's access tokens (signature checked by the caller's lookup). */
 export function accessTokenJti(token: string): string | undefined {
@@ -30,7 +30,7 @@ export function accessTokenJti(token: string): string | undefined {
 export function mountRevoke(app: Hono<WardEnv>, ctx: ServerContext): void {
   app.post("/revoke", async (c) => {
     try {
-      const params = await readParams(c);
+      const params = refuseRepeated(await readParams(c));
       const client = await authenticateClient(c, ctx, params, "/revoke");
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/revoke", parameter: "token" });

@@ -24,13 +24,18 @@ export function oauthError(c: Context<WardEnv>, ctx: ServerContext, error: WardE
   return jsonError(c, error, ctx.errorsBaseUrl, headers);
 }
 
+/** Each parameter at most once (RFC 6749 §3.2; also applied to /revoke and /introspect): no guessing which value counts. */
+export function refuseRepeated(params: URLSearchParams): URLSearchParams {
+  const repeated = repeatedParameter(params, ["resource"]);
+  if (repeated) throw new WardError("token_parameter_repeated", { parameter: repeated.name });
+  return params;
+}
+
 /** POST /token (RFC 6749 §3.2): parameters once each, grant known, client authenticated and allowed the grant. */
 export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
   app.post("/token", async (c) => {
     try {
-      const params = await readParams(c);
-      const repeated = repeatedParameter(params, ["resource"]);
-      if (repeated) throw new WardError("token_parameter_repeated", { parameter: repeated.name });
+      const params = refuseRepeated(await readParams(c));
       const grantType = params.get("grant_type");
       if (!grantType) throw new WardError("grant_type_missing", { supported: SUPPORTED_GRANTS.join(", ") });
       const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;

@@ -47,7 +47,7 @@ function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: strin
     assertion !== null && "private_key_jwt",
   ].filter((m): m is string => typeof m === "string");
   if (methods.length > 1) throw new WardError("client_auth_multiple_methods", { count: methods.length, methods: methods.join(", ") });
-  const bodyClientId = params.get("client_id") ?? undefined;
+  const bodyClientId = params.get("client_id") || undefined;
   if (basic) {
     if (bodyClientId !== undefined && bodyClientId !== basic.client_id) {
       throw new WardError("client_basic_auth_malformed", {

@@ -94,4 +94,15 @@ export const loginErrors = defineErrors({
       "The browser dropped the cookie: a SameSite rule on a cross-site navigation or embed, third-party cookies blocked, a Secure cookie on plain http, or another browser profile.",
     fix: "Use the same browser profile throughout, open the flow in a top-level window (not an iframe), serve the issuer over https in production, and allow cookies for the issuer's site.",
   },
+  password_policy_violation: {
+    area: "login",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "The new password cannot be used",
+    description: "The new password {reason}.",
+    params: ["reason"],
+    cause:
+      "Ward accepts passwords of 8 to 1024 characters that differ from the current one; longer passphrases are better than complex short ones.",
+    fix: "Choose another password (a passphrase of several words works well) and submit the form again.",
+  },
 });

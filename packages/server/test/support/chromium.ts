@@ -1,0 +1,42 @@
+import { existsSync } from "node:fs";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+
+export const CHROMIUM_PATH = process.env.WARD_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Why browser tests cannot run here (undefined: they can). Under CI=true a missing browser is a failure, not a skip. */
+export function chromiumUnavailable(): string | undefined {
+  if (existsSync(CHROMIUM_PATH)) return undefined;
+  if (process.env.CI === "true")
+    throw new Error(`${CHROMIUM_PATH} is missing: .ci/run installs Debian's chromium; install it with apt-get install chromium`);
+  return `browser tests skipped: ${CHROMIUM_PATH} not found (apt-get install chromium)`;
+}
+
+/** Headless Debian Chromium for a test file, with the flags this closed network needs (Playwright gives it a temporary profile). */
+export function useChromium(): { context(): Promise<BrowserContext> } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    context: async () => {
+      if (!browser) throw new Error("chromium is used before it started");
+      return browser.newContext();
+    },
+  };
+}
