@@ -25,6 +25,7 @@ import { mountRevoke } from "./endpoints/revoke.js";
 import { mountToken } from "./endpoints/token.js";
 import { mountUserinfo } from "./endpoints/userinfo.js";
 import type { WardEnv } from "./http/context.js";
+import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { type Listener, listen } from "./http/listen.js";
 import { requestLog } from "./http/request-log.js";
@@ -165,6 +166,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     now: options.now ?? Date.now,
   };
   publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
+  allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json"]);
   mountDiscovery(publicApp, {
     issuer,
     endpoints,

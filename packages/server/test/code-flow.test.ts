@@ -160,3 +160,32 @@ describe("authorization code + PKCE with openid-client (OAuth 2.1 §4.1, RFC 763
     expect(page.html).toContain("trailing slash");
   });
 });
+
+describe("browser-based clients (CORS on /token, /revoke, /userinfo, /jwks.json)", () => {
+  it("answers the preflight of a cross-origin token request and lets the page read the answer", async () => {
+    const preflight = await fetch(`${t.publicUrl}/token`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:6274",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, dpop",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("dpop");
+    expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+    const answer = await fetch(`${t.publicUrl}/token`, {
+      method: "POST",
+      headers: { origin: "http://localhost:6274" },
+      body: new URLSearchParams({}),
+    });
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+    expect(((await answer.json()) as { code: string }).code).toBe("grant_type_missing");
+  });
+
+  it("gives hosted pages no CORS headers (they are for the browser's own navigation only)", async () => {
+    const page = await fetch(`${t.publicUrl}/authorize`, { headers: { origin: "http://localhost:6274" } });
+    expect(page.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

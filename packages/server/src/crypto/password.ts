@@ -11,7 +11,33 @@ const MAX_N = 2 ** 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
+/**
+ * At most this many scrypt derivations run at once (each holds 128 MiB and a libuv thread): a burst
+ * of sign-ins queues here instead of taking every thread-pool thread (which fs and other crypto
+ * need too) and 128 MiB per thread.
+ */
+const MAX_CONCURRENT_DERIVATIONS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `work` in a slot; a finished slot passes straight to the next waiter, so the limit holds exactly. */
+async function withDerivationSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running < MAX_CONCURRENT_DERIVATIONS) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+  return withDerivationSlot(() => deriveNow(password, salt, n, r, p));
+}
+
+function deriveNow(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEMORY }, (error, key) =>
       error ? reject(error) : resolve(key),

@@ -1,12 +1,13 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
-import { compactVerify, createLocalJWKSet, type JWTPayload } from "jose";
+import { compactVerify, type JWTPayload } from "jose";
 import type { WardEnv } from "../http/context.js";
 import { csrfToken, csrfValid } from "../http/cookies.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
 import { currentSession, endSession, type SignedIn } from "../login/browser-session.js";
 import type { ServerContext } from "../oauth/context.js";
+import { publishedKeySet } from "../oauth/verify-access-token.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { type ClientRecord, getClient } from "../store/clients.js";
 import { renderErrorPage } from "../ui/error-page.js";
@@ -21,7 +22,7 @@ const CSRF_PURPOSE = "end_session";
  */
 async function verifyIdTokenHint(ctx: ServerContext, hint: string): Promise<JWTPayload> {
   try {
-    const { payload } = await compactVerify(hint, createLocalJWKSet(ctx.keys.jwks() as never));
+    const { payload } = await compactVerify(hint, publishedKeySet(ctx));
     const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
     if (claims.iss !== ctx.issuer)
       throw new WardError("id_token_hint_invalid", { reason: `its iss is ${JSON.stringify(claims.iss)}, not ${ctx.issuer}` });

@@ -180,7 +180,10 @@ export function mountInteraction(app: Hono<WardEnv>, ctx: ServerContext): void {
       if (form instanceof Response) return form;
       const email = (form.get("email") ?? "").slice(0, 320);
       try {
-        const user = await verifyCredentials(ctx, email, form.get("password") ?? "", c.get("requestId"));
+        const user = await verifyCredentials(ctx, email, form.get("password") ?? "", {
+          requestId: c.get("requestId"),
+          clientId: loaded.interaction.client_id,
+        });
         if (hasTwoFactor(user) || ctx.config.login.two_factor === "required") {
           await updateInteraction(ctx.db, ctx.tenantId, loaded.interaction.id, {
             user_id: user.id,

@@ -35,7 +35,12 @@ export const clearFailures = (ctx: ServerContext, key: string) => clearThrottle(
  * scrypt work; failures are counted per email (known or not) and lock it out for
  * login.lockout_seconds after login.max_failures (`login_locked_out`, with the seconds to wait).
  */
-export async function verifyCredentials(ctx: ServerContext, email: string, password: string, requestId: string): Promise<UserRecord> {
+export async function verifyCredentials(
+  ctx: ServerContext,
+  email: string,
+  password: string,
+  context: { requestId: string; clientId: string },
+): Promise<UserRecord> {
   const key = `email:${normalizeEmail(email)}`;
   const wait = await lockedFor(ctx, key);
   if (wait > 0) throw new WardError("login_locked_out", { retry_after: wait, attempts: ctx.config.login.max_failures });
@@ -47,7 +52,13 @@ export async function verifyCredentials(ctx: ServerContext, email: string, passw
       type: "login.failed",
       actor: user?.id ?? "anonymous",
       subject: normalizeEmail(email).slice(0, 320),
-      data: { reason: user ? "wrong password" : "unknown email", locked: left === 0, request_id: requestId, outcome: "refused" },
+      data: {
+        reason: user ? "wrong password" : "unknown email",
+        client_id: context.clientId,
+        locked: left === 0,
+        request_id: context.requestId,
+        outcome: "refused",
+      },
     });
     if (left === 0)
       throw new WardError("login_locked_out", { retry_after: ctx.config.login.lockout_seconds, attempts: ctx.config.login.max_failures });

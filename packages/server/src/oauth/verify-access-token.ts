@@ -4,6 +4,19 @@ import { getAccessTokenState } from "../store/tokens.js";
 import type { ServerContext } from "./context.js";
 import { formatAge } from "./format.js";
 
+const keySets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>();
+
+/** The published keys as a jose key set, imported once per published list (it changes only on rotation). */
+export function publishedKeySet(ctx: ServerContext): ReturnType<typeof createLocalJWKSet> {
+  const jwks = ctx.keys.jwks();
+  let set = keySets.get(jwks.keys);
+  if (!set) {
+    set = createLocalJWKSet(jwks as never);
+    keySets.set(jwks.keys, set);
+  }
+  return set;
+}
+
 export interface VerifiedAccessToken {
   payload: JWTPayload & { client_id: string; scope: string; jti: string; sub: string };
   family_id: string | null;
@@ -25,7 +38,7 @@ export async function verifyAccessToken(ctx: ServerContext, token: string): Prom
   }
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(ctx.keys.jwks() as never), {
+    ({ payload } = await jwtVerify(token, publishedKeySet(ctx), {
       issuer: ctx.issuer,
       currentDate: new Date(ctx.now()),
       requiredClaims: ["exp", "jti", "sub", "client_id"],

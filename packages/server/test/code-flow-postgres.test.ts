@@ -1,0 +1,95 @@
+import * as client from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestBrowser } from "./support/browser.js";
+import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
+import { authorizeUrl, NATIVE_REDIRECT, RESOURCE, seedFlowFixtures, signInAndConsent, verifierAndChallenge } from "./support/flow.js";
+import { startTestWard, type TestWard } from "./support/ward.js";
+
+const engines = await testDatabases();
+
+/** The code flow end to end on PostgreSQL: compare-and-set redemption, rotation and reuse inside real transactions. */
+describe("authorization code flow on PostgreSQL", () => {
+  const postgres = postgresOrSkip(engines);
+  if (!postgres) return;
+  let fresh: FreshDatabase;
+  let t: TestWard;
+  let config: client.Configuration;
+
+  beforeAll(async () => {
+    fresh = await postgres.create();
+    const url = `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}`;
+    t = await startTestWard({ database: { url }, tokens: { refresh_grace_period: 5 } });
+    await seedFlowFixtures(t);
+    config = await client.discovery(new URL(t.publicUrl), "cli-app", undefined, client.None(), { execute: [client.allowInsecureRequests] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fresh?.drop();
+  });
+
+  async function tokens() {
+    const { verifier, challenge } = verifierAndChallenge();
+    const page = await signInAndConsent(
+      new TestBrowser(t.publicUrl),
+      authorizeUrl(t, {
+        client_id: "cli-app",
+        redirect_uri: NATIVE_REDIRECT,
+        response_type: "code",
+        scope: "openid offline_access notes:read",
+        resource: RESOURCE,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+        state: "pg",
+      }),
+    );
+    const callback = new URL(page.left as string);
+    return {
+      callback,
+      verifier,
+      issued: await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: "pg" }),
+    };
+  }
+
+  it("redeems a code once: two concurrent redemptions give one token response and revoke it", async () => {
+    const { verifier, challenge } = verifierAndChallenge();
+    const page = await signInAndConsent(
+      new TestBrowser(t.publicUrl),
+      authorizeUrl(t, {
+        client_id: "cli-app",
+        redirect_uri: NATIVE_REDIRECT,
+        response_type: "code",
+        scope: "openid offline_access notes:read",
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+      }),
+    );
+    const body = new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: "cli-app",
+      code: page.redirectParams.get("code") as string,
+      redirect_uri: NATIVE_REDIRECT,
+      code_verifier: verifier,
+    });
+    const answers = await Promise.all([1, 2].map(() => fetch(`${t.publicUrl}/token`, { method: "POST", body })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    const loser = (await answers.find((a) => a.status === 400)?.json()) as { code: string };
+    expect(loser.code).toBe("authorization_code_reused");
+    expect(t.ward.database.dialect).toBe("postgres");
+  });
+
+  it("rotates refresh tokens; within the grace interval a duplicate gets the same pair; later reuse revokes the family", async () => {
+    const { issued } = await tokens();
+    const [a, b] = await Promise.all([1, 2].map(() => client.refreshTokenGrant(config, issued.refresh_token as string)));
+    expect(a?.refresh_token).toBe(b?.refresh_token);
+    expect(a?.access_token).toBe(b?.access_token);
+    await t.ward.database.db
+      .updateTable("refresh_tokens")
+      .set({ spent_at: Date.now() - 60_000 })
+      .where("spent_at", "is not", null)
+      .execute();
+    const reuse = await client.refreshTokenGrant(config, issued.refresh_token as string).catch((e: client.ResponseBodyError) => e.cause);
+    expect((reuse as { code: string }).code).toBe("refresh_token_reused");
+    const next = await client.refreshTokenGrant(config, a?.refresh_token as string).catch((e: client.ResponseBodyError) => e.cause);
+    expect((next as { code: string }).code).toBe("refresh_token_revoked");
+  });
+});
