@@ -255,8 +255,8 @@ const TOKEN_CASES: Case[] = [
   {
     name: "/token: client_id empty",
     ...post("/token", form({ ...codeExchange, client_id: "" })),
-    status: 400,
-    code: "token_parameter_missing",
+    status: 401,
+    code: "client_not_identified",
   },
   {
     name: "/token: public client sending a secret",
@@ -331,8 +331,8 @@ const TOKEN_CASES: Case[] = [
     ...post("/token", form({ grant_type: "authorization_code", code: "x" }), {
       headers: { "content-type": FORM, authorization: "Bearer garbage" },
     }),
-    status: 400,
-    code: "token_parameter_missing",
+    status: 401,
+    code: "client_not_identified",
   },
   { name: "/token: GET", path: `/token?${form(codeExchange)}`, status: 405, code: "method_not_allowed", allow: "POST" },
   {
@@ -357,7 +357,7 @@ function tokenManagementCases(path: "/revoke" | "/introspect", okJson: Record<st
   });
   return [
     { name: `${path}: GET`, path: `${path}?token=x`, status: 405, code: "method_not_allowed", allow: "POST" },
-    { name: `${path}: empty body, no client`, ...post(path, ""), status: 400, code: "token_parameter_missing" },
+    { name: `${path}: empty body, no client`, ...post(path, ""), status: 401, code: "client_not_identified" },
     { name: `${path}: token missing`, ...post(path, ""), auth: "web", status: 400, code: "token_parameter_missing" },
     {
       name: `${path}: JSON body`,

@@ -74,8 +74,7 @@ function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: strin
       throw new WardError("client_assertion_invalid", { client_id: "(unknown)", reason: "it has no sub and the body no client_id" });
     return { method: "private_key_jwt", client_id: clientId, assertion };
   }
-  if (bodyClientId === undefined)
-    throw new WardError("token_parameter_missing", { endpoint, parameter: "client_id (or client credentials)" });
+  if (bodyClientId === undefined) throw new WardError("client_not_identified", { endpoint });
   if (postSecret !== null) return { method: "client_secret_post", client_id: bodyClientId, secret: postSecret };
   return { method: "none", client_id: bodyClientId };
 }

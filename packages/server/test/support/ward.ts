@@ -18,9 +18,10 @@ export interface TestWard {
 
 /**
  * A real Ward on ephemeral loopback ports (public and admin), on an in-memory SQLite database
- * unless `database.url` is overridden. The issuer is the real public URL.
+ * unless `database.url` is overridden. The issuer is the real public URL. `now` replaces the clock the
+ * server checks expiry against (tests move it forward instead of waiting).
  */
-export async function startTestWard(overrides: Overrides = {}): Promise<TestWard> {
+export async function startTestWard(overrides: Overrides = {}, options: { now?: () => number } = {}): Promise<TestWard> {
   const adminKey = randomBytes(32).toString("hex");
   const port = await freeLoopbackPort();
   const loaded = loadConfig({
@@ -36,7 +37,7 @@ export async function startTestWard(overrides: Overrides = {}): Promise<TestWard
     },
   });
   if (loaded.problems.length) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
-  const ward = await createWard(loaded.config, { logger: pino({ level: "silent" }) });
+  const ward = await createWard(loaded.config, { logger: pino({ level: "silent" }), now: options.now });
   const started = await ward.start();
   const adminUrl = started.adminUrl as string;
   return {

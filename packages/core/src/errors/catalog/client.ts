@@ -94,4 +94,15 @@ export const clientErrors = defineErrors({
     cause: "The client caches its signed assertion, or an attacker replays a captured one.",
     fix: "Create a new assertion, with a fresh random jti, for every token request.",
   },
+  client_not_identified: {
+    area: "client",
+    status: 401,
+    oauthError: "invalid_client",
+    title: "The request names no client",
+    description: "The request to {endpoint} identifies no client: no client_id, no Authorization: Basic header and no client_assertion.",
+    params: ["endpoint"],
+    cause:
+      "Every request to the token, revocation and introspection endpoints must say which client sends it (RFC 6749 §2.3). The body was not sent as application/x-www-form-urlencoded, the credentials went into another header (Authorization: Bearer is for resource servers), or the client library was configured without a client_id.",
+    fix: "Public clients: send client_id in the form body. Confidential clients: send the credentials their token_endpoint_auth_method names (Authorization: Basic, client_secret in the body, or a client_assertion).",
+  },
 });
