@@ -113,6 +113,34 @@ describe("ward admin against the running dev server", () => {
     expect(shown).not.toHaveProperty("client_secret_hash");
   });
 
+  it("sets per-client token lifetimes and a resource's introspection clients from flags; a bad lifetime names the field", async () => {
+    const updated = await admin("clients", "update", clientId, "--access-token-ttl", "120", "--refresh-token-ttl", "86400", "--json");
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ access_token_ttl: 120, refresh_token_ttl: 86400, id_token_ttl: null });
+    const refused = await admin("clients", "update", clientId, "--id-token-ttl", "soon");
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("id_token_ttl");
+    const resource = await admin(
+      "resources",
+      "create",
+      "--uri",
+      "https://api.example.com/notes",
+      "--introspection-client",
+      clientId,
+      "--json",
+    );
+    expect(resource.code, resource.stderr).toBe(0);
+    expect(JSON.parse(resource.stdout).introspection_clients).toEqual([clientId]);
+  });
+
+  it("reads the audit log: the client created above is there", async () => {
+    const listed = await admin("audit", "list", "--type", "client.created", "--subject", clientId, "--json");
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).audit_events).toMatchObject([{ type: "client.created", actor: "admin", subject: clientId }]);
+    const table = await admin("audit", "list", "--limit", "5");
+    expect(table.stdout).toContain("client.created");
+  });
+
   it("answers a malformed body with 400 listing each bad field (exit 3), and creates nothing", async () => {
     const before = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
     const result = await admin(

@@ -3,6 +3,7 @@ import { WardError } from "@ward/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Logger, pino } from "pino";
+import { mountAuditRoutes } from "./admin/audit.js";
 import { adminAuth } from "./admin/auth.js";
 import { mountClientRoutes } from "./admin/clients.js";
 import type { AdminContext } from "./admin/context.js";
@@ -211,6 +212,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountResourceRoutes(adminApp, ctx);
     mountUserRoutes(adminApp, ctx);
     mountKeyRoutes(adminApp, ctx);
+    mountAuditRoutes(adminApp, ctx);
   } else {
     logger.warn("admin.api_key is not set: the admin API is disabled");
   }

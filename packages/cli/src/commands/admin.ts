@@ -77,7 +77,15 @@ function clientFlags(command: Command): Command {
     .addOption(new Option("--application-type <type>", "application_type").choices(["web", "native"]))
     .option("--jwks-uri <uri>", "jwks_uri (private_key_jwt)")
     .option("--skip-consent", "first-party client: skip the consent page")
-    .option("--no-skip-consent", "ask for consent");
+    .option("--no-skip-consent", "ask for consent")
+    .option("--access-token-ttl <seconds>", "access token lifetime for this client (overrides the resource's)", seconds)
+    .option("--id-token-ttl <seconds>", "ID token lifetime for this client", seconds)
+    .option("--refresh-token-ttl <seconds>", "refresh token family lifetime for this client", seconds);
+}
+
+/** Whole numbers become numbers; anything else is sent as typed, so the server names the bad value. */
+function seconds(value: string): number | string {
+  return /^\d{1,10}$/.test(value) ? Number(value) : value;
 }
 
 function clientBody(options: Record<string, unknown>): Record<string, unknown> {
@@ -93,6 +101,9 @@ function clientBody(options: Record<string, unknown>): Record<string, unknown> {
     applicationType: "application_type",
     jwksUri: "jwks_uri",
     skipConsent: "skip_consent",
+    accessTokenTtl: "access_token_ttl",
+    idTokenTtl: "id_token_ttl",
+    refreshTokenTtl: "refresh_token_ttl",
   };
   for (const [flag, field] of Object.entries(map)) if (options[flag] !== undefined) body[field] = options[flag];
   return body;
@@ -148,7 +159,8 @@ function resourceFlags(command: Command): Command {
   return withBodyOptions(command)
     .option("--uri <uri>", "resource URI (the token audience, RFC 8707)")
     .option("--scope <name=description>", "a scope of this resource (repeatable)", parseScope)
-    .option("--ttl <seconds>", "access token lifetime in seconds", (v) => Number(v));
+    .option("--ttl <seconds>", "access token lifetime in seconds", seconds)
+    .option("--introspection-client <client_id>", "a client allowed to introspect this resource's tokens (repeatable)", collect);
 }
 
 function resourceBody(options: Record<string, unknown>): Record<string, unknown> {
@@ -156,6 +168,7 @@ function resourceBody(options: Record<string, unknown>): Record<string, unknown>
   if (options.uri !== undefined) body.uri = options.uri;
   if (options.scope !== undefined) body.scopes = options.scope;
   if (options.ttl !== undefined) body.access_token_ttl = options.ttl;
+  if (options.introspectionClient !== undefined) body.introspection_clients = options.introspectionClient;
   return body;
 }
 
@@ -265,10 +278,31 @@ function registerKeys(admin: Command): void {
     );
 }
 
+function registerAudit(admin: Command): void {
+  const audit = admin.command("audit").description("The audit log: issuance, refresh, revocation, reuse detection, sign-ins");
+  audit
+    .command("list")
+    .description("Newest events first")
+    .option("--type <type>", "only this event type, e.g. refresh_token.reuse_detected")
+    .option("--subject <subject>", "only events about this user id or client id")
+    .option("--limit <n>", "how many (1-1000, default 100)")
+    .action((options: { type?: string; subject?: string; limit?: string }, command: Command) => {
+      const query = new URLSearchParams();
+      for (const [name, value] of Object.entries(options)) if (value !== undefined) query.set(name, value);
+      const suffix = query.size > 0 ? `?${query}` : "";
+      return call(command, "GET", `/admin/v1/audit-events${suffix}`, undefined, (b) =>
+        printTable(
+          (b.audit_events as Record<string, unknown>[]).map((event) => ({ ...event, data: JSON.stringify(event.data) })),
+          ["created_at", "type", "actor", "subject", "data"],
+        ),
+      );
+    });
+}
+
 export function registerAdmin(program: Command): void {
   const admin = program
     .command("admin")
-    .description("Manage clients, resources, users and keys through the admin API")
+    .description("Manage clients, resources, users and keys, and read the audit log, through the admin API")
     .option("--url <url>", "admin API base URL (default: $WARD_ADMIN_URL or http://127.0.0.1:9001)")
     .option("--key <key>", "admin API key (default: $WARD_ADMIN_API_KEY or <data-dir>/admin.key)")
     .option("--data-dir <dir>", "ward dev data dir to read the admin key from", ".ward");
@@ -276,4 +310,5 @@ export function registerAdmin(program: Command): void {
   registerResources(admin);
   registerUsers(admin);
   registerKeys(admin);
+  registerAudit(admin);
 }

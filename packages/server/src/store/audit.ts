@@ -63,16 +63,17 @@ export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, e
   return stored;
 }
 
-/** The newest `limit` events, newest first. */
-export async function listAuditEvents(db: Kysely<Database>, tenantId: string, limit = 100): Promise<AuditEvent[]> {
-  const rows = await db
-    .selectFrom("audit_events")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
+/** The newest `limit` events (of `filter.type`, or about `filter.subject`, when given), newest first. */
+export async function listAuditEvents(
+  db: Kysely<Database>,
+  tenantId: string,
+  limit = 100,
+  filter: { type?: string; subject?: string } = {},
+): Promise<AuditEvent[]> {
+  let query = db.selectFrom("audit_events").selectAll().where("tenant_id", "=", tenantId);
+  if (filter.type !== undefined) query = query.where("type", "=", filter.type);
+  if (filter.subject !== undefined) query = query.where("subject", "=", filter.subject);
+  const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
   return rows.map((row) => ({
     id: row.id,
     type: row.type,
