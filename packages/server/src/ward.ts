@@ -29,11 +29,13 @@ import type { WardEnv } from "./http/context.js";
 import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { type Listener, listen } from "./http/listen.js";
+import type { ResolveHost } from "./http/outbound.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { KeyStore } from "./keys/keystore.js";
 import { parseDuration } from "./keys/schedule.js";
 import { cleanExpired } from "./oauth/cleanup.js";
+import { ClientKeyCache } from "./oauth/client-jwks.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
 import { listResources } from "./store/resources.js";
@@ -55,6 +57,8 @@ function limitBody(maxSize: number) {
 export interface WardOptions {
   logger?: Logger;
   now?: () => number;
+  /** Replaces DNS for outbound fetches (tests: nothing may leave loopback). */
+  resolveHost?: ResolveHost;
 }
 
 export interface StartedWard {
@@ -163,6 +167,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     masterKey,
     sessionSecret: resolveSessionSecret(config, logger),
     secureCookies: !isLoopbackIssuer(config),
+    clientKeys: new ClientKeyCache({ allowLoopback: isLoopbackIssuer(config), resolve: options.resolveHost }, options.now ?? Date.now),
     logger,
     now: options.now ?? Date.now,
   };

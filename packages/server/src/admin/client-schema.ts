@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
-import { redirectUriRegistrationProblem } from "@ward/core";
+import { isLoopbackHostname, redirectUriRegistrationProblem } from "@ward/core";
 import { z } from "zod";
 
 export const GRANT_TYPES = [
@@ -57,7 +57,10 @@ const clientFields = {
     .refine((s) => s.split(" ").every((t) => SCOPE_TOKEN.test(t)), "space-separated scope tokens (no empty tokens, quotes or backslashes)")
     .optional(),
   jwks: z.object({ keys: z.array(publicJwk).min(1).max(20) }).optional(),
-  jwks_uri: z.url({ protocol: /^https$/, error: "an https URL" }).optional(),
+  jwks_uri: z
+    .url({ protocol: /^https?$/, error: "an https URL" })
+    .max(2000)
+    .optional(),
   application_type: z.enum(["web", "native"]),
   skip_consent: z.boolean(),
   access_token_ttl: lifetime(60, 86400, "24 h: use refresh tokens for longer sessions"),
@@ -139,6 +142,16 @@ export function clientConsistencyProblems(
       });
     }
     if (new Set(list).size !== list.length) problems.push({ field, received: JSON.stringify(list), expected: "each URI listed once" });
+  }
+  if (client.jwks_uri !== undefined && valid("jwks_uri")) {
+    const url = new URL(client.jwks_uri);
+    if (url.protocol === "http:" && !(issuerIsLoopback && isLoopbackHostname(url.hostname))) {
+      problems.push({
+        field: "jwks_uri",
+        received: JSON.stringify(client.jwks_uri),
+        expected: "an https URL (http only on loopback while the issuer is loopback)",
+      });
+    }
   }
   const grants = client.grant_types;
   const usesCode = grants.includes("authorization_code");

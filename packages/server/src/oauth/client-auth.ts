@@ -1,8 +1,9 @@
 import { WardError } from "@ward/core";
 import type { Context } from "hono";
-import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
+import { OutboundFetchError } from "../http/outbound.js";
 import { type ClientRecord, getClient } from "../store/clients.js";
 import { claimJti } from "../store/used-jtis.js";
 import type { ServerContext } from "./context.js";
@@ -79,31 +80,59 @@ function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: strin
   return { method: "none", client_id: bodyClientId };
 }
 
+/** Verifies the assertion against the client's inline jwks, or its jwks_uri (re-fetched once on an unknown kid). */
+async function verifiedAssertionPayload(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<JWTPayload> {
+  const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
+  const verify = async (jwks: JSONWebKeySet) =>
+    (
+      await jwtVerify(assertion, createLocalJWKSet(jwks), {
+        issuer: client.client_id,
+        subject: client.client_id,
+        audience: [ctx.issuer, ctx.endpoints.token],
+        algorithms: ASSERTION_ALGORITHMS,
+        requiredClaims: ["exp", "jti"],
+        currentDate: new Date(ctx.now()),
+        clockTolerance: 30,
+      })
+    ).payload;
+  const explain = (error: unknown, where: string) => {
+    const code = (error as { code?: string }).code ?? "";
+    return fail(code === "ERR_JWKS_NO_MATCHING_KEY" ? `no key in ${where} matches its kid / alg` : (error as Error).message);
+  };
+  if (client.jwks) {
+    try {
+      return await verify(client.jwks as unknown as JSONWebKeySet);
+    } catch (error) {
+      throw explain(error, "the client's jwks");
+    }
+  }
+  const uri = client.jwks_uri;
+  if (!uri) throw fail("the client has no registered keys (jwks or jwks_uri)");
+  const fetchKeys = async (afterUnknownKid: boolean) => {
+    try {
+      return await ctx.clientKeys.get(uri, afterUnknownKid);
+    } catch (error) {
+      if (error instanceof OutboundFetchError) throw fail(`its jwks_uri ${uri} could not be used: ${error.message}`);
+      throw error;
+    }
+  };
+  const first = await fetchKeys(false);
+  try {
+    return await verify(first.jwks);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY" || first.refetched) throw explain(error, uri);
+  }
+  const again = await fetchKeys(true);
+  try {
+    return await verify(again.jwks);
+  } catch (error) {
+    throw explain(error, uri);
+  }
+}
+
 async function verifyAssertion(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<void> {
   const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
-  if (!client.jwks) {
-    throw fail(
-      client.jwks_uri
-        ? "the client registers its keys by jwks_uri, which Ward does not fetch yet: register them inline with jwks"
-        : "the client has no registered keys (jwks)",
-    );
-  }
-  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
-  try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as unknown as JSONWebKeySet), {
-      issuer: client.client_id,
-      subject: client.client_id,
-      audience: [ctx.issuer, ctx.endpoints.token],
-      algorithms: ASSERTION_ALGORITHMS,
-      requiredClaims: ["exp", "jti"],
-      currentDate: new Date(ctx.now()),
-      clockTolerance: 30,
-    }));
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? "";
-    const message = (error as Error).message;
-    throw fail(code === "ERR_JWKS_NO_MATCHING_KEY" ? "no key in the client's jwks matches its kid / alg" : message);
-  }
+  const payload = await verifiedAssertionPayload(ctx, client, assertion);
   const now = ctx.now();
   const exp = (payload.exp as number) * 1000;
   if (exp - now > MAX_ASSERTION_LIFETIME_S * 1000) throw fail(`exp is more than ${MAX_ASSERTION_LIFETIME_S} seconds ahead`);

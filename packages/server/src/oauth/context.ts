@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
 import type { Database } from "../store/schema.js";
+import type { ClientKeyCache } from "./client-jwks.js";
 
 /** The URLs of the public endpoints, as advertised in discovery. */
 export interface EndpointUrls {
@@ -31,6 +32,8 @@ export interface ServerContext {
   sessionSecret: Buffer;
   /** False only on a loopback issuer (http://127.0.0.1 has no TLS). */
   secureCookies: boolean;
+  /** Keys of private_key_jwt clients registered by jwks_uri. */
+  clientKeys: ClientKeyCache;
   logger: Logger;
   now: () => number;
 }

@@ -8,10 +8,13 @@ export type Json = Record<string, unknown>;
  * Starts a test Ward before the file's tests and stops it after. The returned object forwards to
  * the running instance, so tests write `t.admin(…)` as with a plain variable.
  */
-export function useTestWard(overrides: Parameters<typeof startTestWard>[0] = {}): TestWard {
+export function useTestWard(
+  overrides: Parameters<typeof startTestWard>[0] = {},
+  options: Parameters<typeof startTestWard>[1] = {},
+): TestWard {
   let current: TestWard | undefined;
   beforeAll(async () => {
-    current = await startTestWard(overrides);
+    current = await startTestWard(overrides, options);
   });
   afterAll(async () => {
     await current?.stop();

@@ -1,0 +1,61 @@
+import type { JSONWebKeySet } from "jose";
+import { OutboundFetchError, type OutboundOptions, outboundGet } from "../http/outbound.js";
+
+/** A client's published keys are small; anything bigger is not a JWKS. */
+const MAX_JWKS_BYTES = 64 * 1024;
+const TIMEOUT_MS = 5000;
+const DEFAULT_MAX_AGE_S = 300;
+const MIN_MAX_AGE_S = 60;
+const MAX_MAX_AGE_S = 86400;
+/** An unknown kid re-fetches the set at most this often per URI (a flood of bad assertions cannot hammer the client's server). */
+const REFETCH_AFTER_MS = 30_000;
+
+interface Entry {
+  jwks: JSONWebKeySet;
+  fetchedAt: number;
+  expiresAt: number;
+}
+
+function maxAge(cacheControl: string | undefined): number {
+  const match = /max-age=(\d+)/i.exec(cacheControl ?? "");
+  const seconds = match ? Number(match[1]) : DEFAULT_MAX_AGE_S;
+  return Math.min(MAX_MAX_AGE_S, Math.max(MIN_MAX_AGE_S, seconds));
+}
+
+/**
+ * Keys of clients registered with a `jwks_uri` (private_key_jwt), fetched with the outbound rules
+ * (https, public addresses, no redirects, 64 KiB, 5 s) and cached for their Cache-Control max-age
+ * (60 s to 1 day).
+ */
+export class ClientKeyCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly options: Pick<OutboundOptions, "allowLoopback" | "resolve">,
+    private readonly now: () => number,
+  ) {}
+
+  /** The key set at `uri`; `afterUnknownKid` re-fetches a cached set unless it was fetched moments ago. */
+  async get(uri: string, afterUnknownKid = false): Promise<{ jwks: JSONWebKeySet; refetched: boolean }> {
+    const cached = this.entries.get(uri);
+    const now = this.now();
+    const stale = !cached || cached.expiresAt <= now || (afterUnknownKid && now - cached.fetchedAt > REFETCH_AFTER_MS);
+    if (cached && !stale) return { jwks: cached.jwks, refetched: false };
+    const response = await outboundGet(uri, { ...this.options, maxBytes: MAX_JWKS_BYTES, timeoutMs: TIMEOUT_MS });
+    if (response.status !== 200) throw new OutboundFetchError(`it answered HTTP ${response.status}`);
+    let jwks: JSONWebKeySet;
+    try {
+      jwks = JSON.parse(response.body.toString("utf8")) as JSONWebKeySet;
+    } catch {
+      throw new OutboundFetchError("its body is not JSON");
+    }
+    if (!jwks || !Array.isArray(jwks.keys)) throw new OutboundFetchError('its JSON has no "keys" array');
+    const cacheControl = response.headers["cache-control"];
+    this.entries.set(uri, {
+      jwks,
+      fetchedAt: now,
+      expiresAt: now + maxAge(typeof cacheControl === "string" ? cacheControl : undefined) * 1000,
+    });
+    return { jwks, refetched: true };
+  }
+}
