@@ -29,6 +29,7 @@ import type { WardEnv } from "./http/context.js";
 import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { type Listener, listen } from "./http/listen.js";
+import { refuseNulInUrl } from "./http/nul-guard.js";
 import type { ResolveHost } from "./http/outbound.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
@@ -40,6 +41,7 @@ import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
 import { listResources } from "./store/resources.js";
 import { DEFAULT_TENANT } from "./store/schema.js";
+import { renderErrorPage } from "./ui/error-page.js";
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 /** Every public request body (forms of OAuth endpoints and pages) is small. */
@@ -81,10 +83,14 @@ export interface Ward {
   stop(): Promise<void>;
 }
 
-function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string): Hono<WardEnv> {
+/** Paths browsers navigate to: errors there are pages, not JSON. */
+const PAGE_PATHS = /^\/(authorize|interaction|end_session|account|dev)(\/|$)/;
+
+function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string, pages = false): Hono<WardEnv> {
   const app = new Hono<WardEnv>();
   app.use(requestLog(logger));
   app.use(securityHeaders());
+  app.use(refuseNulInUrl(pages ? { paths: PAGE_PATHS, render: (c, error) => renderErrorPage(c, errorsBaseUrl, error) } : undefined));
   app.onError(errorHandler(errorsBaseUrl));
   app.notFound(notFoundHandler(errorsBaseUrl, metadataUrl));
   return app;
@@ -153,7 +159,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   }
 
   let shuttingDown = false;
-  const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl);
+  const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl, true);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
   const serverContext: ServerContext = {

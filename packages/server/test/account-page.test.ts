@@ -2,9 +2,20 @@ import { base32Decode, totp } from "@ward/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestWard } from "./support/admin.js";
 import { type Page, TestBrowser } from "./support/browser.js";
-import { authorizeUrl, NATIVE_REDIRECT, RESOURCE, seedFlowFixtures, signInAndConsent, USER, verifierAndChallenge } from "./support/flow.js";
+import {
+  authorizeUrl,
+  NATIVE_REDIRECT,
+  RESOURCE,
+  redeemCliAppCode,
+  seedFlowFixtures,
+  signInAndConsent,
+  USER,
+  verifierAndChallenge,
+} from "./support/flow.js";
 
-const t = useTestWard();
+/** The server's clock: real time, except that the TOTP test holds it still so codes cannot cross a 30-second step. */
+let frozenAt: number | undefined;
+const t = useTestWard({}, { now: () => frozenAt ?? Date.now() });
 
 beforeAll(async () => {
   await seedFlowFixtures(t);
@@ -34,18 +45,7 @@ async function grantCliApp(browser: TestBrowser): Promise<string> {
       code_challenge_method: "S256",
     }),
   );
-  const response = await fetch(`${t.publicUrl}/token`, {
-    method: "POST",
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      client_id: "cli-app",
-      code: page.redirectParams.get("code") as string,
-      redirect_uri: NATIVE_REDIRECT,
-      code_verifier: verifier,
-    }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { refresh_token: string }).refresh_token;
+  return (await redeemCliAppCode(t, page, verifier)).refresh_token as string;
 }
 
 const refresh = async (token: string) =>
@@ -124,24 +124,38 @@ describe("account page: password", () => {
 describe("account page: two-factor authentication and sessions", () => {
   it("turns TOTP on from the account page, asks for it at the next sign-in, and resets it", async () => {
     const browser = new TestBrowser(t.publicUrl);
-    await signInToAccount(browser);
-    const enrol = await browser.navigate("/account/two-factor");
+    const start = await signInToAccount(browser);
+    const enrol = await browser.submit(start, {}, "Set up two-factor authentication");
     expect(enrol.title).toBe("Set up two-factor authentication");
     const secret = base32Decode(/id="setup-key">([A-Z2-7]+)</.exec(enrol.html)?.[1] as string);
-    const on = await browser.submit(enrol, { code: totp(secret, Date.now()) }, "Verify");
+    frozenAt = Date.now();
+    const on = await browser.submit(enrol, { code: totp(secret, frozenAt) }, "Verify");
     expect(on.html).toContain("Two-factor authentication is on.");
 
     const second = new TestBrowser(t.publicUrl);
     const password = await second.submit(await second.navigate("/account"), { email: USER.email, password: USER.password }, "Sign in");
     expect(password.title).toBe("Two-factor authentication");
-    const reused = await second.submit(password, { code: totp(secret, Date.now()) }, "Verify");
+    const reused = await second.submit(password, { code: totp(secret, frozenAt) }, "Verify");
     expect(reused.status).toBe(401);
     expect(reused.html).toContain("already used");
-    const account = await second.submit(reused, { code: totp(secret, Date.now() + 30_000) }, "Verify");
-    expect(account.title).toBe("Your account");
+    // RFC 6238 §5.2: two requests carrying the same new code at once: exactly one gets through.
+    const third = new TestBrowser(t.publicUrl);
+    const thirdPassword = await third.submit(await third.navigate("/account"), { email: USER.email, password: USER.password }, "Sign in");
+    const nextCode = totp(secret, frozenAt + 30_000);
+    const [a, b] = await Promise.all([
+      second.submit(reused, { code: nextCode }, "Verify"),
+      third.submit(thirdPassword, { code: nextCode }, "Verify"),
+    ]);
+    expect([a.title, b.title].sort()).toEqual(["Two-factor authentication", "Your account"]);
+    const [winner, account] = a.title === "Your account" ? [second, a] : [third, b];
 
-    const reset = await second.submit(account, {}, "Reset two-factor authentication");
-    expect(reset.html).toContain("Two-factor authentication is off.");
+    const refused = await winner.submit(account, { current_password: "not my password" }, "Reset two-factor authentication");
+    expect(refused.status).toBe(401);
+    expect(refused.html).toContain("The email or the password is not correct.");
+    const reset = await winner.submit(refused, { current_password: USER.password }, "Reset two-factor authentication");
+    expect(reset.html).toContain("Two-factor authentication is off; your other browsers were signed out.");
+    expect((await browser.navigate("/account")).title).toBe("Sign in");
+    frozenAt = undefined;
   });
 
   it("signs out here and everywhere", async () => {

@@ -394,26 +394,26 @@ describe("RFC 7636 §4.3 / OAuth 2.1 §4.1.1: PKCE with S256 is required (redire
 });
 
 describe("OIDC Core §6: request objects are not accepted (redirect)", () => {
-  it("a request parameter is authorize_parameter_invalid naming request", async () => {
+  it("a request parameter is request_object_unsupported (request_not_supported)", async () => {
     const params = await redirectCase(
       valid({ request: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." }),
-      "authorize_parameter_invalid",
-      "invalid_request",
+      "request_object_unsupported",
+      "request_not_supported",
     );
-    expect(params.get("error_description")).toContain("request");
+    expect(params.get("error_description")).toContain("request object");
   });
 
-  it("a request_uri parameter is authorize_parameter_invalid naming request_uri", async () => {
+  it("a request_uri parameter is request_uri_unsupported (request_uri_not_supported), naming it", async () => {
     const params = await redirectCase(
       valid({ request_uri: "urn:ietf:params:oauth:request_uri:abc" }),
-      "authorize_parameter_invalid",
-      "invalid_request",
+      "request_uri_unsupported",
+      "request_uri_not_supported",
     );
-    expect(params.get("error_description")).toContain("request_uri");
+    expect(params.get("error_description")).toContain("urn:ietf:params:oauth:request_uri:abc");
   });
 
   it("an empty request_uri is refused too", async () => {
-    await redirectCase(valid({ request_uri: "" }), "authorize_parameter_invalid", "invalid_request");
+    await redirectCase(valid({ request_uri: "" }), "request_uri_unsupported", "request_uri_not_supported");
   });
 });
 
@@ -450,13 +450,19 @@ describe("RFC 6749 §3.3: scope is space-separated scope-tokens (redirect, scope
     ["non-ASCII", "openid notes:lire-é"],
     ["a tab separator", "openid\tnotes:read"],
     ["a newline", "openid\nnotes:read"],
-    ["a NUL byte", "openid\u0000notes:read"],
   ];
   for (const [name, scope] of malformed) {
     it(`a scope with ${name} is scope_malformed (invalid_scope)`, async () => {
       await redirectCase(valid({ scope }), "scope_malformed", "invalid_scope");
     });
   }
+
+  it("a scope with a NUL byte is refused before any check, on a page (text_nul_character), never redirected", async () => {
+    const response = await get(authorizeUrl(t, valid({ scope: "openid\u0000notes:read" })));
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+    expect(await response.text()).toContain("text_nul_character");
+  });
 
   it("repeated spaces between tokens are accepted", async () => {
     await expectAccepted(await get(authorizeUrl(t, valid({ scope: "openid   notes:read " }))));
@@ -561,7 +567,7 @@ describe("OIDC Core §3.1.2.6: prompt=none never shows a page (redirect)", () =>
     await redirectCase(valid({ prompt: "none" }), "prompt_none_login_required", "login_required");
   });
 
-  it("prompt=none with a session but new scopes is prompt_none_consent_required, and with max_age=0 prompt_none_interaction_required", async () => {
+  it("prompt=none with a session but new scopes is prompt_none_consent_required, and with max_age=0 login_required (OIDC Core §3.1.2.6)", async () => {
     const browser = new TestBrowser(t.publicUrl);
     const first = await signInAndConsent(browser, authorizeUrl(t, valid()));
     expect(first.redirectParams.get("code")).toBeTruthy();
@@ -575,7 +581,7 @@ describe("OIDC Core §3.1.2.6: prompt=none never shows a page (redirect)", () =>
 
     await new Promise((resolve) => setTimeout(resolve, 20));
     const stale = await browser.request(authorizeUrl(t, valid({ prompt: "none", max_age: "0" })));
-    await expectRedirect(stale, "prompt_none_interaction_required", "interaction_required");
+    await expectRedirect(stale, "prompt_none_reauthentication_required", "login_required");
   });
 });
 

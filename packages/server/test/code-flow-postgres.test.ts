@@ -77,6 +77,30 @@ describe("authorization code flow on PostgreSQL", () => {
     expect(t.ward.database.dialect).toBe("postgres");
   });
 
+  it("refuses NUL characters (PostgreSQL text cannot hold them) with text_nul_character, never a 500", async () => {
+    const form = (body: Record<string, string>, path = "/token") =>
+      fetch(`${t.publicUrl}${path}`, { method: "POST", body: new URLSearchParams(body) });
+    const answers = [
+      await fetch(`${t.publicUrl}/authorize?client_id=cli-app%00`),
+      await fetch(`${t.publicUrl}/end_session?client_id=a%00`),
+      await form({ grant_type: "authorization_code", client_id: "cli%00".replace("%00", "\u0000") }),
+      await fetch(`${t.publicUrl}/introspect`, {
+        method: "POST",
+        headers: { authorization: `Basic ${Buffer.from("web-app%00:x").toString("base64")}` },
+        body: new URLSearchParams({ token: "x" }),
+      }),
+      await t.admin("/admin/v1/clients", {
+        body: { client_id: "nul-client", client_name: "a\u0000b", redirect_uris: ["https://a.example/cb"] },
+      }),
+      await t.admin("/admin/v1/clients/a%00b"),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 401, 400, 400]);
+    const bodies = await Promise.all(answers.map((a) => a.text()));
+    for (const body of [bodies[0], bodies[1], bodies[2], bodies[5]]) expect(body).toContain("text_nul_character");
+    expect(bodies[3]).toContain("client_basic_auth_malformed");
+    expect(bodies[4]).toContain("client_name");
+  });
+
   it("rotates refresh tokens; within the grace interval a duplicate gets the same pair; later reuse revokes the family", async () => {
     const { issued } = await tokens();
     const [a, b] = await Promise.all([1, 2].map(() => client.refreshTokenGrant(config, issued.refresh_token as string)));

@@ -10,7 +10,7 @@ let config: client.Configuration;
 const errorCode = (uri: string | null | undefined) => uri?.split("/errors/")[1];
 
 /** Runs a code + PKCE authorization for cli-app through the hosted pages; returns the callback URL and verifier. */
-async function authorize(browser: TestBrowser, scope = "openid email offline_access notes:read") {
+async function authorize(browser: TestBrowser, scope = "openid email offline_access notes:read", resource: string | null = RESOURCE) {
   const { verifier, challenge } = verifierAndChallenge();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
@@ -19,19 +19,14 @@ async function authorize(browser: TestBrowser, scope = "openid email offline_acc
     code_challenge: challenge,
     code_challenge_method: "S256",
     state,
-    resource: RESOURCE,
+    ...(resource ? { resource } : {}),
   });
   const page = await signInAndConsent(browser, url.toString());
   return { callback: new URL(page.left as string), verifier, state };
 }
 
-async function redeem(flow: Awaited<ReturnType<typeof authorize>>) {
-  return client.authorizationCodeGrant(
-    config,
-    flow.callback,
-    { pkceCodeVerifier: flow.verifier, expectedState: flow.state },
-    { resource: RESOURCE },
-  );
+async function redeem(flow: Awaited<ReturnType<typeof authorize>>, resource = RESOURCE) {
+  return client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state }, { resource });
 }
 
 /** The catalog code of an openid-client error (Ward puts it in the JSON body next to `error`). */
@@ -78,8 +73,20 @@ describe("authorization code + PKCE with openid-client (OAuth 2.1 §4.1, RFC 763
     expect(second.scope).toBe("notes:read");
     expect(second.refresh_token).not.toBe(first.refresh_token);
 
-    const info = await client.fetchUserInfo(config, first.access_token, claims?.sub as string);
-    expect(info).toEqual({ sub: claims?.sub, email: USER.email });
+    // RFC 9068 §4: a token for the resource is for the resource only; /userinfo refuses it (identity is in the ID token).
+    const refused = await fetch(`${t.publicUrl}/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("token_audience_mismatch");
+  });
+
+  it("serves /userinfo to a token of an OpenID-only authorization (its audience is the userinfo endpoint)", async () => {
+    const flow = await authorize(new TestBrowser(t.publicUrl), "openid email", null);
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    const sub = tokens.claims()?.sub as string;
+    expect(await client.fetchUserInfo(config, tokens.access_token, sub)).toEqual({ sub, email: USER.email });
   });
 
   it("refuses a second use of a code and revokes what the first use issued (RFC 9700 §4.4.1)", async () => {
@@ -158,6 +165,24 @@ describe("authorization code + PKCE with openid-client (OAuth 2.1 §4.1, RFC 763
     expect(page.html).toContain("redirect_uri_mismatch");
     expect(page.html).toContain(`Closest registered: ${NATIVE_REDIRECT}`);
     expect(page.html).toContain("trailing slash");
+  });
+});
+
+describe("a grant outlives nothing it depends on", () => {
+  it("refuses to refresh once the grant's resource is deleted (resource_unknown), instead of re-targeting the token", async () => {
+    await t.admin("/admin/v1/resources", {
+      body: { uri: "https://short-lived.example.test/api", scopes: [{ name: "tmp:read", description: "Read temporary things" }] },
+    });
+    const tokens = await redeem(
+      await authorize(new TestBrowser(t.publicUrl), "offline_access tmp:read", "https://short-lived.example.test/api"),
+      "https://short-lived.example.test/api",
+    );
+    expect(
+      (await t.admin(`/admin/v1/resources/${encodeURIComponent("https://short-lived.example.test/api")}`, { method: "DELETE" })).status,
+    ).toBe(204);
+    const refused = await failure(client.refreshTokenGrant(config, tokens.refresh_token as string));
+    expect(refused).toMatchObject({ error: "invalid_target", code: "resource_unknown" });
+    expect(refused.description).toContain("deleted after this grant was made");
   });
 });
 

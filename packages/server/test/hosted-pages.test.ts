@@ -5,6 +5,7 @@ import {
   authorizeUrl,
   NATIVE_REDIRECT,
   RESOURCE,
+  redeemCliAppCode,
   seedFlowFixtures,
   signInAndConsent,
   USER,
@@ -31,7 +32,7 @@ beforeAll(async () => {
   ).toBe(201);
 });
 
-const request = (overrides: Record<string, string> = {}) =>
+const request = (overrides: Record<string, string | undefined> = {}) =>
   authorizeUrl(t, {
     client_id: "cli-app",
     redirect_uri: NATIVE_REDIRECT,
@@ -82,6 +83,25 @@ describe("sign-in page: one answer for unknown users and wrong passwords, then a
     const stillLocked = await browser.submit(locked, { email, password: "the right password" }, "Sign in");
     expect(stillLocked.status).toBe(429);
     expect(Number(stillLocked.response.headers.get("retry-after"))).toBeGreaterThan(100);
+  });
+});
+
+describe("sign-in page: parallel guesses", () => {
+  it("counts every attempt before checking it: 12 parallel guesses get at most login.max_failures checks, then 429 even for the right password", async () => {
+    const email = "parallel@example.com";
+    expect((await t.admin("/admin/v1/users", { body: { email, password: "the right password" } })).status).toBe(201);
+    const browser = new TestBrowser(t.publicUrl);
+    const page = await browser.navigate(request());
+    const action = new URL(page.form("Sign in").action, page.url).toString();
+    const csrf = page.form("Sign in").fields.csrf as string;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => browser.request(action, { form: { csrf, email, password: `guess ${i}` } })),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(9);
+    const right = await browser.request(action, { form: { csrf, email, password: "the right password" } });
+    expect(right.status).toBe(429);
   });
 });
 
@@ -141,10 +161,12 @@ describe("consent", () => {
     expect(await count("authorization_codes")).toBe(codes);
   });
 
-  it("never asks a skip_consent (first-party) client, and asks again with prompt=consent otherwise", async () => {
+  it("never asks a skip_consent (first-party) client unless prompt=consent, and asks again with prompt=consent otherwise", async () => {
     const browser = new TestBrowser(t.publicUrl);
     const first = await signInAndConsent(browser, request({ client_id: "first-party", redirect_uri: WEB_REDIRECT }));
     expect(first.redirectParams.get("code")).toBeTruthy();
+    const asked = await browser.navigate(request({ client_id: "first-party", redirect_uri: WEB_REDIRECT, prompt: "consent" }));
+    expect(asked.title).toBe("Allow First party?");
     await signInAndConsent(browser, request());
     const silent = await browser.navigate(request());
     expect(silent.redirectParams.get("code")).toBeTruthy();
@@ -153,7 +175,39 @@ describe("consent", () => {
   });
 });
 
+describe("consent for a request without scope", () => {
+  it("asks before the first code even when no scope is requested (the client would learn the user's identifier)", async () => {
+    const browser = new TestBrowser(t.publicUrl);
+    await browser.submit(await browser.navigate("/account"), { email: USER.email, password: USER.password }, "Sign in");
+    const none = { client_id: "web-app", redirect_uri: WEB_REDIRECT, scope: "" };
+    const silent = await browser.navigate(request({ ...none, resource: undefined, prompt: "none" }));
+    expect(silent.redirectParams.get("error")).toBe("consent_required");
+    expect(silent.redirectParams.get("error_description")).not.toContain(USER.email);
+    const page = await browser.navigate(request({ ...none, resource: undefined }));
+    expect(page.title).toBe("Allow Notes Web?");
+    expect(page.html).toContain("Know which account you have here");
+    const allowed = await browser.submit(page, {}, "Allow");
+    expect(allowed.redirectParams.get("code")).toBeTruthy();
+    expect((await browser.navigate(request({ ...none, resource: undefined, prompt: "none" }))).redirectParams.get("code")).toBeTruthy();
+  });
+});
+
 describe("end_session (OpenID Connect RP-Initiated Logout)", () => {
+  it("refuses an access token as id_token_hint (only ID tokens name a session to end)", async () => {
+    const browser = new TestBrowser(t.publicUrl);
+    const { verifier, challenge } = verifierAndChallenge();
+    const page = await signInAndConsent(browser, request({ code_challenge: challenge, scope: "openid" }));
+    const tokens = await redeemCliAppCode(t, page, verifier);
+    const refused = await browser.navigate(`/end_session?id_token_hint=${tokens.access_token}`);
+    expect(refused.status, refused.html.replace(/<style>[\s\S]*<\/style>/, "")).toBe(400);
+    expect(refused.html).toContain("id_token_hint_invalid");
+    expect(refused.html).toContain("at+jwt");
+    expect(browser.cookie("ward_session")).toBeDefined();
+    const out = await browser.navigate(`/end_session?id_token_hint=${tokens.id_token}`);
+    expect(out.title).toBe("Signed out");
+    expect(browser.cookie("ward_session")).toBeUndefined();
+  });
+
   it("asks for confirmation without an id_token_hint, and the confirmation needs the CSRF token", async () => {
     const browser = new TestBrowser(t.publicUrl);
     await signInAndConsent(browser, request());

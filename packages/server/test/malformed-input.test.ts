@@ -130,7 +130,7 @@ const TOKEN_CASES: Case[] = [
     name: "/token: NUL byte in grant_type",
     ...post("/token", "grant_type=authorization_code%00"),
     status: 400,
-    code: "grant_type_unsupported",
+    code: "text_nul_character",
   },
   {
     name: "/token: invalid UTF-8 (percent-encoded)",
@@ -180,7 +180,7 @@ const TOKEN_CASES: Case[] = [
     name: "/token: NUL bytes in code",
     ...post("/token", form({ ...codeExchange, code: "\u0000\u0000abc" })),
     status: 400,
-    code: "authorization_code_invalid",
+    code: "text_nul_character",
   },
   {
     name: "/token: code of 8 KB",
@@ -384,7 +384,13 @@ function tokenManagementCases(path: "/revoke" | "/introspect", okJson: Record<st
     ok("JWT-shaped garbage token", "a.b.c"),
     ok("unsigned at+jwt token", unsignedJwt({ alg: "ES256", typ: "at+jwt", kid: "nope" })),
     ok("alg none token", algNoneJwt),
-    ok("NUL bytes in token", "\u0000abc\u0000"),
+    {
+      name: `${path}: NUL bytes in token`,
+      ...post(path, form({ token: "\u0000abc\u0000" })),
+      auth: "web",
+      status: 400,
+      code: "text_nul_character",
+    },
     {
       name: `${path}: invalid UTF-8 token (raw bytes)`,
       ...post(path, invalidUtf8("token=")),
@@ -551,7 +557,7 @@ const AUTHORIZE_CASES: Case[] = [
     name: "/authorize: NUL byte in client_id",
     path: "/authorize?client_id=cli-app%00",
     status: 400,
-    code: "authorize_client_unknown",
+    code: "text_nul_character",
     html: true,
   },
   {
@@ -655,7 +661,14 @@ const END_SESSION_CASES: Case[] = [
     code: "authorize_parameter_invalid",
     html: true,
   },
-  { name: "/end_session: invalid percent-encoding and NUL", path: "/end_session?client_id=%zz%00&state=%", status: 200, html: true },
+  {
+    name: "/end_session: invalid percent-encoding and NUL",
+    path: "/end_session?client_id=%zz%00&state=%",
+    status: 400,
+    code: "text_nul_character",
+    html: true,
+  },
+  { name: "/end_session: invalid percent-encoding", path: "/end_session?client_id=%zz&state=%", status: 200, html: true },
   {
     name: "/end_session: JSON body",
     ...post("/end_session", JSON.stringify({ confirm: "yes" }), { headers: { "content-type": "application/json" } }),
@@ -682,7 +695,7 @@ const INTERACTION_CASES: Case[] = [
     code: "interaction_unknown",
     html: true,
   },
-  { name: "/interaction: NUL in the id", path: "/interaction/abc%00def", status: 400, code: "interaction_unknown", html: true },
+  { name: "/interaction: NUL in the id", path: "/interaction/abc%00def", status: 400, code: "text_nul_character", html: true },
   {
     name: "/interaction: sign-in POST for an unknown id",
     ...post("/interaction/unknown/login", form({ email: "a", password: "b" })),
@@ -706,7 +719,13 @@ const INTERACTION_CASES: Case[] = [
 ];
 
 const METADATA_CASES: Case[] = [
-  { name: "/.well-known/openid-configuration: junk query", path: "/.well-known/openid-configuration?x=%zz&y[]=1&%00=%FF", status: 200 },
+  { name: "/.well-known/openid-configuration: junk query", path: "/.well-known/openid-configuration?x=%zz&y[]=1&z=%FF", status: 200 },
+  {
+    name: "/.well-known/openid-configuration: NUL in the query",
+    path: "/.well-known/openid-configuration?%00=1",
+    status: 400,
+    code: "text_nul_character",
+  },
   {
     name: "/.well-known/oauth-authorization-server: 8 KB query",
     path: `/.well-known/oauth-authorization-server?x=${"q".repeat(8 * KB)}`,
@@ -903,8 +922,8 @@ describe("malformed input on the hosted sign-in form: only the expected login fa
       .map(([name, value]) => `${name}=${value}`)
       .join("; ");
 
-  it("an email with a NUL byte is one login failure (login_invalid_credentials)", async () => {
-    await attempt(form({ csrf, email: "ada@example.com\u0000", password: "x" }), FORM, 401, "login_invalid_credentials", 1);
+  it("an email with a NUL byte is refused before any sign-in attempt (text_nul_character)", async () => {
+    await attempt(form({ csrf, email: "ada@example.com\u0000", password: "x" }), FORM, 400, "text_nul_character", 0);
   });
 
   it("an email of 10 KB is one login failure", async () => {

@@ -143,7 +143,7 @@ async function revokedFamilies(): Promise<number> {
 
 describe("POST /revoke (RFC 7009)", () => {
   it("revoking a refresh token kills its family: refresh is refused, its access token introspects inactive and /userinfo refuses it", async () => {
-    const tokens = await grant("web-app");
+    const tokens = await grant("web-app", "openid email offline_access", null);
     expect((await userinfo(tokens.access_token)).status).toBe(200);
     const response = await oauth.revocationRequest(as, { client_id: "web-app" }, oauth.ClientSecretBasic(webSecret), tokens.refresh_token, {
       ...insecure,
@@ -163,7 +163,7 @@ describe("POST /revoke (RFC 7009)", () => {
   });
 
   it("revoking an access token revokes only it: the refresh token still works and the new access token is active", async () => {
-    const tokens = await grant("web-app");
+    const tokens = await grant("web-app", "openid email offline_access", null);
     expectRevoked200(await revoke(tokens.access_token, web(), { token_type_hint: "access_token" }));
     expect(await introspect(tokens.access_token, web())).toEqual({ active: false });
     expect((await userinfo(tokens.access_token)).body.code).toBe("access_token_revoked");

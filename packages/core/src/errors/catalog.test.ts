@@ -27,6 +27,8 @@ const STATUSES: Record<OAuthErrorValue, readonly number[]> = {
   login_required: [400],
   consent_required: [400],
   interaction_required: [400, 401],
+  request_not_supported: [400],
+  request_uri_not_supported: [400],
   invalid_token: [401],
   insufficient_scope: [403],
   invalid_dpop_proof: [400, 401],
@@ -67,6 +69,13 @@ function definition(code: string): ErrorDefinition {
 }
 
 describe("catalog entries", () => {
+  it("never puts personal data in an error that is redirected to a client (it would reach the client without consent)", () => {
+    for (const d of Object.values(catalog)) {
+      if (!d.allowRedirect) continue;
+      for (const param of d.params) expect(["user", "email", "name", "sub", "password"], `${d.code}.${param}`).not.toContain(param);
+    }
+  });
+
   it("has snake_case codes equal to their keys", () => {
     for (const [key, d] of Object.entries(catalog)) {
       expect(d.code).toBe(key);

@@ -14,6 +14,8 @@ export type OAuthErrorValue =
   | "login_required"
   | "consent_required"
   | "interaction_required"
+  | "request_not_supported"
+  | "request_uri_not_supported"
   | "invalid_token"
   | "insufficient_scope"
   | "invalid_dpop_proof"

@@ -2,6 +2,7 @@ import { WardError } from "@ward/core";
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { WardEnv } from "../http/context.js";
+import { nulField } from "../http/nul-guard.js";
 
 /** One offending field of a request body: where, what was received, what is expected. */
 export interface FieldProblem {
@@ -66,11 +67,16 @@ export async function readJson(c: Context<WardEnv>): Promise<unknown> {
     throw new WardError("unsupported_media_type", { path: c.req.path, expected: "application/json", received: type || "(none)" });
   }
   const text = await c.req.text();
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new WardError("body_malformed", { expected: "JSON", reason: (error as Error).message });
   }
+  const field = nulField(body);
+  if (field !== undefined)
+    throw invalidBody([{ field, received: "text with a NUL character (\\u0000)", expected: "text without NUL characters" }]);
+  return body;
 }
 
 /**

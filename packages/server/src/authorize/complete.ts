@@ -9,21 +9,34 @@ import { transaction } from "../store/transaction.js";
 import type { AuthorizationRequest } from "./request.js";
 import { authorizationResponseUrl } from "./respond.js";
 
-/** The scopes of the request the user has not granted this client (for this resource) yet. */
-export async function scopesNeedingConsent(
+export interface ConsentCheck {
+  /** True when the consent page must be shown. */
+  needed: boolean;
+  /** The requested scopes the user has not granted this client (for this resource) yet. */
+  missing: string[];
+}
+
+/**
+ * Whether the user must consent: always with prompt=consent (even for skip_consent clients, OIDC
+ * Core §3.1.2.1); never for skip_consent clients otherwise; else when a requested scope is not
+ * granted yet, or when nothing was ever granted to this client for this resource (a request with
+ * no scope still hands the client the user's identifier).
+ */
+export async function consentCheck(
   ctx: ServerContext,
   client: ClientRecord,
   request: AuthorizationRequest,
   userId: string,
-): Promise<string[]> {
-  if (client.skip_consent) return [];
+): Promise<ConsentCheck> {
   const consent = await getConsent(ctx.db, ctx.tenantId, {
     user_id: userId,
     client_id: client.client_id,
     resource: request.resource ?? "",
   });
-  if (request.prompt.includes("consent")) return request.scope;
-  return request.scope.filter((scope) => !consent?.scopes.includes(scope));
+  const missing = request.scope.filter((scope) => !consent?.scopes.includes(scope));
+  if (request.prompt.includes("consent")) return { needed: true, missing };
+  if (client.skip_consent) return { needed: false, missing: [] };
+  return { needed: !consent || missing.length > 0, missing };
 }
 
 /**

@@ -119,15 +119,9 @@ const pkceS256: Check = (state) => {
 };
 
 const noRequestObjects: Check = ({ params }) => {
-  for (const name of ["request", "request_uri"]) {
-    if (params.has(name)) {
-      throw new WardError("authorize_parameter_invalid", {
-        parameter: name,
-        received: "present",
-        expected: "no request object: Ward does not accept request objects on /authorize yet; send the parameters directly",
-      });
-    }
-  }
+  if (params.has("request")) throw new WardError("request_object_unsupported");
+  const uri = params.get("request_uri");
+  if (uri !== null) throw new WardError("request_uri_unsupported", { received: shown(uri) });
 };
 
 const optionalParametersBounded: Check = ({ params }) => {

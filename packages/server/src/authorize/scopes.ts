@@ -117,6 +117,7 @@ export function checkScopesDeclaredOnResource(resource: ResourceRecord | undefin
 
 /** The consent text of each scope: OpenID descriptions, else the resource's own. */
 export function describeScopes(scopes: readonly string[], resource: ResourceRecord | undefined): { name: string; description: string }[] {
+  if (scopes.length === 0) return [{ name: "(no scope)", description: "Know which account you have here (your account identifier)" }];
   return scopes.map((name) => ({
     name,
     description: OIDC_SCOPES[name] ?? resource?.scopes.find((s) => s.name === name)?.description ?? name,

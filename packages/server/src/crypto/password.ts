@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { WardError } from "@ward/core";
 
 /** scrypt cost parameters: N=2^17, r=8, p=1 (128 MiB per hash), OWASP's recommended minimum. */
 const N = 2 ** 17;
@@ -17,12 +18,15 @@ const MAX_P = 16;
  * need too) and 128 MiB per thread.
  */
 const MAX_CONCURRENT_DERIVATIONS = 2;
+/** Beyond this many queued checks a sign-in is refused at once (`sign_in_busy`) instead of waiting for minutes. */
+const MAX_WAITING_DERIVATIONS = 32;
 let running = 0;
 const waiting: (() => void)[] = [];
 
 /** Runs `work` in a slot; a finished slot passes straight to the next waiter, so the limit holds exactly. */
 async function withDerivationSlot<T>(work: () => Promise<T>): Promise<T> {
   if (running < MAX_CONCURRENT_DERIVATIONS) running++;
+  else if (waiting.length >= MAX_WAITING_DERIVATIONS) throw new WardError("sign_in_busy", { waiting: waiting.length });
   else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await work();
@@ -64,7 +68,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   try {
     const actual = await derive(password, Buffer.from(salt, "base64url"), cost, blockSize, parallel);
     return expected.length === actual.length && timingSafeEqual(expected, actual);
-  } catch {
+  } catch (error) {
+    if (error instanceof WardError) throw error;
     return false;
   }
 }

@@ -6,7 +6,7 @@ import type { WardEnv } from "../http/context.js";
 import { csrfToken, csrfValid } from "../http/cookies.js";
 import { readParams } from "../http/params.js";
 import { currentSession, endSession, type SignedIn } from "../login/browser-session.js";
-import { countFailure, lockedFor } from "../login/password-login.js";
+import { passwordLimiter } from "../login/password-login.js";
 import { beginEnrolment, hasTwoFactor, pendingEnrolment, removeTwoFactor, verifySecondFactor } from "../login/two-factor.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -19,14 +19,14 @@ import { getUser, updateUser } from "../store/users.js";
 import { AccountPage, type GrantedApp } from "../ui/account.js";
 import { renderErrorPage } from "../ui/error-page.js";
 import { renderPage } from "../ui/render.js";
-import { EnrolPage } from "../ui/two-factor.js";
+import { EnrolPage, type EnrolPageProps } from "../ui/two-factor.js";
 
 const CSRF_PURPOSE = "account";
 
 const NOTICES: Record<string, string> = {
   password: "Your password was changed; your other browsers were signed out.",
   "two-factor-on": "Two-factor authentication is on.",
-  "two-factor-off": "Two-factor authentication is off.",
+  "two-factor-off": "Two-factor authentication is off; your other browsers were signed out.",
   revoked: "The app's access was revoked: it must ask you again.",
   "signed-out-elsewhere": "Your other browsers were signed out.",
 };
@@ -109,25 +109,43 @@ export function mountAccount(app: Hono<WardEnv>, ctx: ServerContext): void {
     signedInOnly((c, signedIn) => showAccount(c, ctx, signedIn)),
   );
 
+  /** The current password, checked under the same attempt limit as the sign-in page; undefined when right. */
+  const wrongCurrentPassword = async (
+    c: Context<WardEnv>,
+    signedIn: SignedIn,
+    current: string,
+    step: string,
+  ): Promise<WardError | undefined> => {
+    const limiter = passwordLimiter(ctx, signedIn.user.email);
+    try {
+      const attempt = await limiter.begin();
+      if (await verifyPassword(current.slice(0, 1024), signedIn.user.password_hash)) {
+        await limiter.succeeded();
+        return undefined;
+      }
+      await audit(c, signedIn, "login.failed", { reason: "wrong current password", step, outcome: "refused" });
+      await limiter.failed(attempt);
+      return new WardError("login_invalid_credentials");
+    } catch (error) {
+      if (error instanceof WardError && error.code === "login_locked_out") return error;
+      throw error;
+    }
+  };
+
+  /** Ends every other session of the user (after a password or two-factor change). */
+  const endOtherSessions = (signedIn: SignedIn) =>
+    transaction(ctx.db, async (trx) => {
+      await deleteUserSessions(trx, ctx.tenantId, signedIn.user.id);
+      await insertSession(trx, ctx.tenantId, signedIn.session);
+    });
+
   app.post(
     "/account/password",
     signedInOnly(async (c, signedIn, form) => {
       const current = form?.get("current_password") ?? "";
       const next = form?.get("new_password") ?? "";
-      const key = `email:${signedIn.user.email.trim().toLowerCase()}`;
-      const wait = await lockedFor(ctx, key);
-      if (wait > 0)
-        return showAccount(
-          c,
-          ctx,
-          signedIn,
-          new WardError("login_locked_out", { retry_after: wait, attempts: ctx.config.login.max_failures }),
-        );
-      if (!(await verifyPassword(current.slice(0, 1024), signedIn.user.password_hash))) {
-        await countFailure(ctx, key);
-        await audit(c, signedIn, "login.failed", { reason: "wrong current password", step: "password change", outcome: "refused" });
-        return showAccount(c, ctx, signedIn, new WardError("login_invalid_credentials"));
-      }
+      const refused = await wrongCurrentPassword(c, signedIn, current, "password change");
+      if (refused) return showAccount(c, ctx, signedIn, refused);
       const problem =
         next.length < 8
           ? "has fewer than 8 characters"
@@ -137,23 +155,23 @@ export function mountAccount(app: Hono<WardEnv>, ctx: ServerContext): void {
               ? "is the current password"
               : undefined;
       if (problem) return showAccount(c, ctx, signedIn, new WardError("password_policy_violation", { reason: problem }));
-      const hash = await hashPassword(next);
-      await transaction(ctx.db, async (trx) => {
-        await updateUser(trx, ctx.tenantId, signedIn.user.id, { password_hash: hash });
-        await deleteUserSessions(trx, ctx.tenantId, signedIn.user.id);
-        await insertSession(trx, ctx.tenantId, signedIn.session);
-      });
+      await updateUser(ctx.db, ctx.tenantId, signedIn.user.id, { password_hash: await hashPassword(next) });
+      await endOtherSessions(signedIn);
       await audit(c, signedIn, "user.password_changed", { other_sessions_ended: true });
       return c.redirect("/account?done=password", 303);
     }),
   );
 
-  app.get(
-    "/account/two-factor",
+  const enrolPage = (c: Context<WardEnv>, signedIn: SignedIn, enrolment: Omit<EnrolPageProps, "action" | "csrf">, status = 200) =>
+    renderPage(c, <EnrolPage action="/account/two-factor" csrf={csrfToken(ctx, signedIn.token, CSRF_PURPOSE)} {...enrolment} />, {
+      status,
+    });
+
+  app.post(
+    "/account/two-factor/start",
     signedInOnly(async (c, signedIn) => {
       if (hasTwoFactor(signedIn.user)) return c.redirect("/account", 303);
-      const enrolment = await beginEnrolment(ctx, signedIn.user);
-      return renderPage(c, <EnrolPage action="/account/two-factor" csrf={csrfToken(ctx, signedIn.token, CSRF_PURPOSE)} {...enrolment} />);
+      return enrolPage(c, signedIn, await beginEnrolment(ctx, signedIn.user));
     }),
   );
 
@@ -173,28 +191,24 @@ export function mountAccount(app: Hono<WardEnv>, ctx: ServerContext): void {
         if (!(error instanceof WardError) || error.status >= 500) throw error;
         const user = (await getUser(ctx.db, ctx.tenantId, signedIn.user.id)) ?? signedIn.user;
         const pending = pendingEnrolment(ctx, user);
-        if (!pending) return c.redirect("/account/two-factor", 303);
-        return renderPage(
-          c,
-          <EnrolPage
-            action="/account/two-factor"
-            csrf={csrfToken(ctx, signedIn.token, CSRF_PURPOSE)}
-            {...pending}
-            recoveryCodes={[]}
-            error={error.message}
-          />,
-          { status: error.status },
-        );
+        if (!pending) return c.redirect("/account", 303);
+        return enrolPage(c, signedIn, { ...pending, recoveryCodes: [], error: error.message }, error.status);
       }
     }),
   );
 
   app.post(
     "/account/two-factor/reset",
-    signedInOnly(async (c, signedIn) => {
+    signedInOnly(async (c, signedIn, form) => {
+      const refused = await wrongCurrentPassword(c, signedIn, form?.get("current_password") ?? "", "two-factor reset");
+      if (refused) return showAccount(c, ctx, signedIn, refused);
       await removeTwoFactor(ctx, signedIn.user);
-      await audit(c, signedIn, "two_factor.removed");
-      return c.redirect(ctx.config.login.two_factor === "required" ? "/account/two-factor" : "/account?done=two-factor-off", 303);
+      await endOtherSessions(signedIn);
+      await audit(c, signedIn, "two_factor.removed", { other_sessions_ended: true });
+      if (ctx.config.login.two_factor === "required") {
+        return enrolPage(c, signedIn, await beginEnrolment(ctx, (await getUser(ctx.db, ctx.tenantId, signedIn.user.id)) ?? signedIn.user));
+      }
+      return c.redirect("/account?done=two-factor-off", 303);
     }),
   );
 

@@ -1,6 +1,6 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
-import { issueAuthorizationCode, scopesNeedingConsent } from "../authorize/complete.js";
+import { consentCheck, issueAuthorizationCode } from "../authorize/complete.js";
 import { startInteraction } from "../authorize/interaction.js";
 import { RedirectableError, type ValidatedAuthorization, validateAuthorizationRequest } from "../authorize/request.js";
 import { errorResponseUrl } from "../authorize/respond.js";
@@ -13,15 +13,23 @@ import { hasTwoFactor } from "../login/two-factor.js";
 import type { ServerContext } from "../oauth/context.js";
 import { renderErrorPage } from "../ui/error-page.js";
 
-/** Why the user must sign in (again), or undefined when the current session will do. */
-function signInNeeded(ctx: ServerContext, validated: ValidatedAuthorization, signedIn: SignedIn | undefined): string | undefined {
-  if (!signedIn) return "sign-in";
+/**
+ * Why the user must go through the sign-in pages, or undefined when the current session will do;
+ * with prompt=none, the error that says so (login_required or interaction_required).
+ */
+function signInNeeded(ctx: ServerContext, validated: ValidatedAuthorization, signedIn: SignedIn | undefined): WardError | undefined {
+  if (!signedIn) return new WardError("prompt_none_login_required", { issuer: ctx.issuer });
   const { request } = validated;
-  if (request.prompt.includes("login")) return "a fresh sign-in (prompt=login)";
+  if (request.prompt.includes("login"))
+    return new WardError("prompt_none_reauthentication_required", { reason: "prompt=login asks for a fresh sign-in" });
   if (request.max_age !== null && ctx.now() - signedIn.session.auth_time > request.max_age * 1000) {
-    return `a fresh sign-in (max_age=${request.max_age} has passed since the last one)`;
+    return new WardError("prompt_none_reauthentication_required", {
+      reason: `max_age=${request.max_age} has passed since the last sign-in (${Math.round((ctx.now() - signedIn.session.auth_time) / 1000)} seconds ago)`,
+    });
   }
-  if (ctx.config.login.two_factor === "required" && !hasTwoFactor(signedIn.user)) return "setting up two-factor authentication";
+  if (ctx.config.login.two_factor === "required" && !hasTwoFactor(signedIn.user)) {
+    return new WardError("prompt_none_interaction_required", { interaction: "setting up two-factor authentication" });
+  }
   return undefined;
 }
 
@@ -45,22 +53,20 @@ export function mountAuthorize(app: Hono<WardEnv>, ctx: ServerContext): void {
     const target = { redirect_uri: request.redirect_uri, state: request.state };
     const signedIn = await currentSession(c, ctx);
     const loginReason = signInNeeded(ctx, validated, signedIn);
-    const missing = signedIn && !loginReason ? await scopesNeedingConsent(ctx, client, request, signedIn.user.id) : request.scope;
+    const consent =
+      signedIn && !loginReason ? await consentCheck(ctx, client, request, signedIn.user.id) : { needed: true, missing: request.scope };
 
     if (request.prompt.includes("none")) {
-      let refusal: WardError | undefined;
-      if (!signedIn) refusal = new WardError("prompt_none_login_required", { issuer: ctx.issuer });
-      else if (loginReason) refusal = new WardError("prompt_none_interaction_required", { interaction: loginReason });
-      else if (missing.length > 0) {
+      let refusal = loginReason;
+      if (!refusal && consent.needed) {
         refusal = new WardError("prompt_none_consent_required", {
-          user: signedIn.user.email,
           client_id: client.client_id,
-          missing: formatScopes(missing),
+          missing: consent.missing.length > 0 ? formatScopes(consent.missing) : "(no scope: the client was never allowed)",
         });
       }
       if (refusal) return c.redirect(errorResponseUrl(ctx, target, refusal), 303);
     }
-    if (signedIn && !loginReason && missing.length === 0) {
+    if (signedIn && !loginReason && !consent.needed) {
       const location = await issueAuthorizationCode(ctx, request, signedIn.session, { consented: false, requestId: c.get("requestId") });
       return c.redirect(location, 303);
     }

@@ -21,18 +21,29 @@ const CSRF_PURPOSE = "end_session";
  * expired by the time the user signs out, OIDC RP-Initiated Logout §2).
  */
 async function verifyIdTokenHint(ctx: ServerContext, hint: string): Promise<JWTPayload> {
+  let verified: Awaited<ReturnType<typeof compactVerify>>;
   try {
-    const { payload } = await compactVerify(hint, publishedKeySet(ctx));
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
-    if (claims.iss !== ctx.issuer)
-      throw new WardError("id_token_hint_invalid", { reason: `its iss is ${JSON.stringify(claims.iss)}, not ${ctx.issuer}` });
-    return claims;
+    verified = await compactVerify(hint, publishedKeySet(ctx));
   } catch (error) {
-    if (error instanceof WardError) throw error;
     throw new WardError("id_token_hint_invalid", {
       reason: `it is not an ID token signed by one of this server's published keys (${(error as Error).message})`,
     });
   }
+  const fail = (reason: string) => new WardError("id_token_hint_invalid", { reason });
+  let claims: JWTPayload;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(verified.payload)) as JWTPayload;
+  } catch {
+    throw fail("its payload is not JSON");
+  }
+  if (claims.iss !== ctx.issuer) throw fail(`its iss is ${JSON.stringify(claims.iss)}, not ${ctx.issuer}`);
+  const typ = verified.protectedHeader.typ;
+  if (typ !== undefined && typ !== "JWT") throw fail(`its typ is ${JSON.stringify(typ)}: it is not an ID token (access tokens are at+jwt)`);
+  const audience = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+  if (typeof audience !== "string" || !(await getClient(ctx.db, ctx.tenantId, audience.slice(0, 256)))) {
+    throw fail(`its aud ${JSON.stringify(claims.aud)} is not a client registered here`);
+  }
+  return claims;
 }
 
 interface LogoutRequest {

@@ -1,6 +1,6 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
-import { issueAuthorizationCode, scopesNeedingConsent } from "../authorize/complete.js";
+import { consentCheck, issueAuthorizationCode } from "../authorize/complete.js";
 import { type Interaction, interactionPath, loadInteraction } from "../authorize/interaction.js";
 import { errorResponseUrl } from "../authorize/respond.js";
 import { describeScopes, formatScopes } from "../authorize/scopes.js";
@@ -25,6 +25,13 @@ import { EnrolPage, TwoFactorPage } from "../ui/two-factor.js";
 
 type Step = "login" | "two-factor" | "enrol" | "consent" | "complete";
 
+/** Retry-After for the errors that ask the user to wait (a lockout, a full password-check queue). */
+function retryAfterHeader(error: WardError): Record<string, string> {
+  if (error.code === "login_locked_out") return { "Retry-After": String(error.params.retry_after) };
+  if (error.code === "sign_in_busy") return { "Retry-After": "5" };
+  return {};
+}
+
 const CSRF_PURPOSE = "interaction";
 
 interface Loaded {
@@ -44,7 +51,7 @@ async function stepOf(ctx: ServerContext, { interaction, user }: Loaded): Promis
     if (interaction.request.purpose === "account") return "complete";
     const client = await getClient(ctx.db, ctx.tenantId, interaction.client_id);
     if (!client) return "login";
-    return (await scopesNeedingConsent(ctx, client, interaction.request, user.id)).length > 0 ? "consent" : "complete";
+    return (await consentCheck(ctx, client, interaction.request, user.id)).needed ? "consent" : "complete";
   }
   if (interaction.password_verified_at) return hasTwoFactor(user) ? "two-factor" : "enrol";
   return "login";
@@ -89,9 +96,7 @@ async function show(c: Context<WardEnv>, ctx: ServerContext, loaded: Loaded, opt
     return renderPage(c, <EnrolPage {...common} {...enrolment} error={error} />, pageOptions);
   }
   const resource = interaction.request.resource ? await getResourceByUri(ctx.db, ctx.tenantId, interaction.request.resource) : undefined;
-  const newScopes = client
-    ? await scopesNeedingConsent(ctx, { ...client, skip_consent: false }, { ...interaction.request, prompt: [] }, account.id)
-    : [];
+  const newScopes = client ? (await consentCheck(ctx, client, interaction.request, account.id)).missing : [];
   return renderPage(
     c,
     <ConsentPage
@@ -199,8 +204,7 @@ export function mountInteraction(app: Hono<WardEnv>, ctx: ServerContext): void {
         return signedIn(c, ctx, loaded, user, ["pwd"]);
       } catch (error) {
         if (!(error instanceof WardError) || error.status >= 500) throw error;
-        const headers: Record<string, string> =
-          error.code === "login_locked_out" ? { "Retry-After": String(error.params.retry_after) } : {};
+        const headers = retryAfterHeader(error);
         return show(
           c,
           ctx,
@@ -233,8 +237,7 @@ export function mountInteraction(app: Hono<WardEnv>, ctx: ServerContext): void {
           return signedIn(c, ctx, loaded, user, method === "otp" ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"]);
         } catch (error) {
           if (!(error instanceof WardError) || error.status >= 500) throw error;
-          const headers: Record<string, string> =
-            error.code === "login_locked_out" ? { "Retry-After": String(error.params.retry_after) } : {};
+          const headers = retryAfterHeader(error);
           return show(c, ctx, { ...loaded, user: (await getUser(ctx.db, ctx.tenantId, user.id)) ?? user }, { error, headers });
         }
       }),

@@ -9,12 +9,24 @@ import { userClaims } from "../oauth/tokens.js";
 import { verifyAccessToken } from "../oauth/verify-access-token.js";
 import { getUser } from "../store/users.js";
 
-/** GET / POST /userinfo (OIDC Core §5.3): the claims the token's scopes release; needs `openid`. */
+/**
+ * GET / POST /userinfo (OIDC Core §5.3): the claims the token's scopes release. Needs `openid` and a
+ * token whose audience is this endpoint (an authorization without `resource`); a token issued for
+ * a resource is refused, so resource servers cannot read users' profiles with the tokens they receive.
+ */
 export function mountUserinfo(app: Hono<WardEnv>, ctx: ServerContext): void {
   app.on(["GET", "POST"], "/userinfo", async (c) => {
     try {
       const params = c.req.method === "POST" && c.req.header("content-type") ? await readParams(c) : undefined;
       const verified = await verifyAccessToken(ctx, bearerToken(c, params, ctx.endpoints.userinfo));
+      const audience = ([] as unknown[]).concat(verified.payload.aud);
+      if (!audience.includes(ctx.endpoints.userinfo)) {
+        // RFC 9068 §4: a token issued for a resource is for that resource only; identity claims are in the ID token.
+        throw new WardError("token_audience_mismatch", {
+          received: JSON.stringify(verified.payload.aud),
+          expected: ctx.endpoints.userinfo,
+        });
+      }
       const scope = verified.payload.scope.split(" ");
       if (!scope.includes("openid"))
         throw new WardError("insufficient_scope", { required: "openid", granted: verified.payload.scope || "(none)" });

@@ -152,6 +152,12 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
   if (!user || user.disabled)
     throw new WardError("refresh_token_revoked", { ago: "0 seconds", reason: "the user was disabled or deleted" });
   const resource = family.resource ? await getResourceByUri(ctx.db, ctx.tenantId, family.resource) : undefined;
+  if (family.resource && !resource) {
+    throw new WardError("resource_unknown", {
+      received: JSON.stringify(family.resource),
+      closest: " (it was deleted after this grant was made)",
+    });
+  }
   const input = { client, user, family, resource, scope, nonce: null, withRefreshToken: true };
   const prepared = await prepareTokens(ctx, input);
   const successor = ctx.config.tokens.refresh_grace_period > 0 ? sealSuccessor(ctx, record.token_hash, prepared.response) : null;

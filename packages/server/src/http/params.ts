@@ -17,7 +17,12 @@ export async function readParams(c: Context<WardEnv>): Promise<URLSearchParams> 
   if (type !== FORM) {
     throw new WardError("unsupported_media_type", { path: c.req.path, expected: FORM, received: type || "(none)" });
   }
-  return new URLSearchParams(await c.req.text());
+  const params = new URLSearchParams(await c.req.text());
+  for (const [name, value] of params) {
+    if (name.includes("\u0000") || value.includes("\u0000"))
+      throw new WardError("text_nul_character", { where: `Form parameter ${JSON.stringify(name.replaceAll("\u0000", "\\0"))}` });
+  }
+  return params;
 }
 
 /** Names that appear more than once (only those not in `repeatable`). */

@@ -5,8 +5,8 @@ import { constantTimeEqual, hashSecret } from "../crypto/tokens.js";
 import { open, seal } from "../keys/secret-box.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { type UserRecord, updateUser } from "../store/users.js";
-import { clearFailures, countFailure, lockedFor } from "./password-login.js";
+import { claimTotpStep, consumeRecoveryCode, type UserRecord, updateUser } from "../store/users.js";
+import { AttemptLimiter } from "./throttle.js";
 
 const RECOVERY_CODE_COUNT = 10;
 
@@ -56,8 +56,9 @@ function qrDataUrl(text: string): string {
 }
 
 /**
- * Checks a TOTP code (or with `recovery`, a recovery code, which is then used up) for the user.
- * Failures are throttled per user like passwords; a code is accepted once.
+ * Checks a TOTP code (or with `recoveryCode`, a recovery code, which is then used up) for the user.
+ * Attempts are limited per user like passwords; a code (and a recovery code) is accepted once, by a
+ * compare-and-set, so two requests carrying it cannot both pass.
  */
 export async function verifySecondFactor(
   ctx: ServerContext,
@@ -65,58 +66,54 @@ export async function verifySecondFactor(
   input: { code?: string | undefined; recoveryCode?: string | undefined },
   options: { confirming: boolean; requestId: string },
 ): Promise<"otp" | "recovery"> {
-  const key = `totp:${user.id}`;
-  const wait = await lockedFor(ctx, key);
-  if (wait > 0) throw new WardError("login_locked_out", { retry_after: wait, attempts: ctx.config.login.max_failures });
   if (!user.totp_secret_encrypted) throw new WardError("two_factor_required");
+  const limiter = new AttemptLimiter(ctx, `totp:${user.id}`);
+  const attempt = await limiter.begin();
   const now = ctx.now();
+  const refuse = async (error: WardError, reason: string): Promise<never> => {
+    let left = 0;
+    try {
+      left = await limiter.failed(attempt);
+    } finally {
+      await recordAuditEvent(ctx.db, ctx.tenantId, {
+        type: "login.failed",
+        actor: user.id,
+        subject: user.email,
+        data: { reason, step: "two_factor", locked: left === 0, request_id: options.requestId, outcome: "refused" },
+      });
+    }
+    throw error.code === "two_factor_code_invalid" ? new WardError("two_factor_code_invalid", { attempts_left: left }) : error;
+  };
   if (input.recoveryCode !== undefined && !options.confirming) {
     const hashed = hashSecret(normalizeRecoveryCode(input.recoveryCode.slice(0, 64)));
     const remaining = user.recovery_codes ?? [];
     const match = remaining.find((stored) => constantTimeEqual(stored, hashed));
-    if (match) {
-      await updateUser(ctx.db, ctx.tenantId, user.id, { recovery_codes: remaining.filter((stored) => stored !== match) });
-      await clearFailures(ctx, key);
-      await recordAuditEvent(ctx.db, ctx.tenantId, {
-        type: "login.recovery_code_used",
-        actor: user.id,
-        data: { remaining: remaining.length - 1, request_id: options.requestId },
-      });
-      return "recovery";
+    if (!match || !(await consumeRecoveryCode(ctx.db, ctx.tenantId, user.id, remaining, match))) {
+      return refuse(new WardError("recovery_code_invalid"), "recovery code");
     }
-    await failed(ctx, user, key, "recovery code", options.requestId);
-    throw new WardError("recovery_code_invalid");
+    await limiter.succeeded();
+    await recordAuditEvent(ctx.db, ctx.tenantId, {
+      type: "login.recovery_code_used",
+      actor: user.id,
+      data: { remaining: remaining.length - 1, request_id: options.requestId },
+    });
+    return "recovery";
   }
   const secret = base32Decode(open(ctx.masterKey, user.totp_secret_encrypted, secretContext(ctx, user.id)));
   const code = (input.code ?? "").slice(0, 16);
   const step = verifyTotp(secret, code, now, { lastUsedStep: user.totp_last_step ?? null });
-  if (step === undefined) {
+  if (step === undefined || !(await claimTotpStep(ctx.db, ctx.tenantId, user.id, step, options.confirming ? now : undefined))) {
     const reused = verifyTotp(secret, code, now) !== undefined;
-    const left = await failed(ctx, user, key, reused ? "reused code" : "wrong code", options.requestId);
-    if (left === 0)
-      throw new WardError("login_locked_out", { retry_after: ctx.config.login.lockout_seconds, attempts: ctx.config.login.max_failures });
-    throw reused ? new WardError("two_factor_code_reused") : new WardError("two_factor_code_invalid", { attempts_left: left });
+    return refuse(
+      reused ? new WardError("two_factor_code_reused") : new WardError("two_factor_code_invalid", { attempts_left: 0 }),
+      reused ? "reused code" : "wrong code",
+    );
   }
-  await updateUser(ctx.db, ctx.tenantId, user.id, {
-    totp_last_step: step,
-    ...(options.confirming ? { totp_confirmed_at: now } : {}),
-  });
-  await clearFailures(ctx, key);
+  await limiter.succeeded();
   if (options.confirming) {
     await recordAuditEvent(ctx.db, ctx.tenantId, { type: "two_factor.enabled", actor: user.id, data: { request_id: options.requestId } });
   }
   return "otp";
-}
-
-async function failed(ctx: ServerContext, user: UserRecord, key: string, reason: string, requestId: string): Promise<number> {
-  const left = await countFailure(ctx, key);
-  await recordAuditEvent(ctx.db, ctx.tenantId, {
-    type: "login.failed",
-    actor: user.id,
-    subject: user.email,
-    data: { reason, step: "two_factor", locked: left === 0, request_id: requestId, outcome: "refused" },
-  });
-  return left;
 }
 
 /** Turns 2FA off (account page reset); the user enrols again. */

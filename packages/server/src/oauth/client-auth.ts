@@ -27,13 +27,19 @@ function basicCredentials(header: string): { client_id: string; secret: string }
   const colon = decoded.indexOf(":");
   if (colon < 0)
     throw new WardError("client_basic_auth_malformed", { reason: "the decoded value has no ':' between client_id and secret" });
-  try {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
-    return { client_id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
-  } catch {
-    throw new WardError("client_basic_auth_malformed", { reason: "client_id or secret is not valid form-urlencoding (RFC 6749 §2.3.1)" });
+  // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, " "));
+    } catch {
+      throw new WardError("client_basic_auth_malformed", { reason: "client_id or secret is not valid form-urlencoding (RFC 6749 §2.3.1)" });
+    }
+  };
+  const credentials = { client_id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  if (`${credentials.client_id}${credentials.secret}`.includes("\u0000")) {
+    throw new WardError("client_basic_auth_malformed", { reason: "client_id or secret contains a NUL character" });
   }
+  return credentials;
 }
 
 /** What the request presents: exactly one way of authenticating, or a public client_id alone. */

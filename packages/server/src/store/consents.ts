@@ -41,16 +41,19 @@ export async function getConsent(
   return row ? fromRow(row) : undefined;
 }
 
-/** Remembers the granted scopes, adding to what was granted before (one row per user + client + resource). */
+/**
+ * Remembers the granted scopes, adding to what was granted before (one row per user + client +
+ * resource). The insert does nothing on conflict, so two concurrent consents never fail.
+ */
 export async function saveConsent(db: Kysely<Database>, tenantId: string, consent: ConsentRecord): Promise<void> {
+  const inserted = await db
+    .insertInto("consents")
+    .values({ tenant_id: tenantId, ...consent, scopes: toJson(consent.scopes) })
+    .onConflict((oc) => oc.columns(["tenant_id", "user_id", "client_id", "resource"]).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return;
   const existing = await getConsent(db, tenantId, consent);
-  if (!existing) {
-    await db
-      .insertInto("consents")
-      .values({ tenant_id: tenantId, ...consent, scopes: toJson(consent.scopes) })
-      .execute();
-    return;
-  }
+  if (!existing) return;
   const scopes = [...new Set([...existing.scopes, ...consent.scopes])];
   await db
     .updateTable("consents")

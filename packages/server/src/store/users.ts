@@ -140,3 +140,42 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
   const result = await db.deleteFrom("users").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/**
+ * Accepts a TOTP time step once: sets it only when it is after the last accepted one (compare-and-set,
+ * so two requests with the same code cannot both pass, RFC 6238 §5.2). `confirmAt` turns 2FA on.
+ */
+export async function claimTotpStep(
+  db: Kysely<Database>,
+  tenantId: string,
+  userId: string,
+  step: number,
+  confirmAt?: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("users")
+    .set({ totp_last_step: step, ...(confirmAt !== undefined ? { totp_confirmed_at: confirmAt } : {}) })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", userId)
+    .where((eb) => eb.or([eb("totp_last_step", "is", null), eb("totp_last_step", "<", step)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Removes one recovery code hash, only if the stored list is still `expected` (compare-and-set: a code works once). */
+export async function consumeRecoveryCode(
+  db: Kysely<Database>,
+  tenantId: string,
+  userId: string,
+  expected: readonly string[],
+  used: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("users")
+    .set({ recovery_codes: toJson(expected.filter((hash) => hash !== used)) })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", userId)
+    .where("recovery_codes", "=", toJson(expected))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -64,14 +64,19 @@ export function AccountPage(props: AccountPageProps) {
       {props.twoFactor ? (
         <>
           <p>On: signing in asks for a code from your authenticator app. {props.recoveryCodesLeft} recovery codes left.</p>
-          <Action action="/account/two-factor/reset" csrf={props.csrf} label="Reset two-factor authentication" secondary />
+          <form method="post" action="/account/two-factor/reset">
+            <CsrfField token={props.csrf} />
+            <label for="reset_password">Current password</label>
+            <input id="reset_password" name="current_password" type="password" autocomplete="current-password" required maxlength={1024} />
+            <button type="submit" class="secondary">
+              Reset two-factor authentication
+            </button>
+          </form>
         </>
       ) : (
         <>
           <p>Off.</p>
-          <p>
-            <a href="/account/two-factor">Set up two-factor authentication</a>
-          </p>
+          <Action action="/account/two-factor/start" csrf={props.csrf} label="Set up two-factor authentication" />
         </>
       )}
 

@@ -93,3 +93,20 @@ export async function signInAndConsent(browser: TestBrowser, url: string, user =
   expect(page.title, page.html.slice(0, 1500)).toMatch(/^Allow /);
   return browser.submit(page, {}, "Allow");
 }
+
+/** Redeems the code a page redirected to cli-app with (public client: client_id alone); expects 200. */
+export async function redeemCliAppCode(t: TestWard, page: { redirectParams: URLSearchParams }, verifier: string) {
+  const response = await fetch(`${t.publicUrl}/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: "cli-app",
+      code: page.redirectParams.get("code") as string,
+      redirect_uri: NATIVE_REDIRECT,
+      code_verifier: verifier,
+    }),
+  });
+  const body = (await response.json()) as { access_token: string; id_token?: string; refresh_token?: string };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body;
+}

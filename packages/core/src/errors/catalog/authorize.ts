@@ -185,8 +185,8 @@ export const authorizeErrors = defineErrors({
     status: 400,
     oauthError: "consent_required",
     title: "prompt=none but consent is needed",
-    description: "prompt=none was requested, but {user} has not granted client {client_id} the scopes {missing}.",
-    params: ["user", "client_id", "missing"],
+    description: "prompt=none was requested, but the signed-in user has not granted client {client_id} the scopes {missing}.",
+    params: ["client_id", "missing"],
     cause:
       "The request asks for scopes the user has not granted yet (or revoked), and prompt=none forbids showing the consent page. First-party clients registered with skip_consent never need consent.",
     fix: "Repeat the request without prompt=none so the user can consent; for a first-party client, set `ward admin clients update <client_id> --skip-consent`.",
@@ -209,8 +209,8 @@ export const authorizeErrors = defineErrors({
     status: 400,
     oauthError: "access_denied",
     title: "The user denied access",
-    description: "{user} chose Deny on the consent page for client {client_id} (scopes {scope}).",
-    params: ["user", "client_id", "scope"],
+    description: "The user chose Deny on the consent page for client {client_id} (scopes {scope}).",
+    params: ["client_id", "scope"],
     cause: "The user declined to grant the requested access. This is a normal outcome, not a malfunction.",
     fix: "Handle error=access_denied in the client: tell the user access was not granted and offer to try again. Do not send the user straight back to the authorization endpoint in a loop.",
     allowRedirect: true,
@@ -261,5 +261,41 @@ export const authorizeErrors = defineErrors({
     cause:
       "Each sign-in page belongs to one authorization request, which ends when it redirects back to the application (or after login.interaction_ttl). The back button, a reload after finishing, a bookmarked sign-in page, or a link copied into another browser lead here.",
     fix: "Go back to the application and start signing in again from there.",
+  },
+  prompt_none_reauthentication_required: {
+    area: "authorize",
+    status: 400,
+    oauthError: "login_required",
+    title: "prompt=none but the user must sign in again",
+    description: "prompt=none was requested, but {reason}.",
+    params: ["reason"],
+    cause:
+      "A user is signed in, but the request needs a fresh sign-in: max_age has passed since the last one. OpenID Connect answers login_required, since only the sign-in page can fix it.",
+    fix: "Repeat the request without prompt=none so the user can sign in again, or send a larger max_age.",
+    allowRedirect: true,
+  },
+  request_object_unsupported: {
+    area: "authorize",
+    status: 400,
+    oauthError: "request_not_supported",
+    title: "Request objects are not supported",
+    description: "The authorization request carries a request parameter (a request object); Ward does not accept request objects.",
+    params: [],
+    cause:
+      "OpenID Connect §6 request objects (JAR, RFC 9101) are not implemented. The client library was configured to sign or pass the request as a JWT.",
+    fix: "Send the authorization parameters directly in the query string (or a form POST).",
+    allowRedirect: true,
+  },
+  request_uri_unsupported: {
+    area: "authorize",
+    status: 400,
+    oauthError: "request_uri_not_supported",
+    title: "request_uri is not supported",
+    description: "The authorization request carries request_uri {received}; Ward does not accept request_uri on /authorize.",
+    params: ["received"],
+    cause:
+      "request_uri refers to a request object by reference (OpenID Connect §6.2) or to a pushed authorization request (RFC 9126); neither is enabled on this server.",
+    fix: "Send the authorization parameters directly in the query string (or a form POST).",
+    allowRedirect: true,
   },
 });

@@ -76,4 +76,15 @@ export const httpErrors = defineErrors({
       "A client followed a resource URL to the wrong host, or the resource server's PRM `authorization_servers` entry and the resource URL got swapped.",
     fix: "Serve /.well-known/oauth-protected-resource from the resource server (the @ward/sdk middleware mounts it) and list this issuer in its `authorization_servers`.",
   },
+  text_nul_character: {
+    area: "http",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "A NUL character in the request",
+    description: "{where} contains a NUL character (%00, \\u0000), which no OAuth value may contain.",
+    params: ["where"],
+    cause:
+      "A NUL byte is never part of a client_id, a URL, a token or a name. It comes from a bug that concatenates C strings or buffers, or from a probe for injection flaws. Ward refuses it before it reaches storage (PostgreSQL text cannot hold it).",
+    fix: "Remove the NUL character; check how the client builds the value.",
+  },
 });

@@ -105,4 +105,15 @@ export const loginErrors = defineErrors({
       "Ward accepts passwords of 8 to 1024 characters that differ from the current one; longer passphrases are better than complex short ones.",
     fix: "Choose another password (a passphrase of several words works well) and submit the form again.",
   },
+  sign_in_busy: {
+    area: "login",
+    status: 429,
+    oauthError: "temporarily_unavailable",
+    title: "Too many sign-ins at once",
+    description: "{waiting} password checks are already waiting; try again in a few seconds.",
+    params: ["waiting"],
+    cause:
+      "Each password check costs about 128 MiB and a fraction of a second (scrypt), so Ward runs only a few at a time and queues a bounded number. A burst of sign-ins, or someone guessing passwords for many accounts at once, filled the queue.",
+    fix: "Wait a few seconds (Retry-After) and submit again. If it persists, look at `ward admin audit list --type login.failed` for a guessing attack.",
+  },
 });
