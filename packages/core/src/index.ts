@@ -5,6 +5,14 @@ export { templateText, troubleshootingMarkdown } from "./errors/troubleshooting.
 export type { ErrorArea, ErrorDefinition, OAuthErrorValue } from "./errors/types.js";
 export type { ErrorCode, ErrorParams } from "./errors/ward-error.js";
 export { findError, formatDescription, isWardError, listErrors, WardError } from "./errors/ward-error.js";
+export {
+  addressProblem,
+  OutboundFetchError,
+  type OutboundOptions,
+  type OutboundResponse,
+  outboundGet,
+  type ResolveHost,
+} from "./net/outbound.js";
 export { type AuthorizationPkce, checkAuthorizationPkce, checkTokenPkce, s256Challenge } from "./pkce.js";
 export { base32Decode, base32Encode, hotp, otpauthUri, type TotpOptions, totp, totpStep, verifyTotp } from "./totp.js";
 export { closestMatches, editDistance } from "./url/edit-distance.js";

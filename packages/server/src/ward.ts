@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ResolveHost } from "@ward/core";
 import { WardError } from "@ward/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -30,7 +31,6 @@ import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { type Listener, listen } from "./http/listen.js";
 import { refuseNulInUrl } from "./http/nul-guard.js";
-import type { ResolveHost } from "./http/outbound.js";
 import { requestLog } from "./http/request-log.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { KeyStore } from "./keys/keystore.js";

@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { addressProblem, OutboundFetchError, outboundGet, type ResolveHost } from "@ward/core";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from "jose";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addressProblem, OutboundFetchError, outboundGet, type ResolveHost } from "../src/http/outbound.js";
 import { useTestWard } from "./support/admin.js";
 import { TestBrowser } from "./support/browser.js";
 import { authorizeUrl, seedFlowFixtures, signInAndConsent, verifierAndChallenge } from "./support/flow.js";

@@ -1,9 +1,8 @@
-import { WardError } from "@ward/core";
+import { OutboundFetchError, WardError } from "@ward/core";
 import type { Context } from "hono";
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
-import { OutboundFetchError } from "../http/outbound.js";
 import { type ClientRecord, getClient } from "../store/clients.js";
 import { claimJti } from "../store/used-jtis.js";
 import type { ServerContext } from "./context.js";

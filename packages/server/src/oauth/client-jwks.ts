@@ -1,5 +1,5 @@
+import { OutboundFetchError, type OutboundOptions, outboundGet } from "@ward/core";
 import type { JSONWebKeySet } from "jose";
-import { OutboundFetchError, type OutboundOptions, outboundGet } from "../http/outbound.js";
 
 /** A client's published keys are small; anything bigger is not a JWKS. */
 const MAX_JWKS_BYTES = 64 * 1024;

@@ -2,7 +2,10 @@ import { lookup } from "node:dns/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
-import { isLoopbackHostname } from "@ward/core";
+import { isLoopbackHostname } from "../url/loopback.js";
+
+// The one I/O primitive of @ward/core: the server (client keys, client metadata documents), the SDK
+// (issuer metadata and keys) and the CLI (providers) all fetch through it, under the same rules.
 
 /** Resolves a host name to its addresses (injectable: tests must not send a packet off loopback). */
 export type ResolveHost = (hostname: string) => Promise<{ address: string; family: number }[]>;
