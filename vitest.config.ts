@@ -5,11 +5,12 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 export default defineConfig({
   resolve: {
-    alias: {
-      "@ward/core": src("core"),
-      "@ward/server": src("server"),
-      "@ward/sdk": src("sdk"),
-    },
+    alias: [
+      { find: /^@ward\/core$/, replacement: src("core") },
+      { find: /^@ward\/server$/, replacement: src("server") },
+      { find: /^@ward\/sdk$/, replacement: src("sdk") },
+      { find: /^@ward\/sdk\/hono$/, replacement: fileURLToPath(new URL("./packages/sdk/src/adapters/hono.ts", import.meta.url)) },
+    ],
   },
   test: {
     reporters: ["default", "./scripts/summary-reporter.ts"],

@@ -1,6 +1,20 @@
 /**
- * @ward/sdk — the resource-server side of Ward. Token and DPoP verification, Protected Resource
- * Metadata and the MCP adapter build on these catalog exports (see the project issues for what
- * lands next). Every error the SDK raises is a catalog `WardError` with a stable `code`.
+ * @ward/sdk — the resource-server side of Ward: verify the issuer's access tokens, answer with
+ * precise RFC 6750 challenges, serve RFC 9728 Protected Resource Metadata, and plug into node:http
+ * or Hono. Every error is a catalog `WardError` with a stable `code`.
  */
 export { type ErrorCode, type ErrorDefinition, findError, formatDescription, isWardError, listErrors, WardError } from "@ward/core";
+export { type AuthenticatedRequest, protectNode, serveMetadata } from "./adapters/node.js";
+export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
+export type { FetchPolicy } from "./fetch-json.js";
+export { KeyCache, type KeyCacheOptions } from "./key-cache.js";
+export {
+  type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+} from "./prm.js";
+export { type Authenticated, authenticate, bearerFromHeader, type ProtectOptions } from "./protect.js";
+export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from "./responses.js";
+export { requireScope } from "./scopes.js";
+export { type AccessTokenClaims, createVerifier, DEFAULT_ALGORITHMS, type Verifier, type VerifierOptions } from "./verifier.js";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "vitest";
-import type { TestBrowser } from "./browser.js";
+import { TestBrowser } from "./browser.js";
 import type { TestWard } from "./ward.js";
 
 export const USER = { email: "ada@example.com", password: "correct horse battery staple", name: "Ada Lovelace" };
@@ -109,4 +109,23 @@ export async function redeemCliAppCode(t: TestWard, page: { redirectParams: URLS
   const body = (await response.json()) as { access_token: string; id_token?: string; refresh_token?: string };
   expect(response.status, JSON.stringify(body)).toBe(200);
   return body;
+}
+
+/** Signs in as USER through the hosted pages, authorizes cli-app for `scope` (and `resource`), and redeems the code. */
+export async function cliAppTokens(t: TestWard, options: { scope: string; resource?: string; state?: string }) {
+  const { verifier, challenge } = verifierAndChallenge();
+  const page = await signInAndConsent(
+    new TestBrowser(t.publicUrl),
+    authorizeUrl(t, {
+      client_id: "cli-app",
+      redirect_uri: NATIVE_REDIRECT,
+      response_type: "code",
+      scope: options.scope,
+      resource: options.resource,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      state: options.state,
+    }),
+  );
+  return redeemCliAppCode(t, page, verifier);
 }

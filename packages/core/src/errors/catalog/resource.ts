@@ -150,4 +150,36 @@ export const resourceErrors = defineErrors({
       "The token, or the grant it belongs to, was revoked: through the revocation endpoint, by the user on their account page, by sign-out, or because Ward saw its authorization code or refresh token used twice.",
     fix: "Start a new authorization. If the revocation was unexpected, look for `refresh_token.reuse_detected` or `authorization_code.reuse_detected` in the audit log.",
   },
+  token_not_yet_valid: {
+    area: "resource",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The access token is not valid yet",
+    description: "The token's nbf is {nbf}, {ahead} ahead of this server's clock (tolerance {tolerance}).",
+    params: ["nbf", "ahead", "tolerance"],
+    cause: "The issuer's clock runs ahead of this resource server's clock, or the token was minted for later use.",
+    fix: "Synchronise both clocks with NTP; if a small drift is expected, raise the verifier's clockTolerance (seconds).",
+  },
+  token_algorithm_refused: {
+    area: "resource",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The token's signing algorithm is not accepted",
+    description: "The token is signed with alg {received}; this resource accepts {allowed}.",
+    params: ["received", "allowed"],
+    cause:
+      "Access tokens are signed with the issuer's asymmetric keys. alg none (no signature) and HMAC algorithms (HS256…, which would let anyone holding the public key forge tokens) are always refused; other algorithms are refused unless listed in the verifier's algorithms option.",
+    fix: "Send a token issued by the configured issuer, unchanged. If the issuer signs with another asymmetric algorithm, add it to the verifier's algorithms option.",
+  },
+  issuer_metadata_unavailable: {
+    area: "resource",
+    status: 503,
+    oauthError: "temporarily_unavailable",
+    title: "The issuer's metadata or keys cannot be fetched",
+    description: "{url} could not be used: {reason}.",
+    params: ["url", "reason"],
+    cause:
+      "The resource server verifies tokens with the issuer's published keys, found through its RFC 8414 metadata. The issuer is down or unreachable from here, the URL is wrong (an issuer with a path has its metadata at /.well-known/oauth-authorization-server/<path>), the answer redirected (never followed), was too large, was not JSON, or named another issuer.",
+    fix: "Check the verifier's issuer option against the issuer's own `issuer` value (byte for byte), and that this host can reach it over https.",
+  },
 });

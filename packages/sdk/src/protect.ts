@@ -1,0 +1,61 @@
+import { WardError } from "@ward/core";
+import { type ProtectedResourceMetadataOptions, protectedResourceMetadata, protectedResourceMetadataUrl } from "./prm.js";
+import { type ChallengeOptions, type ErrorResponse, errorResponse } from "./responses.js";
+import { requireScope } from "./scopes.js";
+import type { AccessTokenClaims, Verifier } from "./verifier.js";
+
+/** What every adapter takes: the verifier, the scopes every request needs, and the PRM extras. */
+export interface ProtectOptions {
+  verifier: Verifier;
+  /** Scopes every request must carry (403 insufficient_scope otherwise); per-route checks use requireScope. */
+  scopes?: readonly string[];
+  /** Extra Protected Resource Metadata fields (resource and authorization_servers come from the verifier). */
+  metadata?: Omit<ProtectedResourceMetadataOptions, "resource" | "authorizationServers">;
+  /** Base of error_uri links, e.g. "<issuer>/errors" for a Ward issuer. */
+  errorsBaseUrl?: string;
+  /** Called with errors a handler throws that are not catalog errors (answered 500); default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/** The verified token and its claims, as adapters hand them to handlers. */
+export interface Authenticated {
+  token: string;
+  claims: AccessTokenClaims;
+}
+
+/**
+ * The token of an Authorization header (RFC 6750 §2.1). Tokens in query strings or form bodies are
+ * not read (they leak into logs); a missing or non-Bearer header is `bearer_token_missing`.
+ */
+export function bearerFromHeader(header: string | undefined, resource: string): string {
+  const match = header ? /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
+  if (!match) throw new WardError("bearer_token_missing", { resource });
+  return match[1] as string;
+}
+
+/** Verifies the request's token and the scopes every request needs. */
+export async function authenticate(options: ProtectOptions, authorization: string | undefined): Promise<Authenticated> {
+  const token = bearerFromHeader(authorization, options.verifier.options.resource);
+  const claims = await options.verifier.verify(token);
+  if (options.scopes?.length) requireScope(claims, ...options.scopes);
+  return { token, claims };
+}
+
+export function challengeOptions(options: ProtectOptions): ChallengeOptions {
+  return { resourceMetadata: protectedResourceMetadataUrl(options.verifier.options.resource), errorsBaseUrl: options.errorsBaseUrl };
+}
+
+/** The answer for a failed authentication, with the challenge pointing at this resource's metadata. */
+export function failure(options: ProtectOptions, error: unknown): ErrorResponse {
+  return errorResponse(error, challengeOptions(options));
+}
+
+/** This resource's RFC 9728 metadata document. */
+export function metadataDocument(options: ProtectOptions): Record<string, unknown> {
+  return protectedResourceMetadata({
+    ...options.metadata,
+    resource: options.verifier.options.resource,
+    authorizationServers: [options.verifier.options.issuer],
+    scopesSupported: options.metadata?.scopesSupported ?? options.scopes,
+  });
+}
