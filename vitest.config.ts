@@ -9,7 +9,10 @@ export default defineConfig({
       { find: /^@ward\/core$/, replacement: src("core") },
       { find: /^@ward\/server$/, replacement: src("server") },
       { find: /^@ward\/sdk$/, replacement: src("sdk") },
-      { find: /^@ward\/sdk\/hono$/, replacement: fileURLToPath(new URL("./packages/sdk/src/adapters/hono.ts", import.meta.url)) },
+      {
+        find: /^@ward\/sdk\/(hono|express|mcp)$/,
+        replacement: fileURLToPath(new URL("./packages/sdk/src/adapters/$1.ts", import.meta.url)),
+      },
     ],
   },
   test: {

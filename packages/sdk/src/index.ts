@@ -14,7 +14,7 @@ export {
   protectedResourceMetadataPath,
   protectedResourceMetadataUrl,
 } from "./prm.js";
-export { type Authenticated, authenticate, bearerFromHeader, type ProtectOptions } from "./protect.js";
+export { type Authenticated, authenticate, authInfo, bearerFromHeader, type ProtectOptions, type WardAuthInfo } from "./protect.js";
 export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from "./responses.js";
 export { requireScope } from "./scopes.js";
 export { type AccessTokenClaims, createVerifier, DEFAULT_ALGORITHMS, type Verifier, type VerifierOptions } from "./verifier.js";

@@ -17,6 +17,27 @@ export interface ProtectOptions {
   onError?: (error: unknown) => void;
 }
 
+/** `req.auth` as the MCP TypeScript SDK's transports read it (its AuthInfo), plus the verified claims. */
+export interface WardAuthInfo {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
+  resource: URL;
+  extra: { claims: AccessTokenClaims };
+}
+
+export function authInfo(resource: string, token: string, claims: AccessTokenClaims): WardAuthInfo {
+  return {
+    token,
+    clientId: claims.client_id,
+    scopes: claims.scopes,
+    expiresAt: claims.exp,
+    resource: new URL(resource),
+    extra: { claims },
+  };
+}
+
 /** The verified token and its claims, as adapters hand them to handlers. */
 export interface Authenticated {
   token: string;

@@ -25,7 +25,7 @@ describe("docs/sdk.md quickstarts run as written", () => {
   const doc = readFileSync(new URL("../../../docs/sdk.md", import.meta.url), "utf8");
 
   it("shows the example files verbatim", () => {
-    for (const file of ["node-http.ts", "hono.ts"]) {
+    for (const file of ["node-http.ts", "hono.ts", "mcp-express.ts"]) {
       expect(doc, `docs/sdk.md must contain examples/${file} as it is`).toContain(
         readFileSync(new URL(`../examples/${file}`, import.meta.url), "utf8").trim(),
       );

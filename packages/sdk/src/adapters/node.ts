@@ -1,18 +1,19 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { isWardError } from "@ward/core";
 import { protectedResourceMetadataPath } from "../prm.js";
-import { type Authenticated, authenticate, failure, metadataDocument, type ProtectOptions } from "../protect.js";
+import {
+  type Authenticated,
+  authenticate,
+  authInfo,
+  failure,
+  metadataDocument,
+  type ProtectOptions,
+  type WardAuthInfo,
+} from "../protect.js";
 
 /** A request that passed verification: `auth` as the MCP SDK's servers expect it, plus Ward's claims. */
 export interface AuthenticatedRequest extends IncomingMessage {
-  auth: {
-    token: string;
-    clientId: string;
-    scopes: string[];
-    expiresAt: number;
-    resource?: URL;
-    extra: { claims: Authenticated["claims"] };
-  };
+  auth: WardAuthInfo;
 }
 
 /** Default for errors a handler throws that are not catalog errors: the process keeps running, the stack goes to stderr. */
@@ -60,15 +61,7 @@ export function protectNode(
       send(res, answer.status, answer.headers, answer.body);
       return;
     }
-    const { token, claims } = authenticated;
-    (req as AuthenticatedRequest).auth = {
-      token,
-      clientId: claims.client_id,
-      scopes: claims.scopes,
-      expiresAt: claims.exp,
-      resource: new URL(options.verifier.options.resource),
-      extra: { claims },
-    };
+    (req as AuthenticatedRequest).auth = authInfo(options.verifier.options.resource, authenticated.token, authenticated.claims);
     try {
       await handler(req as AuthenticatedRequest, res);
     } catch (error) {
