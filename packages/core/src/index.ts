@@ -11,6 +11,7 @@ export {
   type OutboundOptions,
   type OutboundResponse,
   outboundGet,
+  outboundRequest,
   type ResolveHost,
 } from "./net/outbound.js";
 export { type AuthorizationPkce, checkAuthorizationPkce, checkTokenPkce, s256Challenge } from "./pkce.js";

@@ -5,6 +5,9 @@
  */
 export { type ErrorCode, type ErrorDefinition, findError, formatDescription, isWardError, listErrors, WardError } from "@ward/core";
 export { type AuthenticatedRequest, protectNode, serveMetadata } from "./adapters/node.js";
+export { createDpopKey, type DpopKey, dpopFetch, dpopHtu, dpopProof, requestedNonce } from "./client/dpop.js";
+export { createPkce, type Pkce } from "./client/pkce.js";
+export { type HeldTokens, RefreshFailedError, TokenHolder, type TokenHolderOptions, type TokenSet } from "./client/token-holder.js";
 export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
 export type { FetchPolicy } from "./fetch-json.js";
 export { KeyCache, type KeyCacheOptions } from "./key-cache.js";

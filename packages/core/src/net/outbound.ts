@@ -90,7 +90,18 @@ const defaultResolve: ResolveHost = (hostname) => lookup(hostname, { all: true, 
  * (http only for loopback in development), every resolved address public (checked at connect time,
  * so DNS rebinding cannot swap it), no redirects, a time limit and a size limit.
  */
-export async function outboundGet(target: string, options: OutboundOptions): Promise<OutboundResponse> {
+export function outboundGet(target: string, options: OutboundOptions): Promise<OutboundResponse> {
+  return outboundRequest(target, options);
+}
+
+/**
+ * Any request under the same rules (a token request is a POST of a form): `method` and `body` added
+ * to {@link outboundGet}'s options.
+ */
+export async function outboundRequest(
+  target: string,
+  options: OutboundOptions & { method?: "GET" | "POST"; body?: string },
+): Promise<OutboundResponse> {
   let url: URL;
   try {
     url = new URL(target);
@@ -127,7 +138,16 @@ export async function outboundGet(target: string, options: OutboundOptions): Pro
   return new Promise<OutboundResponse>((resolvePromise, reject) => {
     const request = send(
       url,
-      { method: "GET", lookup: pinned, headers: { accept: "application/json", ...options.headers }, timeout: options.timeoutMs },
+      {
+        method: options.method ?? "GET",
+        lookup: pinned,
+        headers: {
+          accept: "application/json",
+          ...(options.body !== undefined ? { "content-length": String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
+        timeout: options.timeoutMs,
+      },
       (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
@@ -167,6 +187,6 @@ export async function outboundGet(target: string, options: OutboundOptions): Pro
     request.on("close", () => clearTimeout(deadline));
     request.on("timeout", () => request.destroy(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`)));
     request.on("error", (error) => reject(error instanceof OutboundFetchError ? error : new OutboundFetchError(error.message)));
-    request.end();
+    request.end(options.body);
   });
 }
