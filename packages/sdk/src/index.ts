@@ -9,6 +9,7 @@ export { createDpopKey, type DpopKey, dpopFetch, dpopHtu, dpopProof, requestedNo
 export { createPkce, type Pkce } from "./client/pkce.js";
 export { type HeldTokens, RefreshFailedError, TokenHolder, type TokenHolderOptions, type TokenSet } from "./client/token-holder.js";
 export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
+export { DPOP_ALGORITHMS, type DpopCheck, verifyDpopProof } from "./dpop-verify.js";
 export type { FetchPolicy } from "./fetch-json.js";
 export { KeyCache, type KeyCacheOptions } from "./key-cache.js";
 export {
@@ -17,7 +18,25 @@ export {
   protectedResourceMetadataPath,
   protectedResourceMetadataUrl,
 } from "./prm.js";
-export { type Authenticated, authenticate, authInfo, bearerFromHeader, type ProtectOptions, type WardAuthInfo } from "./protect.js";
+export {
+  type Authenticated,
+  authenticate,
+  authInfo,
+  bearerFromHeader,
+  type IncomingRequest,
+  type ProtectOptions,
+  publicUrl,
+  tokenFromHeader,
+  type WardAuthInfo,
+} from "./protect.js";
+export { MemoryReplayStore, type RedisLike, RedisReplayStore, type ReplayStore } from "./replay-store.js";
 export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from "./responses.js";
 export { requireScope } from "./scopes.js";
-export { type AccessTokenClaims, createVerifier, DEFAULT_ALGORITHMS, type Verifier, type VerifierOptions } from "./verifier.js";
+export {
+  type AccessTokenClaims,
+  createVerifier,
+  DEFAULT_ALGORITHMS,
+  type RequestContext,
+  type Verifier,
+  type VerifierOptions,
+} from "./verifier.js";

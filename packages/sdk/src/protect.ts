@@ -15,6 +15,20 @@ export interface ProtectOptions {
   errorsBaseUrl?: string;
   /** Called with errors a handler throws that are not catalog errors (answered 500); default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * Behind a reverse proxy you control: build the public URL (a DPoP proof's htu) from
+   * X-Forwarded-Proto / X-Forwarded-Host. Off by default: the origin of `resource` is used, so a
+   * client cannot choose the URL its proof is checked against.
+   */
+  trustProxy?: boolean;
+}
+
+/** The request as an adapter sees it. */
+export interface IncomingRequest {
+  method: string;
+  /** Path and query, as received. */
+  path: string;
+  header(name: string): string | undefined;
 }
 
 /** `req.auth` as the MCP TypeScript SDK's transports read it (its AuthInfo), plus the verified claims. */
@@ -45,19 +59,38 @@ export interface Authenticated {
 }
 
 /**
- * The token of an Authorization header (RFC 6750 §2.1). Tokens in query strings or form bodies are
- * not read (they leak into logs); a missing or non-Bearer header is `bearer_token_missing`.
+ * The token and scheme of an Authorization header (RFC 6750 §2.1, RFC 9449 §7.1). Tokens in query
+ * strings or form bodies are not read (they leak into logs); anything else is `bearer_token_missing`.
  */
-export function bearerFromHeader(header: string | undefined, resource: string): string {
-  const match = header ? /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
+export function tokenFromHeader(header: string | undefined, resource: string): { token: string; scheme: "Bearer" | "DPoP" } {
+  const match = header ? /^(Bearer|DPoP)[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
   if (!match) throw new WardError("bearer_token_missing", { resource });
-  return match[1] as string;
+  return { token: match[2] as string, scheme: (match[1] as string).toLowerCase() === "dpop" ? "DPoP" : "Bearer" };
 }
 
-/** Verifies the request's token and the scopes every request needs. */
-export async function authenticate(options: ProtectOptions, authorization: string | undefined): Promise<Authenticated> {
-  const token = bearerFromHeader(authorization, options.verifier.options.resource);
-  const claims = await options.verifier.verify(token);
+/** The token of an `Authorization: Bearer` (or DPoP) header. */
+export const bearerFromHeader = (header: string | undefined, resource: string): string => tokenFromHeader(header, resource).token;
+
+/** The URL clients address: the resource's origin (or, with trustProxy, the forwarded one) and the request path. */
+export function publicUrl(options: ProtectOptions, request: IncomingRequest): string {
+  let origin = new URL(options.verifier.options.resource).origin;
+  const forwardedHost = request.header("x-forwarded-host")?.split(",")[0]?.trim();
+  if (options.trustProxy && forwardedHost) {
+    const proto = request.header("x-forwarded-proto")?.split(",")[0]?.trim() === "http" ? "http" : "https";
+    origin = `${proto}://${forwardedHost}`;
+  }
+  return `${origin}${request.path.startsWith("/") ? request.path : `/${request.path}`}`;
+}
+
+/** Verifies the request's token (and DPoP proof, for a bound token) and the scopes every request needs. */
+export async function authenticate(options: ProtectOptions, request: IncomingRequest): Promise<Authenticated> {
+  const { token, scheme } = tokenFromHeader(request.header("authorization"), options.verifier.options.resource);
+  const claims = await options.verifier.verify(token, {
+    method: request.method,
+    url: publicUrl(options, request),
+    scheme,
+    dpop: request.header("dpop"),
+  });
   if (options.scopes?.length) requireScope(claims, ...options.scopes);
   return { token, claims };
 }

@@ -1,4 +1,5 @@
 import { errorUri, isWardError, toOAuthJson, WardError } from "@ward/core";
+import { DPOP_ALGORITHMS } from "./dpop-verify.js";
 
 export interface ChallengeOptions {
   /** The URL of this resource's Protected Resource Metadata (RFC 9728 §5.1): clients discover the issuer from it. */
@@ -16,13 +17,21 @@ const quoted = (value: string) => `"${value.replace(/[\\"]/g, "\\$&").replace(/[
  * configured (RFC 9728 §5.1).
  */
 export function wwwAuthenticate(error: WardError, options: ChallengeOptions = {}): string {
+  const dpop = isDpopError(error);
   const attributes: string[] = [];
   if (options.resourceMetadata) attributes.push(`resource_metadata=${quoted(options.resourceMetadata)}`);
   if (error.code !== "bearer_token_missing") {
     attributes.push(`error=${quoted(error.oauthError)}`, `error_description=${quoted(error.message)}`);
   }
   if (error.code === "insufficient_scope") attributes.push(`scope=${quoted(String(error.params.required ?? ""))}`);
-  return attributes.length > 0 ? `Bearer ${attributes.join(", ")}` : "Bearer";
+  if (dpop) attributes.push(`algs=${quoted(DPOP_ALGORITHMS.join(" "))}`);
+  const scheme = dpop ? "DPoP" : "Bearer";
+  return attributes.length > 0 ? `${scheme} ${attributes.join(", ")}` : scheme;
+}
+
+/** Errors about DPoP proofs and binding: answered with the DPoP scheme (RFC 9449 §7.1). */
+function isDpopError(error: WardError): boolean {
+  return error.code.startsWith("dpop_") || error.oauthError === "invalid_dpop_proof" || error.oauthError === "use_dpop_nonce";
 }
 
 export interface ErrorResponse {
@@ -39,9 +48,11 @@ export interface ErrorResponse {
 export function errorResponse(error: unknown, options: ChallengeOptions = {}): ErrorResponse {
   const wardError = isWardError(error) ? error : new WardError("internal_error", { request_id: "(resource server)" });
   const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
-  if (wardError.status === 401 || wardError.status === 403) headers["www-authenticate"] = wwwAuthenticate(wardError, options);
+  // At a resource server a bad proof is an authentication failure (RFC 9449 §7.1: 401), not the token endpoint's 400.
+  const status = isDpopError(wardError) && wardError.status === 400 ? 401 : wardError.status;
+  if (status === 401 || status === 403) headers["www-authenticate"] = wwwAuthenticate(wardError, options);
   const body = toOAuthJson(wardError, options.errorsBaseUrl) as unknown as Record<string, unknown>;
   if (!options.errorsBaseUrl) delete body.error_uri;
   else body.error_uri = errorUri(options.errorsBaseUrl, wardError.code);
-  return { status: wardError.status, headers, body };
+  return { status, headers, body };
 }

@@ -1,8 +1,10 @@
 import { WardError } from "@ward/core";
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { discoverIssuer, type IssuerMetadata } from "./discovery.js";
+import { verifyDpopProof } from "./dpop-verify.js";
 import type { FetchPolicy } from "./fetch-json.js";
 import { KeyCache } from "./key-cache.js";
+import { MemoryReplayStore, type ReplayStore } from "./replay-store.js";
 
 /** Asymmetric algorithms only: `none` and HMAC (HS256…) are never accepted, whatever the options say. */
 export const DEFAULT_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"] as const;
@@ -19,7 +21,20 @@ export interface VerifierOptions extends FetchPolicy {
   clockTolerance?: number;
   /** Seconds the issuer's keys are cached without Cache-Control (default 300). */
   keysMaxAge?: number;
+  /** DPoP (RFC 9449) for tokens bound to a key (cnf.jkt): where proof jtis are remembered, and the iat window. */
+  dpop?: { replayStore?: ReplayStore; window?: number };
   now?: () => number;
+}
+
+/** The request a token arrived with: needed to check a DPoP proof against it. */
+export interface RequestContext {
+  method: string;
+  /** The URL clients address (public origin + path): a proof's htu must match it. */
+  url: string;
+  /** The Authorization scheme the token came with. */
+  scheme: "Bearer" | "DPoP";
+  /** The DPoP header, when there is one. */
+  dpop?: string | undefined;
 }
 
 /** The claims of a verified RFC 9068 access token. */
@@ -37,8 +52,11 @@ export interface AccessTokenClaims extends JWTPayload {
 
 export interface Verifier {
   readonly options: Readonly<VerifierOptions>;
-  /** Verifies a bearer access token; resolves to its claims or rejects with a catalog WardError. */
-  verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Verifies an access token; resolves to its claims or rejects with a catalog WardError. With the
+   * request, a DPoP-bound token (cnf.jkt) must come with the DPoP scheme and a valid proof.
+   */
+  verify(token: string, request?: RequestContext): Promise<AccessTokenClaims>;
   /** The issuer's RFC 8414 metadata (fetched once, then cached). */
   metadata(): Promise<IssuerMetadata>;
 }
@@ -69,7 +87,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   const keys = new KeyCache(async () => (await metadata()).jwks_uri, { ...options, defaultMaxAge: options.keysMaxAge, now });
 
-  async function verify(token: string): Promise<AccessTokenClaims> {
+  const replay = options.dpop?.replayStore ?? new MemoryReplayStore(now);
+
+  async function checkBinding(token: string, claims: JWTPayload, request: RequestContext | undefined): Promise<void> {
+    const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    if (typeof jkt !== "string") {
+      if (request?.scheme === "DPoP") throw new WardError("dpop_scheme_without_binding");
+      return;
+    }
+    if (request?.scheme !== "DPoP") throw new WardError("dpop_bound_token_as_bearer", { jkt, scheme: request?.scheme ?? "Bearer" });
+    if (!request.dpop) throw new WardError("dpop_proof_missing", { subject: "The access token" });
+    await verifyDpopProof({
+      proof: request.dpop,
+      method: request.method,
+      url: request.url,
+      accessToken: token,
+      jkt,
+      replay,
+      window: options.dpop?.window,
+      now,
+    });
+  }
+
+  async function verify(token: string, request?: RequestContext): Promise<AccessTokenClaims> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -120,6 +160,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     for (const claim of ["sub", "exp", "client_id"] as const) {
       if (payload[claim] === undefined) throw new WardError("access_token_invalid", { reason: `it has no ${claim} claim (RFC 9068 §2.2)` });
     }
+    await checkBinding(token, payload, request);
     const scope = typeof payload.scope === "string" ? payload.scope : "";
     return { ...(payload as AccessTokenClaims), scopes: scope.split(" ").filter(Boolean) };
   }

@@ -44,7 +44,7 @@ export function serveProtectedResourceMetadata(app: Express, options: ProtectOpt
 export function wardExpress(options: ExpressProtectOptions): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const { token, claims } = await authenticate(options, req.headers.authorization);
+      const { token, claims } = await authenticate(options, { method: req.method, path: req.originalUrl, header: (name) => req.get(name) });
       if (options.toolScopes) {
         const needed = scopesForToolCalls(req.body, options.toolScopes);
         if (needed.length > 0) requireScope(claims, ...needed);

@@ -28,7 +28,11 @@ export function mountProtectedResourceMetadata(app: Hono, options: ProtectOption
 export function wardAuth(options: ProtectOptions): MiddlewareHandler<WardAuthEnv> {
   return async (c, next) => {
     try {
-      c.set("ward", await authenticate(options, c.req.header("authorization")));
+      const url = new URL(c.req.url);
+      c.set(
+        "ward",
+        await authenticate(options, { method: c.req.method, path: `${url.pathname}${url.search}`, header: (name) => c.req.header(name) }),
+      );
     } catch (error) {
       const answer = failure(options, error);
       return c.json(answer.body, answer.status as ContentfulStatusCode, answer.headers);

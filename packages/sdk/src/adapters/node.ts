@@ -6,6 +6,7 @@ import {
   authenticate,
   authInfo,
   failure,
+  type IncomingRequest,
   metadataDocument,
   type ProtectOptions,
   type WardAuthInfo,
@@ -22,6 +23,18 @@ const reportError = (error: unknown) => console.error("@ward/sdk: the protected 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
   res.writeHead(status, headers);
   res.end(JSON.stringify(body));
+}
+
+/** The adapter-neutral view of a node:http request. */
+export function nodeRequest(req: IncomingMessage): IncomingRequest {
+  return {
+    method: req.method ?? "GET",
+    path: req.url ?? "/",
+    header: (name) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
 }
 
 /** Serves GET <path-inserted well-known URL> and GET /.well-known/oauth-protected-resource; true when it answered. */
@@ -55,7 +68,7 @@ export function protectNode(
     if (serveMetadata(options, req, res)) return;
     let authenticated: Authenticated;
     try {
-      authenticated = await authenticate(options, req.headers.authorization);
+      authenticated = await authenticate(options, nodeRequest(req));
     } catch (error) {
       const answer = failure(options, error);
       send(res, answer.status, answer.headers, answer.body);

@@ -85,4 +85,27 @@ export const dpopErrors = defineErrors({
     cause: "The client generated a new key (new process, lost key store) while keeping tokens bound to the old one.",
     fix: "Keep the DPoP key pair for as long as the tokens bound to it, or sign in again with the new key.",
   },
+  dpop_bound_token_as_bearer: {
+    area: "dpop",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "A DPoP-bound token was sent as a Bearer token",
+    description:
+      "The access token is bound to a DPoP key (cnf.jkt {jkt}) but was sent with the {scheme} scheme; send Authorization: DPoP <token> with a DPoP proof.",
+    params: ["jkt", "scheme"],
+    cause:
+      "A DPoP-bound token is only usable together with a proof signed by its key (RFC 9449 §7.1); accepting it as a plain Bearer token would make stealing it enough to use it. The client library fell back to Bearer, or a proxy rewrote the Authorization header.",
+    fix: "Send the token as `Authorization: DPoP <token>` with a `DPoP` header carrying a fresh proof for this method and URL (the SDK's dpopFetch does both).",
+  },
+  dpop_scheme_without_binding: {
+    area: "dpop",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The DPoP scheme was used with a token that is not DPoP-bound",
+    description: "The request uses Authorization: DPoP, but the access token has no cnf.jkt (it is a Bearer token).",
+    params: [],
+    cause:
+      "The client asked for a DPoP-bound token, but the authorization server issued a Bearer token (DPoP not enabled for this client or resource), and the client sends it with the DPoP scheme anyway.",
+    fix: "Send this token as `Authorization: Bearer <token>`, or get a DPoP-bound token (send a DPoP proof to the token endpoint of a server that supports it).",
+  },
 });
