@@ -11,6 +11,7 @@ export { type HeldTokens, RefreshFailedError, TokenHolder, type TokenHolderOptio
 export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
 export { DPOP_ALGORITHMS, type DpopCheck, verifyDpopProof } from "./dpop-verify.js";
 export type { FetchPolicy } from "./fetch-json.js";
+export { createIntrospectionVerifier, type IntrospectionOptions, type IntrospectionVerifier } from "./introspection.js";
 export { KeyCache, type KeyCacheOptions } from "./key-cache.js";
 export {
   type ProtectedResourceMetadataOptions,

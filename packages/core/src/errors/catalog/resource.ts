@@ -182,4 +182,15 @@ export const resourceErrors = defineErrors({
       "The resource server verifies tokens with the issuer's published keys, found through its RFC 8414 metadata. The issuer is down or unreachable from here, the URL is wrong (an issuer with a path has its metadata at /.well-known/oauth-authorization-server/<path>), the answer redirected (never followed), was too large, was not JSON, or named another issuer.",
     fix: "Check the verifier's issuer option against the issuer's own `issuer` value (byte for byte), and that this host can reach it over https.",
   },
+  token_inactive: {
+    area: "resource",
+    status: 401,
+    oauthError: "invalid_token",
+    title: "The authorization server says the token is not active",
+    description: "Introspection at {endpoint} answered active: false for this token.",
+    params: ["endpoint"],
+    cause:
+      "The token expired, was revoked (by the client, by the user on their account page, or because its grant was used twice), is unknown to the issuer, or this resource server's client is not allowed to introspect it (Ward answers active: false to callers that are neither the token's client nor listed in the resource's introspection_clients).",
+    fix: "Get a new token. If fresh tokens are refused too, add this resource server's client to the resource's introspection_clients: `ward admin resources update <uri> --introspection-client <client_id>`.",
+  },
 });
