@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { WardError } from "@ward/core";
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, type JWTPayload, jwtVerify } from "jose";
 import { dpopHtu } from "./client/dpop.js";
+import type { DpopNonces } from "./dpop-nonce.js";
 import type { ReplayStore } from "./replay-store.js";
 
 export const DPOP_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA"] as const;
@@ -18,6 +19,8 @@ export interface DpopCheck {
   replay: ReplayStore;
   /** Seconds a proof's iat may differ from the clock (default 60). */
   window?: number;
+  /** When set, proofs must carry one of its nonces (RFC 9449 §9); otherwise dpop_nonce_required. */
+  nonces?: DpopNonces | undefined;
   now?: () => number;
 }
 
@@ -45,7 +48,14 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   } catch (error) {
     throw invalid(`its signature does not verify with its jwk (${(error as Error).message})`);
   }
-  const { htm, htu, iat, jti, ath } = payload as { htm?: unknown; htu?: unknown; iat?: unknown; jti?: unknown; ath?: unknown };
+  const { htm, htu, iat, jti, ath, nonce } = payload as {
+    htm?: unknown;
+    htu?: unknown;
+    iat?: unknown;
+    jti?: unknown;
+    ath?: unknown;
+    nonce?: unknown;
+  };
   if (typeof jti !== "string" || typeof htm !== "string" || typeof htu !== "string" || typeof iat !== "number") {
     throw invalid("it needs jti, htm, htu and iat");
   }
@@ -65,6 +75,9 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   const expectedAth = createHash("sha256").update(check.accessToken, "ascii").digest("base64url");
   if (ath !== expectedAth)
     throw invalid(ath === undefined ? "it has no ath (the hash of the access token)" : "its ath is not the hash of this access token");
+  if (check.nonces && !check.nonces.accepts(nonce)) {
+    throw new WardError("dpop_nonce_required", { reason: nonce === undefined ? "" : " (the proof's nonce is not a current one)" });
+  }
   const thumbprint = await calculateJwkThumbprint(header.jwk);
   if (thumbprint !== check.jkt)
     throw new WardError("dpop_key_mismatch", { subject: "The access token", expected: check.jkt, received: thumbprint });

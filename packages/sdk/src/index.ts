@@ -9,6 +9,7 @@ export { createDpopKey, type DpopKey, dpopFetch, dpopHtu, dpopProof, requestedNo
 export { createPkce, type Pkce } from "./client/pkce.js";
 export { type HeldTokens, RefreshFailedError, TokenHolder, type TokenHolderOptions, type TokenSet } from "./client/token-holder.js";
 export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
+export { DpopNonces } from "./dpop-nonce.js";
 export { DPOP_ALGORITHMS, type DpopCheck, verifyDpopProof } from "./dpop-verify.js";
 export type { FetchPolicy } from "./fetch-json.js";
 export { createIntrospectionVerifier, type IntrospectionOptions, type IntrospectionVerifier } from "./introspection.js";

@@ -99,9 +99,12 @@ export function challengeOptions(options: ProtectOptions): ChallengeOptions {
   return { resourceMetadata: protectedResourceMetadataUrl(options.verifier.options.resource), errorsBaseUrl: options.errorsBaseUrl };
 }
 
-/** The answer for a failed authentication, with the challenge pointing at this resource's metadata. */
+/** The answer for a failed authentication, with the challenge pointing at this resource's metadata (and a fresh DPoP nonce when nonces are on). */
 export function failure(options: ProtectOptions, error: unknown): ErrorResponse {
-  return errorResponse(error, challengeOptions(options));
+  const answer = errorResponse(error, challengeOptions(options));
+  const nonces = options.verifier.options.dpop?.nonces;
+  if (nonces && answer.headers["www-authenticate"]?.startsWith("DPoP")) answer.headers["dpop-nonce"] = nonces.current();
+  return answer;
 }
 
 /** This resource's RFC 9728 metadata document. */

@@ -1,6 +1,7 @@
 import { WardError } from "@ward/core";
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { discoverIssuer, type IssuerMetadata } from "./discovery.js";
+import type { DpopNonces } from "./dpop-nonce.js";
 import { verifyDpopProof } from "./dpop-verify.js";
 import type { FetchPolicy } from "./fetch-json.js";
 import { KeyCache } from "./key-cache.js";
@@ -21,8 +22,11 @@ export interface VerifierOptions extends FetchPolicy {
   clockTolerance?: number;
   /** Seconds the issuer's keys are cached without Cache-Control (default 300). */
   keysMaxAge?: number;
-  /** DPoP (RFC 9449) for tokens bound to a key (cnf.jkt): where proof jtis are remembered, and the iat window. */
-  dpop?: { replayStore?: ReplayStore; window?: number };
+  /**
+   * DPoP (RFC 9449) for tokens bound to a key (cnf.jkt): where proof jtis are remembered, the iat
+   * window, and server nonces (proofs must then carry a current one; the adapters send DPoP-Nonce).
+   */
+  dpop?: { replayStore?: ReplayStore; window?: number; nonces?: DpopNonces };
   now?: () => number;
 }
 
@@ -105,6 +109,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       jkt,
       replay,
       window: options.dpop?.window,
+      nonces: options.dpop?.nonces,
       now,
     });
   }

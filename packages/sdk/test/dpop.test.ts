@@ -46,6 +46,7 @@ async function call(path: string, headers: Record<string, string>, target = base
   return {
     status: response.status,
     challenge: response.headers.get("www-authenticate") ?? "",
+    nonce: response.headers.get("dpop-nonce"),
     body: text ? (JSON.parse(text) as Record<string, string>) : {},
   };
 }
@@ -179,5 +180,52 @@ describe("DPoP replay store shared through Redis (several resource-server instan
       (e: unknown) => e as { code: string },
     );
     expect(error?.code).toBe("dpop_jti_reused");
+  });
+});
+
+describe("server-provided DPoP nonces (RFC 9449 §9)", () => {
+  it("answers a proof without a current nonce with 401 use_dpop_nonce and a DPoP-Nonce; a proof with it passes", async () => {
+    const { DpopNonces } = await import("../src/index.js");
+    const nonces = new DpopNonces({ secret: "shared by every instance of the API" });
+    const noncing = createVerifier({ issuer: issuer.issuer, resource: RESOURCE, allowInsecureLoopback: true, dpop: { nonces } });
+    const app = createServer(
+      protectNode({ verifier: noncing }, (_req, res) => {
+        res.end("{}");
+      }),
+    );
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    const target = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      const token = await boundToken();
+      const bare = await call(
+        "/notes",
+        { authorization: `DPoP ${token}`, dpop: await dpopProof(dpopKey, { method: "GET", url: RESOURCE, accessToken: token }) },
+        target,
+      );
+      expect(bare.status).toBe(401);
+      expect(bare.body.code).toBe("dpop_nonce_required");
+      expect(bare.challenge).toContain('error="use_dpop_nonce"');
+      expect(bare.nonce).toBe(nonces.current());
+      const stale = await call(
+        "/notes",
+        {
+          authorization: `DPoP ${token}`,
+          dpop: await dpopProof(dpopKey, { method: "GET", url: RESOURCE, accessToken: token, nonce: "made-up" }),
+        },
+        target,
+      );
+      expect(stale.body.code).toBe("dpop_nonce_required");
+      expect(stale.challenge).toMatch(/^DPoP /);
+      const nonce = nonces.current();
+      const withNonce = await call(
+        "/notes",
+        { authorization: `DPoP ${token}`, dpop: await dpopProof(dpopKey, { method: "GET", url: RESOURCE, accessToken: token, nonce }) },
+        target,
+      );
+      expect(withNonce.status).toBe(200);
+    } finally {
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
   });
 });
