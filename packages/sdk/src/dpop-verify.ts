@@ -61,7 +61,12 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   }
   if (htm !== check.method.toUpperCase())
     throw new WardError("dpop_htm_mismatch", { received: JSON.stringify(htm), expected: check.method.toUpperCase() });
-  const expected = dpopHtu(check.url);
+  let expected: string;
+  try {
+    expected = dpopHtu(check.url);
+  } catch {
+    throw invalid(`the request URL ${JSON.stringify(check.url.slice(0, 200))} cannot be compared`);
+  }
   let received: string;
   try {
     received = dpopHtu(htu);
@@ -69,9 +74,11 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
     throw new WardError("dpop_htu_mismatch", { received: JSON.stringify(htu), expected });
   }
   if (received !== expected) throw new WardError("dpop_htu_mismatch", { received: JSON.stringify(htu), expected });
+  if (jti.length > 256) throw invalid(`its jti has ${jti.length} characters (at most 256)`);
   const window = check.window ?? 60;
-  const skew = Math.round(iat - (check.now ?? Date.now)() / 1000);
-  if (Math.abs(skew) > window) throw new WardError("dpop_iat_out_of_range", { skew, window });
+  const nowMs = (check.now ?? Date.now)();
+  const skew = iat - nowMs / 1000;
+  if (Math.abs(skew) > window) throw new WardError("dpop_iat_out_of_range", { skew: Math.round(skew), window });
   const expectedAth = createHash("sha256").update(check.accessToken, "ascii").digest("base64url");
   if (ath !== expectedAth)
     throw invalid(ath === undefined ? "it has no ath (the hash of the access token)" : "its ath is not the hash of this access token");
@@ -81,7 +88,9 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
   const thumbprint = await calculateJwkThumbprint(header.jwk);
   if (thumbprint !== check.jkt)
     throw new WardError("dpop_key_mismatch", { subject: "The access token", expected: check.jkt, received: thumbprint });
-  if (!(await check.replay.claim(`${thumbprint}:${jti}`, window * 2 * 1000))) {
+  // Remember the jti as long as the proof stays acceptable: until iat + window (plus a second of margin).
+  const rememberMs = Math.max(1000, (iat + window) * 1000 - nowMs + 1000);
+  if (!(await check.replay.claim(`${thumbprint}:${jti}`, rememberMs))) {
     throw new WardError("dpop_jti_reused", { jti: JSON.stringify(jti), age: `less than ${window * 2} seconds` });
   }
 }

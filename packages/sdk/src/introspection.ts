@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import { OutboundFetchError, outboundRequest, WardError } from "@ward/core";
 import { discoverIssuer } from "./discovery.js";
+import { checkDpopBinding, type RequestContext } from "./dpop-binding.js";
+import type { DpopNonces } from "./dpop-nonce.js";
 import type { FetchPolicy } from "./fetch-json.js";
+import { MemoryReplayStore, type ReplayStore } from "./replay-store.js";
 import type { AccessTokenClaims } from "./verifier.js";
 
 export interface IntrospectionOptions extends FetchPolicy {
@@ -15,11 +18,14 @@ export interface IntrospectionOptions extends FetchPolicy {
   clientAuthMethod?: "client_secret_basic" | "client_secret_post";
   /** Seconds an answer is reused (default 30; never past the token's exp). Short: a revocation is seen within it. */
   cacheSeconds?: number;
+  /** DPoP for tokens the issuer reports bound (cnf.jkt, RFC 9449 §6.2), as in createVerifier. */
+  dpop?: { replayStore?: ReplayStore; window?: number; nonces?: DpopNonces };
   now?: () => number;
 }
 
 export interface IntrospectionVerifier {
-  verify(token: string): Promise<AccessTokenClaims>;
+  /** With the request, a DPoP-bound token must come with the DPoP scheme and a valid proof (as in createVerifier). */
+  verify(token: string, request?: RequestContext): Promise<AccessTokenClaims>;
 }
 
 /**
@@ -31,6 +37,7 @@ export interface IntrospectionVerifier {
 export function createIntrospectionVerifier(options: IntrospectionOptions): IntrospectionVerifier {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { claims: AccessTokenClaims | undefined; until: number }>();
+  const replay = options.dpop?.replayStore ?? new MemoryReplayStore(now);
   let endpoint: Promise<string> | undefined;
   const introspectionEndpoint = () => {
     endpoint ??= discoverIssuer(options.issuer, options).then((metadata) => {
@@ -79,7 +86,7 @@ export function createIntrospectionVerifier(options: IntrospectionOptions): Intr
   }
 
   return {
-    async verify(token: string): Promise<AccessTokenClaims> {
+    async verify(token: string, request?: RequestContext): Promise<AccessTokenClaims> {
       const key = createHash("sha256").update(token).digest("base64url");
       const cached = cache.get(key);
       let claims = cached && cached.until > now() ? cached.claims : undefined;
@@ -104,6 +111,7 @@ export function createIntrospectionVerifier(options: IntrospectionOptions): Intr
       if (!audience.includes(options.resource)) {
         throw new WardError("token_audience_mismatch", { received: JSON.stringify(claims.aud ?? null), expected: options.resource });
       }
+      await checkDpopBinding(token, claims, request, { replay, window: options.dpop?.window, nonces: options.dpop?.nonces, now });
       return claims;
     },
   };

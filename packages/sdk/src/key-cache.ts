@@ -21,6 +21,7 @@ export class KeyCache {
   private keys: { set: KeySet; jwks: JSONWebKeySet; fetchedAt: number; expiresAt: number } | undefined;
   private inflight: Promise<void> | undefined;
   private lastUnknownKidFetch = 0;
+  private lastFailure: { at: number; error: unknown } | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -31,6 +32,7 @@ export class KeyCache {
   }
 
   private refresh(): Promise<void> {
+    if (!this.inflight && this.lastFailure && this.now() - this.lastFailure.at < 5000) return Promise.reject(this.lastFailure.error);
     this.inflight ??= (async () => {
       let uri = "(jwks_uri)";
       try {
@@ -42,8 +44,11 @@ export class KeyCache {
         const now = this.now();
         this.keys = { set: createLocalJWKSet(jwks), jwks, fetchedAt: now, expiresAt: now + seconds * 1000 };
       } catch (error) {
-        if (error instanceof OutboundFetchError) throw new WardError("issuer_metadata_unavailable", { url: uri, reason: error.message });
-        throw error;
+        const failure =
+          error instanceof OutboundFetchError ? new WardError("issuer_metadata_unavailable", { url: uri, reason: error.message }) : error;
+        // The same error for 5 s: an unreachable issuer is not asked again per request.
+        this.lastFailure = { at: this.now(), error: failure };
+        throw failure;
       } finally {
         this.inflight = undefined;
       }

@@ -74,10 +74,11 @@ export const bearerFromHeader = (header: string | undefined, resource: string): 
 /** The URL clients address: the resource's origin (or, with trustProxy, the forwarded one) and the request path. */
 export function publicUrl(options: ProtectOptions, request: IncomingRequest): string {
   let origin = new URL(options.verifier.options.resource).origin;
-  const forwardedHost = request.header("x-forwarded-host")?.split(",")[0]?.trim();
-  if (options.trustProxy && forwardedHost) {
-    const proto = request.header("x-forwarded-proto")?.split(",")[0]?.trim() === "http" ? "http" : "https";
-    origin = `${proto}://${forwardedHost}`;
+  // The last value is the one the nearest proxy (yours) added; earlier ones may come from the client.
+  const last = (name: string) => request.header(name)?.split(",").pop()?.trim();
+  const forwardedHost = last("x-forwarded-host");
+  if (options.trustProxy && forwardedHost && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(forwardedHost)) {
+    origin = `${last("x-forwarded-proto") === "http" ? "http" : "https"}://${forwardedHost}`;
   }
   return `${origin}${request.path.startsWith("/") ? request.path : `/${request.path}`}`;
 }

@@ -8,7 +8,11 @@ export class MemoryReplayStore implements ReplayStore {
   private readonly seen = new Map<string, number>();
   private lastPrune = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `maxEntries` bounds memory: beyond it the oldest entries go (a proof is then only as safe as its iat window). */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 100_000,
+  ) {}
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const now = this.now();
@@ -19,6 +23,7 @@ export class MemoryReplayStore implements ReplayStore {
     const expiresAt = this.seen.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
     this.seen.set(key, now + ttlMs);
+    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
     return true;
   }
 }

@@ -8,8 +8,14 @@ export interface ChallengeOptions {
   errorsBaseUrl?: string;
 }
 
-/** A value inside a quoted-string of an auth-param (RFC 9110 §5.6.4): quotes and backslashes escaped, no control characters. */
-const quoted = (value: string) => `"${value.replace(/[\\"]/g, "\\$&").replace(/[^\x20-\x7E]/g, "?")}"`;
+/**
+ * A quoted auth-param value within RFC 6750 §3's character set (%x20-21 / %x23-5B / %x5D-7E: no
+ * quote, no backslash) and at most 300 characters: reflected values cannot bloat the header.
+ */
+const quoted = (value: string) => {
+  const clean = value.replace(/["\\]/g, "'").replace(/[^\x20-\x7E]/g, "?");
+  return `"${clean.length > 300 ? `${clean.slice(0, 297)}...` : clean}"`;
+};
 
 /**
  * The RFC 6750 §3 `WWW-Authenticate: Bearer …` challenge for an error: no `error` attribute when no

@@ -1,8 +1,8 @@
 import { WardError } from "@ward/core";
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { discoverIssuer, type IssuerMetadata } from "./discovery.js";
+import { checkDpopBinding, type RequestContext } from "./dpop-binding.js";
 import type { DpopNonces } from "./dpop-nonce.js";
-import { verifyDpopProof } from "./dpop-verify.js";
 import type { FetchPolicy } from "./fetch-json.js";
 import { KeyCache } from "./key-cache.js";
 import { MemoryReplayStore, type ReplayStore } from "./replay-store.js";
@@ -28,17 +28,6 @@ export interface VerifierOptions extends FetchPolicy {
    */
   dpop?: { replayStore?: ReplayStore; window?: number; nonces?: DpopNonces };
   now?: () => number;
-}
-
-/** The request a token arrived with: needed to check a DPoP proof against it. */
-export interface RequestContext {
-  method: string;
-  /** The URL clients address (public origin + path): a proof's htu must match it. */
-  url: string;
-  /** The Authorization scheme the token came with. */
-  scheme: "Bearer" | "DPoP";
-  /** The DPoP header, when there is one. */
-  dpop?: string | undefined;
 }
 
 /** The claims of a verified RFC 9068 access token. */
@@ -82,9 +71,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
   const tolerance = options.clockTolerance ?? 30;
   let metadataPromise: Promise<IssuerMetadata> | undefined;
+  /** After a failed discovery, the same error for 5 s: an unreachable issuer is not asked again per request. */
+  let lastFailure: { at: number; error: unknown } | undefined;
   const metadata = () => {
+    if (!metadataPromise && lastFailure && now() - lastFailure.at < 5000) return Promise.reject(lastFailure.error);
     metadataPromise ??= discoverIssuer(options.issuer, options).catch((error: unknown) => {
       metadataPromise = undefined;
+      lastFailure = { at: now(), error };
       throw error;
     });
     return metadataPromise;
@@ -92,27 +85,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const keys = new KeyCache(async () => (await metadata()).jwks_uri, { ...options, defaultMaxAge: options.keysMaxAge, now });
 
   const replay = options.dpop?.replayStore ?? new MemoryReplayStore(now);
-
-  async function checkBinding(token: string, claims: JWTPayload, request: RequestContext | undefined): Promise<void> {
-    const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
-    if (typeof jkt !== "string") {
-      if (request?.scheme === "DPoP") throw new WardError("dpop_scheme_without_binding");
-      return;
-    }
-    if (request?.scheme !== "DPoP") throw new WardError("dpop_bound_token_as_bearer", { jkt, scheme: request?.scheme ?? "Bearer" });
-    if (!request.dpop) throw new WardError("dpop_proof_missing", { subject: "The access token" });
-    await verifyDpopProof({
-      proof: request.dpop,
-      method: request.method,
-      url: request.url,
-      accessToken: token,
-      jkt,
-      replay,
-      window: options.dpop?.window,
-      nonces: options.dpop?.nonces,
-      now,
-    });
-  }
 
   async function verify(token: string, request?: RequestContext): Promise<AccessTokenClaims> {
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -162,13 +134,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!audience.includes(options.resource)) {
       throw new WardError("token_audience_mismatch", { received: JSON.stringify(payload.aud ?? null), expected: options.resource });
     }
-    for (const claim of ["sub", "exp", "client_id"] as const) {
+    for (const claim of ["sub", "exp", "iat", "jti", "client_id"] as const) {
       if (payload[claim] === undefined) throw new WardError("access_token_invalid", { reason: `it has no ${claim} claim (RFC 9068 §2.2)` });
     }
-    await checkBinding(token, payload, request);
+    await checkDpopBinding(token, payload as { cnf?: unknown }, request, {
+      replay,
+      window: options.dpop?.window,
+      nonces: options.dpop?.nonces,
+      now,
+    });
     const scope = typeof payload.scope === "string" ? payload.scope : "";
     return { ...(payload as AccessTokenClaims), scopes: scope.split(" ").filter(Boolean) };
   }
 
   return { options, verify, metadata };
 }
+
+export type { RequestContext } from "./dpop-binding.js";

@@ -140,13 +140,15 @@ describe("metadata locations (RFC 8414 §3.1, RFC 9728 §3.1) and challenges (RF
     expect(protectedResourceMetadataUrl("https://api.example/")).toBe("https://api.example/.well-known/oauth-protected-resource");
   });
 
-  it("escapes quotes and backslashes in challenge values, and omits error when no token was sent", () => {
+  it("keeps challenge values in RFC 6750's character set (quotes and backslashes become ') and short, and omits error when no token was sent", () => {
     const missing = new WardError("bearer_token_missing", { resource: RESOURCE });
     expect(wwwAuthenticate(missing, { resourceMetadata: "https://api.example/.well-known/oauth-protected-resource" })).toBe(
       'Bearer resource_metadata="https://api.example/.well-known/oauth-protected-resource"',
     );
     const mismatch = new WardError("token_audience_mismatch", { received: '"a\\"b"', expected: RESOURCE });
-    expect(wwwAuthenticate(mismatch)).toContain('error_description="The token\'s aud is \\"a\\\\\\"b\\", but');
+    expect(wwwAuthenticate(mismatch)).toContain(`error_description="The token's aud is 'a''b', but`);
+    const long = new WardError("token_audience_mismatch", { received: "x".repeat(5000), expected: RESOURCE });
+    expect(wwwAuthenticate(long).length).toBeLessThan(400);
     const scope = new WardError("insufficient_scope", { required: "notes:write", granted: "notes:read" });
     expect(wwwAuthenticate(scope)).toContain('scope="notes:write"');
   });

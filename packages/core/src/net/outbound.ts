@@ -63,6 +63,9 @@ for (const [network, prefix] of [
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
+  ["fec0::", 10],
+  ["2002::", 16],
+  ["::", 96],
   ["ff00::", 8],
 ] as const) {
   NOT_PUBLIC.addSubnet(network, prefix, "ipv6");

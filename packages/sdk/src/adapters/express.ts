@@ -1,4 +1,4 @@
-import { isWardError } from "@ward/core";
+import { isWardError, WardError } from "@ward/core";
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import { protectedResourceMetadataPath } from "../prm.js";
 import { authenticate, authInfo, failure, metadataDocument, type ProtectOptions, type WardAuthInfo } from "../protect.js";
@@ -20,7 +20,8 @@ function scopesForToolCalls(body: unknown, toolScopes: Readonly<Record<string, r
   for (const message of messages) {
     const call = message as { method?: unknown; params?: { name?: unknown } } | null;
     if (call?.method !== "tools/call" || typeof call.params?.name !== "string") continue;
-    for (const scope of toolScopes[call.params.name] ?? []) needed.add(scope);
+    const name = call.params.name;
+    for (const scope of Object.hasOwn(toolScopes, name) ? (toolScopes[name] ?? []) : []) needed.add(scope);
   }
   return [...needed];
 }
@@ -46,6 +47,13 @@ export function wardExpress(options: ExpressProtectOptions): RequestHandler {
     try {
       const { token, claims } = await authenticate(options, { method: req.method, path: req.originalUrl, header: (name) => req.get(name) });
       if (options.toolScopes) {
+        if (req.method === "POST" && req.body === undefined) {
+          // Without a parsed body the tool cannot be known: refuse rather than let the MCP transport parse it unchecked.
+          throw new WardError("body_malformed", {
+            expected: "JSON (mount express.json() before wardExpress when toolScopes is set)",
+            reason: "the request body was not parsed",
+          });
+        }
         const needed = scopesForToolCalls(req.body, options.toolScopes);
         if (needed.length > 0) requireScope(claims, ...needed);
       }

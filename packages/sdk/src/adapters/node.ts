@@ -79,7 +79,12 @@ export function protectNode(
       await handler(req as AuthenticatedRequest, res);
     } catch (error) {
       // requireScope() inside the handler: answer 403 with the step-up challenge; anything else is a 500 without details.
-      if (res.headersSent) throw error;
+      if (res.headersSent) {
+        // Too late for an error answer: report it and cut the response (an async listener must never reject).
+        (options.onError ?? reportError)(error);
+        res.destroy();
+        return;
+      }
       const answer = failure(options, error);
       send(res, answer.status, answer.headers, answer.body);
       if (!isWardError(error)) (options.onError ?? reportError)(error);

@@ -50,6 +50,8 @@ export class RefreshFailedError extends Error {
 export class TokenHolder {
   private tokens: HeldTokens;
   private refreshing: Promise<HeldTokens> | undefined;
+  /** A rotated set onRotate failed to persist: retried before any token is handed out. */
+  private unpersisted: HeldTokens | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: TokenHolderOptions) {
@@ -64,6 +66,7 @@ export class TokenHolder {
 
   /** A valid access token, refreshing first (once, shared) when it expires within `refreshBefore`. */
   async accessToken(): Promise<string> {
+    if (this.unpersisted) await this.persist(this.unpersisted);
     const margin = (this.options.refreshBefore ?? 30) * 1000;
     if (this.tokens.expires_at - margin > this.now()) return this.tokens.access_token;
     return (await this.refresh()).access_token;
@@ -121,8 +124,15 @@ export class TokenHolder {
       refresh_token: answer.refresh_token ?? refreshToken,
       expires_at: this.now() + (answer.expires_in ?? 3600) * 1000,
     };
+    // The old refresh token is spent from now on: keep the new set even if persisting it fails, and retry.
     this.tokens = next;
-    await this.options.onRotate?.(next);
+    await this.persist(next);
     return next;
+  }
+
+  private async persist(tokens: HeldTokens): Promise<void> {
+    this.unpersisted = tokens;
+    await this.options.onRotate?.(tokens);
+    this.unpersisted = undefined;
   }
 }
