@@ -28,6 +28,7 @@ export {
   type IncomingRequest,
   type ProtectOptions,
   publicUrl,
+  type TokenVerifier,
   tokenFromHeader,
   type WardAuthInfo,
 } from "./protect.js";

@@ -24,6 +24,7 @@ export interface IntrospectionOptions extends FetchPolicy {
 }
 
 export interface IntrospectionVerifier {
+  readonly options: Readonly<IntrospectionOptions>;
   /** With the request, a DPoP-bound token must come with the DPoP scheme and a valid proof (as in createVerifier). */
   verify(token: string, request?: RequestContext): Promise<AccessTokenClaims>;
 }
@@ -86,6 +87,7 @@ export function createIntrospectionVerifier(options: IntrospectionOptions): Intr
   }
 
   return {
+    options,
     async verify(token: string, request?: RequestContext): Promise<AccessTokenClaims> {
       const key = createHash("sha256").update(token).digest("base64url");
       const cached = cache.get(key);

@@ -1,12 +1,19 @@
 import { WardError } from "@ward/core";
+import type { DpopNonces } from "./dpop-nonce.js";
 import { type ProtectedResourceMetadataOptions, protectedResourceMetadata, protectedResourceMetadataUrl } from "./prm.js";
 import { type ChallengeOptions, type ErrorResponse, errorResponse } from "./responses.js";
 import { requireScope } from "./scopes.js";
 import type { AccessTokenClaims, Verifier } from "./verifier.js";
 
+/** What the adapters need of a verifier: createVerifier (JWT) and createIntrospectionVerifier both fit. */
+export interface TokenVerifier {
+  readonly options: { readonly issuer: string; readonly resource: string; readonly dpop?: { nonces?: DpopNonces } | undefined };
+  verify: Verifier["verify"];
+}
+
 /** What every adapter takes: the verifier, the scopes every request needs, and the PRM extras. */
 export interface ProtectOptions {
-  verifier: Verifier;
+  verifier: TokenVerifier;
   /** Scopes every request must carry (403 insufficient_scope otherwise); per-route checks use requireScope. */
   scopes?: readonly string[];
   /** Extra Protected Resource Metadata fields (resource and authorization_servers come from the verifier). */
@@ -64,7 +71,15 @@ export interface Authenticated {
  */
 export function tokenFromHeader(header: string | undefined, resource: string): { token: string; scheme: "Bearer" | "DPoP" } {
   const match = header ? /^(Bearer|DPoP)[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
-  if (!match) throw new WardError("bearer_token_missing", { resource });
+  if (!match) {
+    const scheme = header ? /^(Bearer|DPoP)\b/i.exec(header)?.[1] : undefined;
+    if (scheme) {
+      const rest = (header as string).slice(scheme.length).trim();
+      const reason = rest === "" ? "no token follows it" : "what follows is not a single token68 value";
+      throw new WardError("bearer_token_malformed", { scheme, reason });
+    }
+    throw new WardError("bearer_token_missing", { resource });
+  }
   return { token: match[2] as string, scheme: (match[1] as string).toLowerCase() === "dpop" ? "DPoP" : "Bearer" };
 }
 

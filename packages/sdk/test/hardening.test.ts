@@ -196,4 +196,25 @@ describe("SDK hardening", () => {
       await close(as);
     }
   });
+
+  it("answers a malformed Authorization header with 400 bearer_token_malformed, another scheme as no token (401)", async () => {
+    const verifier = createVerifier({ issuer: issuer.issuer, resource: RESOURCE, allowInsecureLoopback: true });
+    const server = createServer(
+      protectNode({ verifier }, (_req, res) => {
+        res.end("{}");
+      }),
+    );
+    const base = await listen(server);
+    try {
+      const answer = async (authorization: string) => {
+        const response = await fetch(`${base}/notes`, { headers: { authorization } });
+        return { status: response.status, code: ((await response.json()) as { code: string }).code };
+      };
+      expect(await answer("Bearer ")).toEqual({ status: 400, code: "bearer_token_malformed" });
+      expect(await answer("Bearer two tokens")).toEqual({ status: 400, code: "bearer_token_malformed" });
+      expect(await answer("Basic dXNlcjpwdw==")).toEqual({ status: 401, code: "bearer_token_missing" });
+    } finally {
+      await close(server);
+    }
+  });
 });

@@ -55,4 +55,27 @@ describe("introspection mode (RFC 7662) against a live Ward", () => {
     // Ward answers active: false to api-server for a token that is not for its resource.
     expect(error?.code).toBe("token_inactive");
   });
+
+  it("plugs into the adapters like the JWT verifier (protectNode with an introspection verifier)", async () => {
+    const { createServer } = await import("node:http");
+    const { protectNode } = await import("../src/index.js");
+    const server = createServer(
+      protectNode({ verifier }, (req, res) => {
+        res.end(JSON.stringify({ client: req.auth.clientId }));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+    try {
+      const tokens = await cliAppTokens(t, { scope: "notes:read", resource: RESOURCE });
+      const ok = await fetch(`${base}/notes`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(await ok.json()).toEqual({ client: "cli-app" });
+      const refused = await fetch(`${base}/notes`, { headers: { authorization: "Bearer not-a-token" } });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: string }).code).toBe("token_inactive");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -1,8 +1,7 @@
 import { InsufficientScopeError, InvalidTokenError, ServerError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import type { OAuthTokenVerifier } from "@modelcontextprotocol/sdk/server/auth/provider.js";
 import { isWardError } from "@ward/core";
-import { authInfo } from "../protect.js";
-import type { Verifier } from "../verifier.js";
+import { authInfo, type TokenVerifier } from "../protect.js";
 
 /**
  * For servers that use the MCP SDK's own `requireBearerAuth`: a token verifier backed by Ward's.
@@ -13,7 +12,7 @@ import type { Verifier } from "../verifier.js";
  * @example
  * app.post("/mcp", requireBearerAuth({ verifier: mcpTokenVerifier(verifier), resourceMetadataUrl }), handleMcp);
  */
-export function mcpTokenVerifier(verifier: Verifier): OAuthTokenVerifier {
+export function mcpTokenVerifier(verifier: TokenVerifier): OAuthTokenVerifier {
   return {
     async verifyAccessToken(token: string) {
       try {

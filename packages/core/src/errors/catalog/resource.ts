@@ -193,4 +193,16 @@ export const resourceErrors = defineErrors({
       "The token expired, was revoked (by the client, by the user on their account page, or because its grant was used twice), is unknown to the issuer, or this resource server's client is not allowed to introspect it (Ward answers active: false to callers that are neither the token's client nor listed in the resource's introspection_clients).",
     fix: "Get a new token. If fresh tokens are refused too, add this resource server's client to the resource's introspection_clients: `ward admin resources update <uri> --introspection-client <client_id>`.",
   },
+  bearer_token_malformed: {
+    area: "resource",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "The Authorization header is malformed",
+    description:
+      "The Authorization header uses the {scheme} scheme but {reason}; expected `{scheme} <token>` with a token68 value (RFC 6750 §2.1).",
+    params: ["scheme", "reason"],
+    cause:
+      "The token was cut, quoted, sent with spaces or line breaks, or the header was built from an empty variable (`Bearer ` or `Bearer undefined`).",
+    fix: "Send exactly one token after the scheme and a single space, unchanged from the token response.",
+  },
 });
