@@ -181,6 +181,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json"]);
   mountDiscovery(publicApp, {
     issuer,
+    config,
     endpoints,
     signingAlgorithms: () => [
       ...new Set(

@@ -181,6 +181,14 @@ export const configSpec = {
       doc: "Seconds an authorization code can be redeemed (at most 600, RFC 6749 §4.1.2).",
     },
   },
+  grants: {
+    client_credentials: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Allow grant_type=client_credentials (RFC 6749 §4.4) for confidential clients registered with it; the token's sub is the client and its scopes are limited to the client's registered `scope`. `ward dev` turns it on.",
+    },
+  },
   login: {
     max_failures: {
       schema: z.number().int().min(1).max(100),

@@ -1,12 +1,14 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
 import { OIDC_SCOPES } from "../authorize/scopes.js";
+import type { WardConfig } from "../config/spec.js";
 import type { WardEnv } from "../http/context.js";
 import type { EndpointUrls } from "../oauth/context.js";
-import { SUPPORTED_GRANTS } from "./token.js";
+import { supportedGrants } from "./token.js";
 
 export interface MetadataContext {
   issuer: string;
+  config: WardConfig;
   endpoints: EndpointUrls;
   /** Algorithm of the active signing key (ID tokens and access tokens). */
   signingAlgorithms: () => string[];
@@ -29,7 +31,7 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     jwks_uri: endpoints.jwks,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: SUPPORTED_GRANTS,
+    grant_types_supported: supportedGrants(ctx.config),
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     token_endpoint_auth_signing_alg_values_supported: [

@@ -1,6 +1,8 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
+import type { WardConfig } from "../config/spec.js";
 import { authorizationCodeGrant, type GrantRequest } from "../grants/authorization-code.js";
+import { clientCredentialsGrant } from "../grants/client-credentials.js";
 import { refreshTokenGrant } from "../grants/refresh-token.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
@@ -12,9 +14,18 @@ import type { TokenResponse } from "../oauth/issue.js";
 const GRANTS: Record<string, (request: GrantRequest) => Promise<TokenResponse>> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 };
 
-export const SUPPORTED_GRANTS = Object.keys(GRANTS);
+/** Grants off unless their configuration key is true (the key is named in grant_type_disabled). */
+const OPTIONAL_GRANTS: Record<string, { key: string; enabled: (config: WardConfig) => boolean }> = {
+  client_credentials: { key: "grants.client_credentials", enabled: (config) => config.grants.client_credentials },
+};
+
+/** The grant types this server serves with this configuration (discovery lists exactly these). */
+export function supportedGrants(config: WardConfig): string[] {
+  return Object.keys(GRANTS).filter((grant) => OPTIONAL_GRANTS[grant]?.enabled(config) ?? true);
+}
 
 /** Sends an OAuth error; invalid_client answers carry the WWW-Authenticate challenge (RFC 6749 §5.2). */
 export function oauthError(c: Context<WardEnv>, ctx: ServerContext, error: WardError): Response {
@@ -37,9 +48,13 @@ export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
     try {
       const params = refuseRepeated(await readParams(c));
       const grantType = params.get("grant_type");
-      if (!grantType) throw new WardError("grant_type_missing", { supported: SUPPORTED_GRANTS.join(", ") });
+      const supported = supportedGrants(ctx.config);
+      if (!grantType) throw new WardError("grant_type_missing", { supported: supported.join(", ") });
       const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
-      if (!grant) throw new WardError("grant_type_unsupported", { received: shown(grantType), supported: SUPPORTED_GRANTS.join(", ") });
+      if (!grant) throw new WardError("grant_type_unsupported", { received: shown(grantType), supported: supported.join(", ") });
+      const optional = OPTIONAL_GRANTS[grantType];
+      if (optional && !optional.enabled(ctx.config))
+        throw new WardError("grant_type_disabled", { received: grantType, config_key: optional.key });
       const client = await authenticateClient(c, ctx, params, "/token");
       if (!client.grant_types.includes(grantType)) {
         throw new WardError("grant_type_not_allowed_for_client", {
