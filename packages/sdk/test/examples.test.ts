@@ -45,7 +45,9 @@ describe("docs/sdk.md quickstarts run as written", () => {
 
     it("401 without a token, 200 with a Ward token, 403 for a write with a read token", async () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      expect((await fetch(`${base}/notes`)).status).toBe(401);
+      const refused = await fetch(`${base}/notes`);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: string }).code).toBe("bearer_token_missing");
       const ok = await fetch(`${base}/notes`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { client: string }).client).toBe("cli-app");
@@ -57,7 +59,9 @@ describe("docs/sdk.md quickstarts run as written", () => {
 
   it("Hono: 401 without a token, 200 with one, metadata served", async () => {
     const app = notesApp({ issuer: t.publicUrl, resource: NOTES, allowInsecureLoopback: true });
-    expect((await app.request("/notes/list")).status).toBe(401);
+    const refused = await app.request("/notes/list");
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("bearer_token_missing");
     expect((await app.request("/notes/list", { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect(((await (await app.request("/.well-known/oauth-protected-resource/api")).json()) as { resource: string }).resource).toBe(NOTES);
   });

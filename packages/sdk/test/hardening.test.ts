@@ -55,7 +55,9 @@ describe("SDK hardening", () => {
         .catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(reported).toHaveLength(1);
-      expect((await fetch(`${base}/notes`)).status).toBe(401);
+      const stillServing = await fetch(`${base}/notes`);
+      expect(stillServing.status).toBe(401);
+      expect(((await stillServing.json()) as { code: string }).code).toBe("bearer_token_missing");
     } finally {
       await close(server);
     }

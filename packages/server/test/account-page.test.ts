@@ -112,6 +112,7 @@ describe("account page: password", () => {
       "Sign in",
     );
     expect(oldPassword.status).toBe(401);
+    expect(oldPassword.html).toContain("The email or the password is not correct.");
     const back = await browser.submit(
       changed,
       { current_password: "a brand new passphrase", new_password: USER.password },

@@ -30,6 +30,8 @@ describe("GET /admin/v1/audit-events", () => {
   });
 
   it("needs the admin key", async () => {
-    expect((await t.admin("/admin/v1/audit-events", { key: null })).status).toBe(401);
+    const refused = await t.admin("/admin/v1/audit-events", { key: null });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("admin_unauthorized");
   });
 });

@@ -2,7 +2,15 @@ import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
 import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
-import { authorizeUrl, NATIVE_REDIRECT, RESOURCE, seedFlowFixtures, signInAndConsent, verifierAndChallenge } from "./support/flow.js";
+import {
+  authorizeUrl,
+  cliAppTokens,
+  NATIVE_REDIRECT,
+  RESOURCE,
+  seedFlowFixtures,
+  signInAndConsent,
+  verifierAndChallenge,
+} from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
 const engines = await testDatabases();
@@ -26,29 +34,6 @@ describe("authorization code flow on PostgreSQL", () => {
     await t?.stop();
     await fresh?.drop();
   });
-
-  async function tokens() {
-    const { verifier, challenge } = verifierAndChallenge();
-    const page = await signInAndConsent(
-      new TestBrowser(t.publicUrl),
-      authorizeUrl(t, {
-        client_id: "cli-app",
-        redirect_uri: NATIVE_REDIRECT,
-        response_type: "code",
-        scope: "openid offline_access notes:read",
-        resource: RESOURCE,
-        code_challenge: challenge,
-        code_challenge_method: "S256",
-        state: "pg",
-      }),
-    );
-    const callback = new URL(page.left as string);
-    return {
-      callback,
-      verifier,
-      issued: await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: "pg" }),
-    };
-  }
 
   it("redeems a code once: two concurrent redemptions give one token response and revoke it", async () => {
     const { verifier, challenge } = verifierAndChallenge();
@@ -102,7 +87,7 @@ describe("authorization code flow on PostgreSQL", () => {
   });
 
   it("rotates refresh tokens; within the grace interval a duplicate gets the same pair; later reuse revokes the family", async () => {
-    const { issued } = await tokens();
+    const issued = await cliAppTokens(t, { scope: "openid offline_access notes:read", resource: RESOURCE, state: "pg" });
     const [a, b] = await Promise.all([1, 2].map(() => client.refreshTokenGrant(config, issued.refresh_token as string)));
     expect(a?.refresh_token).toBe(b?.refresh_token);
     expect(a?.access_token).toBe(b?.access_token);

@@ -76,12 +76,14 @@ describe("sign-in page: one answer for unknown users and wrong passwords, then a
     let page = await browser.navigate(request());
     for (let i = 0; i < 2; i++) page = await browser.submit(page, { email, password: `wrong ${i}` }, "Sign in");
     expect(page.status).toBe(401);
+    expect(page.html).toContain("The email or the password is not correct.");
     const locked = await browser.submit(page, { email, password: "wrong 3" }, "Sign in");
     expect(locked.status).toBe(429);
     expect(locked.response.headers.get("retry-after")).toBe("120");
     expect(locked.html).toContain("Sign-in for this account is paused for 120 seconds after 3 failed attempts.");
     const stillLocked = await browser.submit(locked, { email, password: "the right password" }, "Sign in");
     expect(stillLocked.status).toBe(429);
+    expect(stillLocked.html).toContain("Sign-in for this account is paused");
     expect(Number(stillLocked.response.headers.get("retry-after"))).toBeGreaterThan(100);
   });
 });
@@ -102,6 +104,7 @@ describe("sign-in page: parallel guesses", () => {
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(9);
     const right = await browser.request(action, { form: { csrf, email, password: "the right password" } });
     expect(right.status).toBe(429);
+    expect(await right.text()).toContain("Sign-in for this account is paused");
   });
 });
 
@@ -218,6 +221,7 @@ describe("end_session (OpenID Connect RP-Initiated Logout)", () => {
     expect(confirm.html).toContain(USER.email);
     const forged = await browser.navigate("/end_session", { form: { confirm: "yes", csrf: "forged" } });
     expect(forged.status).toBe(403);
+    expect(forged.html).toContain("csrf_token_invalid");
     const out = await browser.submit(confirm, {}, "Sign out");
     expect(out.left).toBe(`${NATIVE_REDIRECT}?state=x`);
     expect(browser.cookie("ward_session")).toBeUndefined();
