@@ -85,12 +85,26 @@ function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: strin
   return { method: "none", client_id: bodyClientId };
 }
 
+/** Imported key sets by their JSON (inline jwks change only on a client update; jwks_uri sets come from the cache). */
+const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
+
+function keySet(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  const key = JSON.stringify(jwks);
+  let set = keySets.get(key);
+  if (!set) {
+    set = createLocalJWKSet(jwks);
+    if (keySets.size >= 1000) keySets.delete(keySets.keys().next().value as string);
+    keySets.set(key, set);
+  }
+  return set;
+}
+
 /** Verifies the assertion against the client's inline jwks, or its jwks_uri (re-fetched once on an unknown kid). */
 async function verifiedAssertionPayload(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<JWTPayload> {
   const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
   const verify = async (jwks: JSONWebKeySet) =>
     (
-      await jwtVerify(assertion, createLocalJWKSet(jwks), {
+      await jwtVerify(assertion, keySet(jwks), {
         issuer: client.client_id,
         subject: client.client_id,
         audience: [ctx.issuer, ctx.endpoints.token],
