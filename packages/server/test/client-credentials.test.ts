@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import * as oauth from "oauth4webapi";
+import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCE, seedFlowFixtures } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
@@ -80,6 +81,22 @@ describe("client_credentials when enabled (grants.client_credentials: true)", ()
       body: new URLSearchParams({ token: result.access_token }),
     });
     expect(await introspected.json()).toMatchObject({ active: true, sub: "m2m-agent" });
+  });
+
+  it("completes with openid-client, the token's aud being the requested resource", async () => {
+    const config = await client.discovery(new URL(t.publicUrl), "m2m-agent", undefined, client.ClientSecretBasic(secret), {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.clientCredentialsGrant(config, { resource: RESOURCE, scope: "notes:read" });
+    expect(tokens.token_type.toLowerCase()).toBe("bearer");
+    expect(tokens.expiresIn()).toBeGreaterThan(0);
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: "m2m-agent", aud: RESOURCE, scope: "notes:read" });
+    const refused = await client.clientCredentialsGrant(config, { resource: RESOURCE, scope: "notes:write" }).then(
+      () => undefined,
+      (error: unknown) => error as client.ResponseBodyError,
+    );
+    expect(refused?.error).toBe("invalid_scope");
+    expect((refused?.cause as { code?: string } | undefined)?.code).toBe("scope_not_allowed_for_client");
   });
 
   it("infers the resource from the scopes, and refuses scopes the admin did not grant the client", async () => {
