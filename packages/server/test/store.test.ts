@@ -86,6 +86,7 @@ function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord
     access_token_ttl: null,
     id_token_ttl: null,
     refresh_token_ttl: null,
+    require_pushed_authorization_requests: false,
     ...overrides,
   };
 }
@@ -309,12 +310,17 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
   describe("clients", () => {
     it("round-trip with JSON arrays, JSON objects, booleans and null", async () => {
       const jwks = { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", use: "sig" }] };
+      const c0 = client("c0", {
+        created_at: NOW + 10,
+        skip_consent: false,
+        jwks,
+        application_type: "native",
+        require_pushed_authorization_requests: true,
+      });
       await insertClient(db, T, client("c1"));
-      await insertClient(db, T, client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }));
+      await insertClient(db, T, c0);
       expect(await getClient(db, T, "c1")).toEqual(client("c1"));
-      expect(await getClient(db, T, "c0")).toEqual(
-        client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }),
-      );
+      expect(await getClient(db, T, "c0")).toEqual(c0);
       expect(await getClient(db, T, "nope")).toBeUndefined();
     });
 

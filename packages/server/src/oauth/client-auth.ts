@@ -9,7 +9,7 @@ import type { ServerContext } from "./context.js";
 
 const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** Asymmetric algorithms only: an HMAC assertion would need the secret private_key_jwt exists to avoid. */
-const ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
+export const ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
 /** Longest lifetime accepted for a client assertion (its jti is remembered that long). */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
