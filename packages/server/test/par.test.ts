@@ -1,3 +1,4 @@
+import { base32Decode, totp } from "@ward/core";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestWard } from "./support/admin.js";
@@ -157,6 +158,64 @@ describe("RFC 9126 with openid-client: the authorization code flow through a pus
     expect(stored).not.toContain(requestUri.slice(URN.length));
     expect(stored).not.toContain(webSecret);
     expect(rows.some((row) => row.parameters.includes("hash-check") && row.client_id === "web-app")).toBe(true);
+  });
+});
+
+describe("RFC 9126 §4: the hosted pages continue a pushed request", () => {
+  it("runs sign-in, the two-factor step and consent on the pushed parameters, then redeems the code", async () => {
+    const grace = { email: "grace@example.com", password: "another long passphrase here", name: "Grace Hopper" };
+    expect((await t.admin("/admin/v1/users", { body: grace })).status).toBe(201);
+    const setup = new TestBrowser(t.publicUrl);
+    const account = await setup.submit(await setup.navigate("/account"), { email: grace.email, password: grace.password }, "Sign in");
+    const enrol = await setup.submit(account, {}, "Set up two-factor authentication");
+    const secret = base32Decode(/id="setup-key">([A-Z2-7]+)</.exec(enrol.html)?.[1] as string);
+    expect((await setup.submit(enrol, { code: totp(secret, clock) }, "Verify")).html).toContain("Two-factor authentication is on.");
+
+    const { verifier, challenge } = verifierAndChallenge();
+    const requestUri = await pushOk(
+      t,
+      pushedParams({ client_id: "cli-app", redirect_uri: NATIVE_REDIRECT, code_challenge: challenge, state: "with-2fa" }),
+      null,
+    );
+    const browser = new TestBrowser(t.publicUrl);
+    const login = await browser.navigate(authorizeWith(t, "cli-app", requestUri));
+    expect(login.title).toBe("Sign in");
+    const second = await browser.submit(login, { email: grace.email, password: grace.password }, "Sign in");
+    expect(second.title).toBe("Two-factor authentication");
+    const consent = await browser.submit(second, { code: totp(secret, clock + 30_000) }, "Verify");
+    expect(consent.title).toMatch(/^Allow /);
+    const back = await browser.submit(consent, {}, "Allow");
+    const callback = new URL(back.left as string);
+    expect(callback.searchParams.get("state")).toBe("with-2fa");
+    const response = await fetch(`${t.publicUrl}/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: "cli-app",
+        code: callback.searchParams.get("code") as string,
+        redirect_uri: NATIVE_REDIRECT,
+        code_verifier: verifier,
+      }),
+    });
+    const tokens = (await response.json()) as { id_token: string };
+    expect(response.status, JSON.stringify(tokens)).toBe(200);
+    expect(JSON.parse(Buffer.from(tokens.id_token.split(".")[1] as string, "base64url").toString()).amr).toEqual(["pwd", "otp", "mfa"]);
+  });
+
+  it("an expired sign-in page of a pushed request offers no restart link (the request_uri was single use)", async () => {
+    const requestUri = await pushOk(t, pushedParams());
+    const browser = new TestBrowser(t.publicUrl);
+    const login = await browser.navigate(authorizeWith(t, "web-app", requestUri));
+    expect(login.title).toBe("Sign in");
+    clock += t.ward.config.login.interaction_ttl * 1000 + 1000;
+    try {
+      const expired = await browser.submit(login, { email: USER.email, password: USER.password }, "Sign in");
+      expect(expired.html).toContain("/errors/authorization_session_expired");
+      expect(expired.html).not.toContain("Start signing in again");
+      expect(expired.html).not.toContain("request_uri");
+    } finally {
+      clock = Date.now();
+    }
   });
 });
 
