@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { base32Decode, totp } from "@ward/core";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestWard } from "./support/admin.js";
@@ -311,6 +313,41 @@ describe("RFC 9126 §2.1 / §2.3: bad pushed requests are JSON errors and store 
 
   it("a client_id in the body that differs from the Basic credentials is refused", async () => {
     await expectJsonError(await push(t, pushedParams({ client_id: "cli-app" })), 401, "client_basic_auth_malformed", "invalid_client");
+  });
+
+  it("private_key_jwt (RFC 9126 §2): an assertion whose aud is the PAR endpoint is accepted at /par, and refused at /token", async () => {
+    clock = Date.now();
+    const keys = await generateKeyPair("ES256");
+    const created = await t.admin("/admin/v1/clients", {
+      body: {
+        client_id: "jwt-pusher",
+        redirect_uris: [WEB_REDIRECT],
+        token_endpoint_auth_method: "private_key_jwt",
+        jwks: { keys: [{ ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "ES256" }] },
+      },
+    });
+    expect(created.status).toBe(201);
+    const assertion = () =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: "ES256", kid: "k1" })
+        .setIssuer("jwt-pusher")
+        .setSubject("jwt-pusher")
+        .setAudience(`${t.publicUrl}/par`)
+        .setIssuedAt()
+        .setExpirationTime("1m")
+        .setJti(randomUUID())
+        .sign(keys.privateKey);
+    const authentication = async () => ({
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: await assertion(),
+    });
+    await pushOk(t, pushedParams({ client_id: "jwt-pusher", ...(await authentication()) }), null);
+    const token = await fetch(`${t.publicUrl}/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "authorization_code", client_id: "jwt-pusher", code: "x", ...(await authentication()) }),
+    });
+    const body = await expectJsonError(token, 401, "client_assertion_invalid", "invalid_client");
+    expect(body.error_description).toContain("aud");
   });
 
   it("GET /par is method_not_allowed", async () => {

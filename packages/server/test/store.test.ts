@@ -48,6 +48,7 @@ import {
   WARD_VERSION,
   type WardDatabase,
 } from "../src/store/index.js";
+import { claimPushedRequest, deleteExpiredPushedRequests, getPushedRequest, insertPushedRequest } from "../src/store/pushed-requests.js";
 import { type FreshDatabase, testDatabases } from "./support/databases.js";
 
 const databases = await testDatabases();
@@ -583,6 +584,32 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       expect(await updateSigningKey(db, T, "k_race", {}, "next")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(false);
+    });
+  });
+
+  describe("pushed requests (RFC 9126)", () => {
+    it("round-trip, are claimed once by compare-and-set, and are removed once expired", async () => {
+      const record = {
+        request_uri_hash: "sha256:par-1",
+        client_id: "c1",
+        parameters: "response_type=code&client_id=c1",
+        created_at: NOW,
+        expires_at: NOW + 60_000,
+        used_at: null,
+      };
+      await insertPushedRequest(db, T, record);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toEqual(record);
+      expect(await getPushedRequest(db, "other-tenant", "sha256:par-1")).toBeUndefined();
+      const claims = await Promise.all([
+        claimPushedRequest(db, T, "sha256:par-1", NOW + 5),
+        claimPushedRequest(db, T, "sha256:par-1", NOW + 6),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await getPushedRequest(db, T, "sha256:par-1"))?.used_at).toBeGreaterThanOrEqual(NOW + 5);
+      await deleteExpiredPushedRequests(db, T, NOW + 60_000);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toBeDefined();
+      await deleteExpiredPushedRequests(db, T, NOW + 60_001);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toBeUndefined();
     });
   });
 
