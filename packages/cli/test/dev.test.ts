@@ -133,6 +133,17 @@ describe("ward admin against the running dev server", () => {
     expect(JSON.parse(resource.stdout).introspection_clients).toEqual([clientId]);
   });
 
+  it("serves PAR without requiring it (par.required stays off), and --require-par / --no-require-par set the client field", async () => {
+    const metadata = await json(await fetch(`${issuer}/.well-known/oauth-authorization-server`));
+    expect(metadata.pushed_authorization_request_endpoint).toBe(`${issuer}/par`);
+    expect(metadata.require_pushed_authorization_requests).toBe(false);
+    const on = await admin("clients", "update", clientId, "--require-par", "--json");
+    expect(on.code, on.stderr).toBe(0);
+    expect(JSON.parse(on.stdout).require_pushed_authorization_requests).toBe(true);
+    const off = await admin("clients", "update", clientId, "--no-require-par", "--json");
+    expect(JSON.parse(off.stdout).require_pushed_authorization_requests).toBe(false);
+  });
+
   it("reads the audit log: the client created above is there", async () => {
     const listed = await admin("audit", "list", "--type", "client.created", "--subject", clientId, "--json");
     expect(listed.code, listed.stderr).toBe(0);

@@ -23,6 +23,7 @@ import { mountHealth } from "./endpoints/health.js";
 import { mountInteraction } from "./endpoints/interaction.js";
 import { mountIntrospect } from "./endpoints/introspect.js";
 import { mountJwks } from "./endpoints/jwks.js";
+import { mountPushedAuthorizationRequest } from "./endpoints/par.js";
 import { mountRevoke } from "./endpoints/revoke.js";
 import { mountToken } from "./endpoints/token.js";
 import { mountUserinfo } from "./endpoints/userinfo.js";
@@ -178,7 +179,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     now: options.now ?? Date.now,
   };
   publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
-  allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json"]);
+  allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json", "/par"]);
   mountDiscovery(publicApp, {
     issuer,
     config,
@@ -197,6 +198,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   mountAuthorize(publicApp, serverContext);
   mountInteraction(publicApp, serverContext);
   mountToken(publicApp, serverContext);
+  mountPushedAuthorizationRequest(publicApp, serverContext);
   mountUserinfo(publicApp, serverContext);
   mountRevoke(publicApp, serverContext);
   mountIntrospect(publicApp, serverContext);

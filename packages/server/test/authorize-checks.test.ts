@@ -402,18 +402,27 @@ describe("OIDC Core §6: request objects are not accepted (redirect)", () => {
     );
     expect(params.get("error_description")).toContain("request object");
   });
+});
 
-  it("a request_uri parameter is request_uri_unsupported (request_uri_not_supported), naming it", async () => {
-    const params = await redirectCase(
-      valid({ request_uri: "urn:ietf:params:oauth:request_uri:abc" }),
+describe("RFC 9126 §4: a request_uri replaces the front-channel parameters, and its failures are pages (no redirect_uri is known)", () => {
+  it("a request_uri that is not a pushed-request URN (a request object by reference) is request_uri_unsupported, naming it", async () => {
+    const html = await expectPage(
+      await get(authorizeUrl(t, valid({ request_uri: "https://app.example.test/request.jwt" }))),
       "request_uri_unsupported",
-      "request_uri_not_supported",
     );
-    expect(params.get("error_description")).toContain("urn:ietf:params:oauth:request_uri:abc");
+    expect(html).toContain("https://app.example.test/request.jwt");
   });
 
-  it("an empty request_uri is refused too", async () => {
-    await redirectCase(valid({ request_uri: "" }), "request_uri_unsupported", "request_uri_not_supported");
+  it("an empty request_uri is request_uri_unsupported too", async () => {
+    await expectPage(await get(authorizeUrl(t, valid({ request_uri: "" }))), "request_uri_unsupported");
+  });
+
+  it("a pushed-request URN this server never issued is request_uri_unknown, even with every other parameter valid", async () => {
+    const html = await expectPage(
+      await get(authorizeUrl(t, valid({ request_uri: "urn:ietf:params:oauth:request_uri:abc" }))),
+      "request_uri_unknown",
+    );
+    expect(html).toContain("urn:ietf:params:oauth:request_uri:abc");
   });
 });
 

@@ -48,6 +48,7 @@ import {
   WARD_VERSION,
   type WardDatabase,
 } from "../src/store/index.js";
+import { claimPushedRequest, deleteExpiredPushedRequests, getPushedRequest, insertPushedRequest } from "../src/store/pushed-requests.js";
 import { type FreshDatabase, testDatabases } from "./support/databases.js";
 
 const databases = await testDatabases();
@@ -86,6 +87,7 @@ function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord
     access_token_ttl: null,
     id_token_ttl: null,
     refresh_token_ttl: null,
+    require_pushed_authorization_requests: false,
     ...overrides,
   };
 }
@@ -309,12 +311,17 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
   describe("clients", () => {
     it("round-trip with JSON arrays, JSON objects, booleans and null", async () => {
       const jwks = { keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", use: "sig" }] };
+      const c0 = client("c0", {
+        created_at: NOW + 10,
+        skip_consent: false,
+        jwks,
+        application_type: "native",
+        require_pushed_authorization_requests: true,
+      });
       await insertClient(db, T, client("c1"));
-      await insertClient(db, T, client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }));
+      await insertClient(db, T, c0);
       expect(await getClient(db, T, "c1")).toEqual(client("c1"));
-      expect(await getClient(db, T, "c0")).toEqual(
-        client("c0", { created_at: NOW + 10, skip_consent: false, jwks, application_type: "native" }),
-      );
+      expect(await getClient(db, T, "c0")).toEqual(c0);
       expect(await getClient(db, T, "nope")).toBeUndefined();
     });
 
@@ -577,6 +584,32 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       expect(await updateSigningKey(db, T, "k_race", {}, "next")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(true);
       expect(await deleteSigningKey(db, T, "k_active")).toBe(false);
+    });
+  });
+
+  describe("pushed requests (RFC 9126)", () => {
+    it("round-trip, are claimed once by compare-and-set, and are removed once expired", async () => {
+      const record = {
+        request_uri_hash: "sha256:par-1",
+        client_id: "c1",
+        parameters: "response_type=code&client_id=c1",
+        created_at: NOW,
+        expires_at: NOW + 60_000,
+        used_at: null,
+      };
+      await insertPushedRequest(db, T, record);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toEqual(record);
+      expect(await getPushedRequest(db, "other-tenant", "sha256:par-1")).toBeUndefined();
+      const claims = await Promise.all([
+        claimPushedRequest(db, T, "sha256:par-1", NOW + 5),
+        claimPushedRequest(db, T, "sha256:par-1", NOW + 6),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await getPushedRequest(db, T, "sha256:par-1"))?.used_at).toBeGreaterThanOrEqual(NOW + 5);
+      await deleteExpiredPushedRequests(db, T, NOW + 60_000);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toBeDefined();
+      await deleteExpiredPushedRequests(db, T, NOW + 60_001);
+      expect(await getPushedRequest(db, T, "sha256:par-1")).toBeUndefined();
     });
   });
 

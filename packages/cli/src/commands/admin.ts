@@ -78,6 +78,8 @@ function clientFlags(command: Command): Command {
     .option("--jwks-uri <uri>", "jwks_uri (private_key_jwt)")
     .option("--skip-consent", "first-party client: skip the consent page")
     .option("--no-skip-consent", "ask for consent")
+    .option("--require-par", "require pushed authorization requests (RFC 9126): /authorize accepts only a request_uri from /par")
+    .option("--no-require-par", "accept authorization parameters on the front channel too")
     .option("--access-token-ttl <seconds>", "access token lifetime for this client (overrides the resource's)", seconds)
     .option("--id-token-ttl <seconds>", "ID token lifetime for this client", seconds)
     .option("--refresh-token-ttl <seconds>", "refresh token family lifetime for this client", seconds);
@@ -101,6 +103,7 @@ function clientBody(options: Record<string, unknown>): Record<string, unknown> {
     applicationType: "application_type",
     jwksUri: "jwks_uri",
     skipConsent: "skip_consent",
+    requirePar: "require_pushed_authorization_requests",
     accessTokenTtl: "access_token_ttl",
     idTokenTtl: "id_token_ttl",
     refreshTokenTtl: "refresh_token_ttl",

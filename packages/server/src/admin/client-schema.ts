@@ -39,7 +39,7 @@ function lifetime(min: number, max: number, maxText: string) {
   return z.number().int().min(min, `at least ${min} seconds`).max(max, `at most ${max} seconds (${maxText})`).nullable().optional();
 }
 
-/** RFC 7591 client metadata accepted by the admin API (plus Ward's skip_consent and token lifetimes). */
+/** RFC 7591 client metadata accepted by the admin API (plus RFC 9126 §6, Ward's skip_consent and token lifetimes). */
 const clientFields = {
   client_id: z
     .string()
@@ -63,6 +63,7 @@ const clientFields = {
     .optional(),
   application_type: z.enum(["web", "native"]),
   skip_consent: z.boolean(),
+  require_pushed_authorization_requests: z.boolean(),
   access_token_ttl: lifetime(60, 86400, "24 h: use refresh tokens for longer sessions"),
   id_token_ttl: lifetime(60, 86400, "24 h"),
   refresh_token_ttl: lifetime(60, 365 * 86400, "365 days"),
@@ -78,6 +79,7 @@ export const clientCreateSchema = z
     token_endpoint_auth_method: clientFields.token_endpoint_auth_method.default("client_secret_basic"),
     application_type: clientFields.application_type.default("web"),
     skip_consent: clientFields.skip_consent.default(false),
+    require_pushed_authorization_requests: clientFields.require_pushed_authorization_requests.default(false),
   })
   .strict();
 

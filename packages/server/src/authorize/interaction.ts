@@ -62,7 +62,7 @@ export async function loadInteraction(
         age: formatAge(now - interaction.created_at),
         lifetime: formatAge(ctx.config.login.interaction_ttl * 1000),
       },
-      { details: { restart: interaction.request.purpose === "account" ? "/account" : `/authorize?${interaction.request.original_query}` } },
+      { details: { restart: restartLink(interaction.request) } },
     );
   }
   const secret = readCookie(c, INTERACTION_COOKIE);
@@ -74,6 +74,12 @@ export async function loadInteraction(
     });
   }
   return { interaction, secret };
+}
+
+/** Where "start again" leads; none for a pushed request, whose request_uri was single use (the client must push again). */
+function restartLink(request: AuthorizationRequest): string | undefined {
+  if (request.purpose === "account") return "/account";
+  return request.pushed ? undefined : `/authorize?${request.original_query}`;
 }
 
 /** The pseudo-request of a sign-in to the account page (same pages, same checks, no client). */

@@ -3,6 +3,7 @@ import { MAX_PARAMETER_LENGTH, param, repeatedParameter, shown } from "../http/p
 import type { ServerContext } from "../oauth/context.js";
 import { type ClientRecord, getClient } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
+import { redeemPushedRequest } from "./pushed.js";
 import { checkScopesAllowedForClient, checkScopesDeclaredOnResource, parseScope, resolveResource } from "./scopes.js";
 
 /** A validated authorization request, as kept while the user signs in and consents. */
@@ -23,6 +24,8 @@ export interface AuthorizationRequest {
   original_query: string;
   /** Set for a sign-in to the account page: it ends on /account, with no code and no consent. */
   purpose?: "account";
+  /** Set when the parameters came from POST /par: there is no query string to start again from. */
+  pushed?: true;
 }
 
 /** Where errors may be sent once client and redirect_uri are known good. */
@@ -31,13 +34,16 @@ export interface RedirectTarget {
   state: string | null;
 }
 
-const PROMPTS = ["none", "login", "consent", "select_account"];
+/** The prompt values /authorize understands (discovery lists exactly these). */
+export const PROMPTS = ["none", "login", "consent", "select_account"];
 /** Parameters RFC 8707 lets a client repeat (Ward then refuses more than one, with a redirect). */
 const REPEATABLE = ["resource"];
 
 /** State of the checks: what has been validated so far. */
 interface Checking {
   params: URLSearchParams;
+  /** True once the parameters are those of a pushed request (at /par, or loaded from a request_uri). */
+  pushed: boolean;
   ctx: ServerContext;
   client?: ClientRecord;
   target?: RedirectTarget;
@@ -51,10 +57,13 @@ const clientOf = (state: Checking) => state.client as ClientRecord;
 
 // -- Checks whose failure is shown as a page (the client or its redirect_uri is not trusted yet) --
 
-const noRepeatedParameters: Check = ({ params }) => {
+/** RFC 6749 §3.1: each parameter at most once (resource aside); also run on the raw body of POST /par. */
+export function refuseRepeatedParameters(params: URLSearchParams): void {
   const repeated = repeatedParameter(params, REPEATABLE);
   if (repeated) throw new WardError("authorize_parameter_repeated", { parameter: repeated.name, count: repeated.count });
-};
+}
+
+const noRepeatedParameters: Check = ({ params }) => refuseRepeatedParameters(params);
 
 const clientIdPresent: Check = ({ params }) => {
   if (!params.get("client_id")) {
@@ -97,7 +106,31 @@ const redirectUriRegistered: Check = (state) => {
   state.target = { redirect_uri: received, state: stateParam && stateParam.length <= MAX_PARAMETER_LENGTH ? stateParam : null };
 };
 
+/** RFC 9126 §4: with a request_uri, only client_id counts on the front channel; the pushed parameters replace the rest. */
+const pushedRequestLoaded: Check = async (state) => {
+  state.params = await redeemPushedRequest(state.ctx, clientOf(state), state.params.get("request_uri") as string);
+  state.pushed = true;
+};
+
 // -- Checks whose failure is redirected to the client (with state and iss) --
+
+/** RFC 9126 §5/§6: par.required or the client's require_pushed_authorization_requests refuse front-channel parameters. */
+const pushedWhenRequired: Check = (state) => {
+  if (state.pushed) return;
+  const client = clientOf(state);
+  const setting = state.ctx.config.par.required
+    ? "par.required"
+    : client.require_pushed_authorization_requests
+      ? "the client's require_pushed_authorization_requests"
+      : undefined;
+  if (setting) {
+    throw new WardError("pushed_authorization_required", {
+      client_id: client.client_id,
+      setting,
+      par_endpoint: state.ctx.endpoints.pushed_authorization_request,
+    });
+  }
+};
 
 const responseTypeCode: Check = (state) => {
   const client = clientOf(state);
@@ -120,8 +153,6 @@ const pkceS256: Check = (state) => {
 
 const noRequestObjects: Check = ({ params }) => {
   if (params.has("request")) throw new WardError("request_object_unsupported");
-  const uri = params.get("request_uri");
-  if (uri !== null) throw new WardError("request_uri_unsupported", { received: shown(uri) });
 };
 
 const optionalParametersBounded: Check = ({ params }) => {
@@ -170,6 +201,8 @@ const maxAgeNumber: Check = ({ params }) => {
   }
 };
 
+/** A front-channel request with request_uri runs these first (shown as pages), then the lists below on the pushed parameters. */
+export const REQUEST_URI_PAGE_CHECKS: readonly Check[] = [noRepeatedParameters, clientIdPresent, clientKnown, pushedRequestLoaded];
 /** Run in this order; the first five are shown as pages, the rest redirect to the client. */
 export const PAGE_CHECKS: readonly Check[] = [
   noRepeatedParameters,
@@ -179,6 +212,7 @@ export const PAGE_CHECKS: readonly Check[] = [
   redirectUriRegistered,
 ];
 export const REDIRECT_CHECKS: readonly Check[] = [
+  pushedWhenRequired,
   responseTypeCode,
   pkceS256,
   noRequestObjects,
@@ -200,9 +234,16 @@ export interface ValidatedAuthorization {
 /**
  * Runs every /authorize check. A failure before the redirect_uri is validated throws the error
  * alone; after, it throws `{ error, target }` so the caller can redirect it to the client.
+ * `pushed`: the parameters were pushed by an authenticated client (POST /par).
  */
-export async function validateAuthorizationRequest(ctx: ServerContext, params: URLSearchParams): Promise<ValidatedAuthorization> {
-  const state: Checking = { params, ctx };
+export async function validateAuthorizationRequest(
+  ctx: ServerContext,
+  initial: URLSearchParams,
+  options: { pushed?: boolean } = {},
+): Promise<ValidatedAuthorization> {
+  const state: Checking = { params: initial, ctx, pushed: options.pushed ?? false };
+  if (!state.pushed && initial.has("request_uri")) for (const check of REQUEST_URI_PAGE_CHECKS) await check(state);
+  const { params } = state;
   for (const check of PAGE_CHECKS) await check(state);
   const target = state.target as RedirectTarget;
   try {
@@ -227,7 +268,8 @@ export async function validateAuthorizationRequest(ctx: ServerContext, params: U
       max_age: maxAge === null ? null : Number(maxAge),
       login_hint: params.get("login_hint") || null,
       ui_locales: params.get("ui_locales") || null,
-      original_query: params.toString(),
+      original_query: state.pushed ? "" : params.toString(),
+      ...(state.pushed ? { pushed: true as const } : {}),
     },
   };
 }

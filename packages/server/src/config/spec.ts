@@ -189,6 +189,20 @@ export const configSpec = {
       doc: "Allow grant_type=client_credentials (RFC 6749 §4.4) for confidential clients registered with it; the token's sub is the client and its scopes are limited to the client's registered `scope`. `ward dev` turns it on.",
     },
   },
+  par: {
+    request_uri_ttl: {
+      schema: z.number().int().min(5).max(600),
+      env: "integer",
+      default: 60,
+      doc: "Seconds a request_uri from the pushed authorization request endpoint (POST /par, RFC 9126) can be used at /authorize (5 to 600). Each request_uri is single use and bound to the client that pushed it.",
+    },
+    required: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Require pushed authorization requests (RFC 9126 §5) from every client: /authorize then accepts only client_id and a request_uri from POST /par. Per client: `require_pushed_authorization_requests`. Advertised as `require_pushed_authorization_requests` in the metadata. `ward dev` keeps it off (POST /par is always available).",
+    },
+  },
   login: {
     max_failures: {
       schema: z.number().int().min(1).max(100),

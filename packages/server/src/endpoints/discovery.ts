@@ -1,8 +1,10 @@
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
+import { PROMPTS } from "../authorize/request.js";
 import { OIDC_SCOPES } from "../authorize/scopes.js";
 import type { WardConfig } from "../config/spec.js";
 import type { WardEnv } from "../http/context.js";
+import { ASSERTION_ALGORITHMS } from "../oauth/client-auth.js";
 import type { EndpointUrls } from "../oauth/context.js";
 import { supportedGrants } from "./token.js";
 
@@ -28,34 +30,28 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     revocation_endpoint: endpoints.revocation,
     introspection_endpoint: endpoints.introspection,
     end_session_endpoint: endpoints.end_session,
+    pushed_authorization_request_endpoint: endpoints.pushed_authorization_request,
     jwks_uri: endpoints.jwks,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
     grant_types_supported: supportedGrants(ctx.config),
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-    token_endpoint_auth_signing_alg_values_supported: [
-      "ES256",
-      "ES384",
-      "ES512",
-      "RS256",
-      "RS384",
-      "RS512",
-      "PS256",
-      "PS384",
-      "PS512",
-      "EdDSA",
-    ],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    // Resource scopes are not listed: a scope means something only with its resource (RFC 8707), two resources may
+    // declare the same name, and each resource lists its own in its Protected Resource Metadata (RFC 9728).
     scopes_supported: Object.keys(OIDC_SCOPES),
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ctx.signingAlgorithms(),
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "name"],
-    prompt_values_supported: ["none", "login", "consent", "select_account"],
+    prompt_values_supported: PROMPTS,
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    // request_uri means a request_uri from the pushed_authorization_request_endpoint (RFC 9126 §5), never a fetched request object.
+    request_uri_parameter_supported: true,
+    require_pushed_authorization_requests: ctx.config.par.required,
     claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
   };

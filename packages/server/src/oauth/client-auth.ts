@@ -9,7 +9,7 @@ import type { ServerContext } from "./context.js";
 
 const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** Asymmetric algorithms only: an HMAC assertion would need the secret private_key_jwt exists to avoid. */
-const ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
+export const ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
 /** Longest lifetime accepted for a client assertion (its jti is remembered that long). */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
@@ -100,14 +100,26 @@ function keySet(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
 }
 
 /** Verifies the assertion against the client's inline jwks, or its jwks_uri (re-fetched once on an unknown kid). */
-async function verifiedAssertionPayload(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<JWTPayload> {
+/** RFC 7523 §3: the token endpoint or the issuer; RFC 9126 §2 adds the PAR endpoint for pushes. */
+function assertionAudiences(ctx: ServerContext, endpoint: string): string[] {
+  const audiences = [ctx.issuer, ctx.endpoints.token];
+  if (endpoint === "/par") audiences.push(ctx.endpoints.pushed_authorization_request);
+  return audiences;
+}
+
+async function verifiedAssertionPayload(
+  ctx: ServerContext,
+  client: ClientRecord,
+  assertion: string,
+  endpoint: string,
+): Promise<JWTPayload> {
   const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
   const verify = async (jwks: JSONWebKeySet) =>
     (
       await jwtVerify(assertion, keySet(jwks), {
         issuer: client.client_id,
         subject: client.client_id,
-        audience: [ctx.issuer, ctx.endpoints.token],
+        audience: assertionAudiences(ctx, endpoint),
         algorithms: ASSERTION_ALGORITHMS,
         requiredClaims: ["exp", "jti"],
         currentDate: new Date(ctx.now()),
@@ -149,9 +161,9 @@ async function verifiedAssertionPayload(ctx: ServerContext, client: ClientRecord
   }
 }
 
-async function verifyAssertion(ctx: ServerContext, client: ClientRecord, assertion: string): Promise<void> {
+async function verifyAssertion(ctx: ServerContext, client: ClientRecord, assertion: string, endpoint: string): Promise<void> {
   const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
-  const payload = await verifiedAssertionPayload(ctx, client, assertion);
+  const payload = await verifiedAssertionPayload(ctx, client, assertion, endpoint);
   const now = ctx.now();
   const exp = (payload.exp as number) * 1000;
   if (exp - now > MAX_ASSERTION_LIFETIME_S * 1000) throw fail(`exp is more than ${MAX_ASSERTION_LIFETIME_S} seconds ahead`);
@@ -188,7 +200,7 @@ export async function authenticateClient(
     throw new WardError("client_auth_method_mismatch", { client_id: client.client_id, registered, received: credentials.method });
   }
   if (credentials.method === "private_key_jwt") {
-    await verifyAssertion(ctx, client, credentials.assertion);
+    await verifyAssertion(ctx, client, credentials.assertion, endpoint);
     return client;
   }
   const expired = client.client_secret_expires_at && client.client_secret_expires_at > 0 && client.client_secret_expires_at <= ctx.now();

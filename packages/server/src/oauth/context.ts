@@ -15,6 +15,7 @@ export interface EndpointUrls {
   end_session: string;
   jwks: string;
   account: string;
+  pushed_authorization_request: string;
 }
 
 /** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
@@ -48,5 +49,6 @@ export function endpointUrls(issuer: string): EndpointUrls {
     end_session: `${issuer}/end_session`,
     jwks: `${issuer}/jwks.json`,
     account: `${issuer}/account`,
+    pushed_authorization_request: `${issuer}/par`,
   };
 }

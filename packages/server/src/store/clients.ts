@@ -29,6 +29,8 @@ export interface ClientRecord {
   access_token_ttl?: number | null;
   id_token_ttl?: number | null;
   refresh_token_ttl?: number | null;
+  /** RFC 9126 §6: /authorize accepts this client's requests only as a request_uri from /par. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** Fields an update may change; `updated_at` defaults to now. */
@@ -56,6 +58,7 @@ function fromRow(row: Selectable<ClientsTable>): ClientRecord {
     access_token_ttl: numberOrNull(row.access_token_ttl),
     id_token_ttl: numberOrNull(row.id_token_ttl),
     refresh_token_ttl: numberOrNull(row.refresh_token_ttl),
+    require_pushed_authorization_requests: Number(row.require_pushed_authorization_requests) === 1,
   };
 }
 
@@ -80,6 +83,8 @@ function toColumns(patch: ClientPatch): Updateable<ClientsTable> {
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
   if (patch.id_token_ttl !== undefined) columns.id_token_ttl = patch.id_token_ttl;
   if (patch.refresh_token_ttl !== undefined) columns.refresh_token_ttl = patch.refresh_token_ttl;
+  if (patch.require_pushed_authorization_requests !== undefined)
+    columns.require_pushed_authorization_requests = patch.require_pushed_authorization_requests ? 1 : 0;
   return columns;
 }
 
@@ -112,6 +117,7 @@ export async function insertClient(db: Kysely<Database>, tenantId: string, clien
           access_token_ttl: client.access_token_ttl ?? null,
           id_token_ttl: client.id_token_ttl ?? null,
           refresh_token_ttl: client.refresh_token_ttl ?? null,
+          require_pushed_authorization_requests: client.require_pushed_authorization_requests ? 1 : 0,
         })
         .execute(),
     () => new WardError("client_id_taken", { client_id: client.client_id }),

@@ -9,6 +9,7 @@ export * from "./interactions.js";
 export * from "./migrate.js";
 export { migrations } from "./migrations/index.js";
 export type { Page } from "./page.js";
+export * from "./pushed-requests.js";
 export * from "./resources.js";
 export * from "./schema.js";
 export * from "./sessions.js";

@@ -50,6 +50,8 @@ export interface ClientsTable {
   access_token_ttl: number | null;
   id_token_ttl: number | null;
   refresh_token_ttl: number | null;
+  /** 1: /authorize accepts this client's requests only through /par (RFC 9126 §6; 0009_pushed_requests). */
+  require_pushed_authorization_requests: number;
 }
 
 export interface ResourcesTable {
@@ -221,6 +223,21 @@ export interface UsedJtisTable {
   expires_at: number;
 }
 
+/** A pushed authorization request (RFC 9126) until its request_uri is used, expires, and a day more. */
+export interface PushedRequestsTable {
+  tenant_id: string;
+  /** hashSecret() of the whole request_uri: the URI itself is never stored. */
+  request_uri_hash: string;
+  /** The client that authenticated at /par: only it may use the request_uri. */
+  client_id: string;
+  /** The authorization parameters as pushed (form-encoded, client authentication removed). */
+  parameters: string;
+  created_at: number;
+  expires_at: number;
+  /** Set by the first /authorize that uses it (compare-and-set): a second use is refused. */
+  used_at: number | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   signing_keys: SigningKeysTable;
@@ -238,6 +255,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   login_throttle: LoginThrottleTable;
   used_jtis: UsedJtisTable;
+  pushed_requests: PushedRequestsTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -257,6 +275,7 @@ export const DATA_TABLES = [
   "access_tokens",
   "login_throttle",
   "used_jtis",
+  "pushed_requests",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

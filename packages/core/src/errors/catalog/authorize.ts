@@ -61,16 +61,77 @@ export const authorizeErrors = defineErrors({
       "RFC 6749 §3.1 forbids repeated parameters. It usually happens when the configured authorization URL already carries a query string and the library appends the same parameter again, or two middleware layers both add it. Ward does not guess which value was meant, and does not redirect, because the repeated parameter may be the redirect_uri itself.",
     fix: "Send each parameter once: remove the query string from the configured endpoint URL and let the OAuth library add the parameters.",
   },
-  request_uri_invalid: {
+  request_uri_unknown: {
     area: "authorize",
     status: 400,
     oauthError: "invalid_request",
-    title: "Pushed request_uri cannot be used",
-    description: "request_uri {received} cannot be used by client {client_id}: {reason}.",
-    params: ["received", "client_id", "reason"],
+    title: "Unknown pushed request_uri",
+    description:
+      "request_uri {received} sent with client_id {client_id} was not issued by this server's pushed authorization request endpoint (or was removed a day after it expired).",
+    params: ["received", "client_id"],
     cause:
-      "A request_uri from the pushed authorization request endpoint (RFC 9126) is short-lived, single-use and bound to the client that pushed it. It was mistyped, has expired, was already used (a reload of the authorization page), or was pushed by another client. The redirect_uri is inside the pushed request, so Ward cannot redirect back.",
-    fix: "Push the authorization request again immediately before sending the user to the authorization endpoint, and use the returned request_uri once, with the same client_id.",
+      "A request_uri from the pushed authorization request endpoint (RFC 9126) is a random reference Ward knows only for a short time. This one was mistyped or truncated, was pushed to another Ward deployment (development and production are separate), or is so old its record is gone. The redirect_uri is inside the pushed request, so Ward cannot redirect back.",
+    fix: "Push the authorization request to /par again immediately before sending the user to /authorize, and send the request_uri it returns exactly, with the same client_id.",
+  },
+  request_uri_expired: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Pushed request_uri expired",
+    description:
+      "The request_uri pushed by client {client_id} at {pushed_at} expired: it is {age} old and lasts {lifetime} (par.request_uri_ttl).",
+    params: ["client_id", "pushed_at", "age", "lifetime"],
+    cause:
+      "A pushed request is meant to be used at once: the client pushes it and immediately redirects the browser. It expired because the client pushed it long before sending the user (for example when rendering a page with a sign-in link), or the user's browser took too long to follow the redirect.",
+    fix: "Push the request only when the user starts signing in, and redirect the browser right away; raise par.request_uri_ttl (at most 600 seconds) only if the redirect itself is slow.",
+  },
+  request_uri_reused: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Pushed request_uri already used",
+    description:
+      "The request_uri pushed by client {client_id} was already used at {used_at}; each request_uri starts one authorization only.",
+    params: ["client_id", "used_at"],
+    cause:
+      "RFC 9126 §4: a request_uri carries one authorization request (its code_challenge and state are unique), so Ward accepts it once. The user reloaded or went back to the authorization page, opened the link in a second tab, or the client cached a request_uri and reused it.",
+    fix: "Push a new authorization request for every sign-in attempt and use each returned request_uri once.",
+  },
+  request_uri_client_mismatch: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Pushed request_uri belongs to another client",
+    description: "request_uri was pushed by client {pushed_by} but the authorization request names client_id {client_id}.",
+    params: ["pushed_by", "client_id"],
+    cause:
+      "A request_uri is bound to the client that authenticated at the pushed authorization request endpoint (RFC 9126 §4). The client_id on the authorization URL differs: an application with several clients mixed them up, or someone is trying to use another client's pushed request.",
+    fix: "Send the same client_id on the authorization URL as the client that pushed the request (openid-client's buildAuthorizationUrlWithPAR does this for you).",
+  },
+  request_uri_in_pushed_request: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "request_uri inside a pushed authorization request",
+    description:
+      "The pushed authorization request carries request_uri {received}; a push must carry the authorization parameters themselves.",
+    params: ["received"],
+    cause:
+      "RFC 9126 §2.1 forbids request_uri in a pushed request: the push is what creates a request_uri. The client pushed the result of an earlier push, or passed its authorization URL parameters through twice.",
+    fix: "Send the authorization parameters (response_type, redirect_uri, scope, code_challenge, …) in the body of POST /par, without request_uri.",
+  },
+  pushed_authorization_required: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Pushed authorization request required",
+    description:
+      "Client {client_id} sent its authorization parameters on the front channel, but {setting} requires them to be pushed to {par_endpoint} first.",
+    params: ["client_id", "setting", "par_endpoint"],
+    cause:
+      "RFC 9126 §5 and §6: with par.required (for every client) or the client's require_pushed_authorization_requests, the authorization endpoint accepts only a request_uri obtained from the pushed authorization request endpoint, so the parameters cannot be changed in the browser.",
+    fix: "POST the authorization parameters (with the client's authentication) to the pushed_authorization_request_endpoint of the metadata, then send the browser to /authorize with only client_id and the returned request_uri (openid-client: buildAuthorizationUrlWithPAR).",
+    allowRedirect: true,
   },
   response_type_missing: {
     area: "authorize",
@@ -290,12 +351,12 @@ export const authorizeErrors = defineErrors({
     area: "authorize",
     status: 400,
     oauthError: "request_uri_not_supported",
-    title: "request_uri is not supported",
-    description: "The authorization request carries request_uri {received}; Ward does not accept request_uri on /authorize.",
+    title: "request_uri is not a pushed request",
+    description:
+      "The authorization request carries request_uri {received}; Ward accepts only the urn:ietf:params:oauth:request_uri: values its pushed authorization request endpoint returns.",
     params: ["received"],
     cause:
-      "request_uri refers to a request object by reference (OpenID Connect §6.2) or to a pushed authorization request (RFC 9126); neither is enabled on this server.",
-    fix: "Send the authorization parameters directly in the query string (or a form POST).",
-    allowRedirect: true,
+      "request_uri here refers to a request object by reference (OpenID Connect §6.2, RFC 9101), which Ward does not fetch, or the value was damaged on the way (it must start with urn:ietf:params:oauth:request_uri:). The redirect_uri would be inside that request, so Ward cannot redirect back.",
+    fix: "Push the authorization parameters to the pushed_authorization_request_endpoint (POST /par) and send the returned request_uri, or send the parameters directly in the query string.",
   },
 });
