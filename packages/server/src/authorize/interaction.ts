@@ -5,6 +5,7 @@ import type { WardEnv } from "../http/context.js";
 import { INTERACTION_COOKIE, readCookie, setWardCookie } from "../http/cookies.js";
 import type { ServerContext } from "../oauth/context.js";
 import { formatAge } from "../oauth/format.js";
+import type { DeviceCodeRecord } from "../store/device-codes.js";
 import { getInteraction, type InteractionRecord, insertInteraction } from "../store/interactions.js";
 import type { AuthorizationRequest } from "./request.js";
 
@@ -62,7 +63,7 @@ export async function loadInteraction(
         age: formatAge(now - interaction.created_at),
         lifetime: formatAge(ctx.config.login.interaction_ttl * 1000),
       },
-      { details: { restart: interaction.request.purpose === "account" ? "/account" : `/authorize?${interaction.request.original_query}` } },
+      { details: { restart: restartPath(interaction.request) } },
     );
   }
   const secret = readCookie(c, INTERACTION_COOKIE);
@@ -74,6 +75,37 @@ export async function loadInteraction(
     });
   }
   return { interaction, secret };
+}
+
+/** Where a user whose sign-in expired starts again. */
+function restartPath(request: AuthorizationRequest): string {
+  if (request.purpose === "account") return "/account";
+  if (request.purpose === "device") return "/device";
+  return `/authorize?${request.original_query}`;
+}
+
+/**
+ * The request of a device approval: the device code's client, scope and resource, consent always
+ * asked (prompt=consent: a code typed from a phishing message must not approve silently, RFC 8628
+ * §5.4), and the /device page standing in for the redirect URI (nothing is redirected there).
+ */
+export function deviceApprovalRequest(ctx: ServerContext, device: DeviceCodeRecord): AuthorizationRequest {
+  return {
+    client_id: device.client_id,
+    redirect_uri: ctx.endpoints.device,
+    scope: device.scope.split(" ").filter(Boolean),
+    resource: device.resource,
+    state: null,
+    nonce: null,
+    code_challenge: "",
+    prompt: ["consent"],
+    max_age: null,
+    login_hint: null,
+    ui_locales: null,
+    original_query: "",
+    purpose: "device",
+    device_code_hash: device.device_code_hash,
+  };
 }
 
 /** The pseudo-request of a sign-in to the account page (same pages, same checks, no client). */

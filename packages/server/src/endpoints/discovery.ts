@@ -58,6 +58,7 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
+    ...(ctx.config.grants.device_code ? { device_authorization_endpoint: endpoints.device_authorization } : {}),
   };
 }
 

@@ -15,6 +15,9 @@ export interface EndpointUrls {
   end_session: string;
   jwks: string;
   account: string;
+  device_authorization: string;
+  /** The page where the user enters a device's code (RFC 8628 verification_uri). */
+  device: string;
 }
 
 /** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
@@ -48,5 +51,7 @@ export function endpointUrls(issuer: string): EndpointUrls {
     end_session: `${issuer}/end_session`,
     jwks: `${issuer}/jwks.json`,
     account: `${issuer}/account`,
+    device_authorization: `${issuer}/device_authorization`,
+    device: `${issuer}/device`,
   };
 }
