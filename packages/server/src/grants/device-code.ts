@@ -6,7 +6,7 @@ import { formatAge } from "../oauth/format.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
 import type { ClientRecord } from "../store/clients.js";
-import { claimDeviceCode, type DeviceCodeRecord, getDeviceCode, recordPoll } from "../store/device-codes.js";
+import { claimDeviceCode, type DeviceCodeRecord, getDeviceCode, lengthenInterval, recordPoll } from "../store/device-codes.js";
 import type { GrantRequest } from "./authorization-code.js";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -43,8 +43,14 @@ const checks = {
     const now = ctx.now();
     const tooSoon = code.last_polled_at !== null && now - code.last_polled_at < code.poll_interval * 1000;
     const interval = tooSoon ? code.poll_interval + SLOW_DOWN_STEP_S : code.poll_interval;
-    const recorded = await recordPoll(ctx.db, ctx.tenantId, code.device_code_hash, code.last_polled_at, now, interval);
-    if (tooSoon || !recorded) throw new WardError("device_slow_down", { interval });
+    if (await recordPoll(ctx.db, ctx.tenantId, code.device_code_hash, code.last_polled_at, now, interval)) {
+      if (tooSoon) throw new WardError("device_slow_down", { interval });
+      return;
+    }
+    // Another poll of this code landed in between: polling in parallel is polling too fast.
+    throw new WardError("device_slow_down", {
+      interval: await lengthenInterval(ctx.db, ctx.tenantId, code.device_code_hash, SLOW_DOWN_STEP_S),
+    });
   },
   decided: (ctx: ServerContext, code: DeviceCodeRecord) => {
     if (code.status === "pending") throw new WardError("device_authorization_pending", { verification_uri: ctx.endpoints.device });

@@ -115,6 +115,18 @@ export async function recordPoll(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Adds `step` seconds to the interval (a poll that lost the race of {@link recordPoll}); the new interval. */
+export async function lengthenInterval(db: Kysely<Database>, tenantId: string, deviceCodeHash: string, step: number): Promise<number> {
+  const row = await db
+    .updateTable("device_codes")
+    .set((eb) => ({ poll_interval: eb("poll_interval", "+", step) }))
+    .where("tenant_id", "=", tenantId)
+    .where("device_code_hash", "=", deviceCodeHash)
+    .returning("poll_interval")
+    .executeTakeFirst();
+  return Number(row?.poll_interval ?? step);
+}
+
 /** Marks an approved code redeemed and links its token family: of two concurrent redemptions exactly one gets true. */
 export async function claimDeviceCode(
   db: Kysely<Database>,
