@@ -215,6 +215,105 @@ describe("RFC 8628 device authorization grant", () => {
   });
 });
 
+describe("malformed input on the device endpoints: < 500, the exact catalog code, HTML on the page, nothing stored", () => {
+  let t: TestWard;
+  beforeAll(async () => {
+    t = await startTestWard({ grants: { device_code: true }, device: { user_code_attempts: 1000 } });
+    await seedFlowFixtures(t);
+    await seedDeviceClients(t);
+  });
+  afterAll(() => t.stop());
+
+  const FORM = { "content-type": "application/x-www-form-urlencoded" };
+  const cases: { name: string; path: string; init: RequestInit; status: number; code: string; html: boolean }[] = [
+    {
+      name: "/device_authorization: JSON body",
+      path: "/device_authorization",
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: '{"client_id":"tv-app"}' },
+      status: 415,
+      code: "unsupported_media_type",
+      html: false,
+    },
+    {
+      name: "/device_authorization: body of 100 KB",
+      path: "/device_authorization",
+      init: { method: "POST", headers: FORM, body: `client_id=tv-app&scope=${"s".repeat(100 * 1024)}` },
+      status: 413,
+      code: "body_too_large",
+      html: false,
+    },
+    {
+      name: "/device_authorization: scope of 3 KB",
+      path: "/device_authorization",
+      init: { method: "POST", headers: FORM, body: `client_id=tv-app&scope=${"s".repeat(3 * 1024)}` },
+      status: 400,
+      code: "token_parameter_invalid",
+      html: false,
+    },
+    {
+      name: "/device_authorization: NUL in the form",
+      path: "/device_authorization",
+      init: { method: "POST", headers: FORM, body: "client_id=tv-app&scope=notes%00read" },
+      status: 400,
+      code: "text_nul_character",
+      html: false,
+    },
+    {
+      name: "/token: device_code of 10 KB",
+      path: "/token",
+      init: {
+        method: "POST",
+        headers: FORM,
+        body: `client_id=tv-app&grant_type=${encodeURIComponent(DEVICE_GRANT)}&device_code=${"d".repeat(10 * 1024)}`,
+      },
+      status: 400,
+      code: "token_parameter_invalid",
+      html: false,
+    },
+    { name: "/device: NUL in the URL", path: "/device?user_code=%00", init: {}, status: 400, code: "text_nul_character", html: true },
+    {
+      name: "/device: JSON body",
+      path: "/device",
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: '{"user_code":"BCDF-GHJK"}' },
+      status: 415,
+      code: "unsupported_media_type",
+      html: true,
+    },
+    {
+      name: "/device: POST without the page's cookie",
+      path: "/device",
+      init: { method: "POST", headers: FORM, body: "user_code=BCDF-GHJK&csrf=forged" },
+      status: 403,
+      code: "csrf_token_invalid",
+      html: true,
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const before = await deviceRows(t);
+      const response = await fetch(`${t.publicUrl}${c.path}`, c.init);
+      const text = await response.text();
+      expect(response.status, text.slice(0, 400)).toBe(c.status);
+      expect(response.headers.get("content-type")).toContain(c.html ? "text/html" : "application/json");
+      expect(text).toContain(c.code);
+      expect(text).not.toMatch(/\n\s+at /);
+      expect(await deviceRows(t)).toEqual(before);
+    });
+  }
+
+  it("/device: a code of 10 KB or with markup is a page error, escaped, and counts as one entry", async () => {
+    const browser = new TestBrowser(t.publicUrl);
+    const long = await enterCode(browser, "B".repeat(10 * 1024));
+    expect(long.status).toBe(400);
+    expect(long.html).toContain("does not match a pending device request");
+    const markup = await browser.navigate('/device?user_code=<script>alert(1)</script>"');
+    expect(markup.status).toBe(200);
+    expect(markup.html).not.toContain("<script>");
+    expect(markup.html).toContain("&lt;script&gt;");
+  });
+});
+
 describe("RFC 8628 §5.1: user-code guessing is rate limited", () => {
   let t: TestWard;
   beforeAll(async () => {
