@@ -32,11 +32,12 @@ function browserSecret(c: Context<WardEnv>, ctx: ServerContext): string {
   return secret;
 }
 
-function remoteAddress(c: Context<WardEnv>): string {
+/** The peer address on Node; undefined on runtimes that do not expose it (then only the browser counter applies). */
+function remoteAddress(c: Context<WardEnv>): string | undefined {
   try {
-    return getConnInfo(c).remote.address ?? "unknown";
+    return getConnInfo(c).remote.address;
   } catch {
-    return "unknown";
+    return undefined;
   }
 }
 
@@ -47,10 +48,9 @@ function remoteAddress(c: Context<WardEnv>): string {
  */
 async function countEntry(c: Context<WardEnv>, ctx: ServerContext, secret: string): Promise<void> {
   const limits = { max_failures: ctx.config.device.user_code_attempts, lockout_seconds: ctx.config.login.lockout_seconds };
-  const keys = [
-    ["network address", `device-ip:${remoteAddress(c)}`],
-    ["browser", `device-browser:${hashSecret(secret)}`],
-  ] as const;
+  const address = remoteAddress(c);
+  const keys: [string, string][] = [["browser", `device-browser:${hashSecret(secret)}`]];
+  if (address) keys.unshift(["network address", `device-ip:${address}`]);
   for (const [scope, key] of keys) {
     try {
       await new AttemptLimiter(ctx, key, limits).begin();
