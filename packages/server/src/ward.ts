@@ -16,6 +16,8 @@ import type { WardConfig } from "./config/spec.js";
 import { mountAccount } from "./endpoints/account.js";
 import { mountAuthorize } from "./endpoints/authorize.js";
 import { mountDevCallback } from "./endpoints/dev-callback.js";
+import { mountDevice } from "./endpoints/device.js";
+import { mountDeviceAuthorization } from "./endpoints/device-authorization.js";
 import { mountDiscovery } from "./endpoints/discovery.js";
 import { mountEndSession } from "./endpoints/end-session.js";
 import { mountErrorPages } from "./endpoints/errors-page.js";
@@ -85,7 +87,7 @@ export interface Ward {
 }
 
 /** Paths browsers navigate to: errors there are pages, not JSON. */
-const PAGE_PATHS = /^\/(authorize|interaction|end_session|account|dev)(\/|$)/;
+const PAGE_PATHS = /^\/(authorize|interaction|end_session|account|dev|device)(\/|$)/;
 
 function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string, pages = false): Hono<WardEnv> {
   const app = new Hono<WardEnv>();
@@ -204,6 +206,8 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   mountIntrospect(publicApp, serverContext);
   mountEndSession(publicApp, serverContext);
   mountAccount(publicApp, serverContext);
+  mountDeviceAuthorization(publicApp, serverContext);
+  mountDevice(publicApp, serverContext);
   if (config.dev.callback) {
     if (isLoopbackIssuer(config)) mountDevCallback(publicApp, serverContext);
     else logger.warn("dev.callback is ignored: the dev callback page is served only on a loopback issuer");

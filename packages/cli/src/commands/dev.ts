@@ -74,7 +74,7 @@ async function seedDemo(ward: Ward, dataDir: DataDir): Promise<DevCredentials> {
     client_id: DEMO_CLIENT_ID,
     client_name: "Ward demo (public, PKCE)",
     redirect_uris: DEMO_REDIRECT_URIS,
-    grant_types: ["authorization_code", "refresh_token"],
+    grant_types: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
     token_endpoint_auth_method: "none",
     application_type: "native",
     scope: "openid profile email offline_access",
@@ -121,7 +121,7 @@ export function registerDev(program: Command): void {
       }
       const loaded = loadConfig({
         file: options.config,
-        defaults: { keys: { publish_ahead: 0 }, dev: { callback: true }, grants: { client_credentials: true } },
+        defaults: { keys: { publish_ahead: 0 }, dev: { callback: true }, grants: { client_credentials: true, device_code: true } },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },
           admin: { port: adminPort, host: "127.0.0.1", api_key: dataDir.adminKey() },

@@ -1,9 +1,11 @@
+import type { Kysely } from "kysely";
 import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
 import { insertAuthorizationCode } from "../store/codes.js";
 import { getConsent, saveConsent, touchConsent } from "../store/consents.js";
+import type { Database } from "../store/schema.js";
 import type { SessionRecord } from "../store/sessions.js";
 import { transaction } from "../store/transaction.js";
 import type { AuthorizationRequest } from "./request.js";
@@ -39,6 +41,26 @@ export async function consentCheck(
   return { needed: !consent || missing.length > 0, missing };
 }
 
+/** Saves the consent just given (audit consent.granted), or marks an earlier one used; inside the caller's transaction. */
+export async function rememberConsent(
+  trx: Kysely<Database>,
+  ctx: ServerContext,
+  request: AuthorizationRequest,
+  userId: string,
+  options: { consented: boolean; requestId: string },
+): Promise<void> {
+  const now = ctx.now();
+  const consentKey = { user_id: userId, client_id: request.client_id, resource: request.resource ?? "" };
+  if (!options.consented) return touchConsent(trx, ctx.tenantId, consentKey, now);
+  await saveConsent(trx, ctx.tenantId, { ...consentKey, scopes: request.scope, created_at: now, updated_at: now, last_used_at: now });
+  await recordAuditEvent(trx, ctx.tenantId, {
+    type: "consent.granted",
+    actor: userId,
+    subject: request.client_id,
+    data: { client_id: request.client_id, resource: request.resource, scopes: request.scope, request_id: options.requestId },
+  });
+}
+
 /**
  * Ends an authorization: remembers the consent (when one was given), stores a 256-bit code (hashed)
  * bound to client, redirect_uri, PKCE challenge, resource, nonce and the sign-in, and returns the
@@ -52,19 +74,8 @@ export async function issueAuthorizationCode(
 ): Promise<string> {
   const code = randomToken();
   const now = ctx.now();
-  const consentKey = { user_id: session.user_id, client_id: request.client_id, resource: request.resource ?? "" };
   await transaction(ctx.db, async (trx) => {
-    if (options.consented) {
-      await saveConsent(trx, ctx.tenantId, { ...consentKey, scopes: request.scope, created_at: now, updated_at: now, last_used_at: now });
-      await recordAuditEvent(trx, ctx.tenantId, {
-        type: "consent.granted",
-        actor: session.user_id,
-        subject: request.client_id,
-        data: { client_id: request.client_id, resource: request.resource, scopes: request.scope, request_id: options.requestId },
-      });
-    } else {
-      await touchConsent(trx, ctx.tenantId, consentKey, now);
-    }
+    await rememberConsent(trx, ctx, request, session.user_id, options);
     await insertAuthorizationCode(trx, ctx.tenantId, {
       code_hash: hashSecret(code),
       client_id: request.client_id,

@@ -5,6 +5,7 @@ import type { WardEnv } from "../http/context.js";
 import { INTERACTION_COOKIE, readCookie, setWardCookie } from "../http/cookies.js";
 import type { ServerContext } from "../oauth/context.js";
 import { formatAge } from "../oauth/format.js";
+import type { DeviceCodeRecord } from "../store/device-codes.js";
 import { getInteraction, type InteractionRecord, insertInteraction } from "../store/interactions.js";
 import type { AuthorizationRequest } from "./request.js";
 
@@ -62,7 +63,7 @@ export async function loadInteraction(
         age: formatAge(now - interaction.created_at),
         lifetime: formatAge(ctx.config.login.interaction_ttl * 1000),
       },
-      { details: { restart: restartLink(interaction.request) } },
+      { details: { restart: restartPath(interaction.request) } },
     );
   }
   const secret = readCookie(c, INTERACTION_COOKIE);
@@ -76,10 +77,38 @@ export async function loadInteraction(
   return { interaction, secret };
 }
 
-/** Where "start again" leads; none for a pushed request, whose request_uri was single use (the client must push again). */
-function restartLink(request: AuthorizationRequest): string | undefined {
+/**
+ * Where a user whose sign-in expired starts again; none for a pushed request, whose request_uri
+ * was single use (the client must push again).
+ */
+function restartPath(request: AuthorizationRequest): string | undefined {
   if (request.purpose === "account") return "/account";
+  if (request.purpose === "device") return "/device";
   return request.pushed ? undefined : `/authorize?${request.original_query}`;
+}
+
+/**
+ * The request of a device approval: the device code's client, scope and resource, consent always
+ * asked (prompt=consent: a code typed from a phishing message must not approve silently, RFC 8628
+ * §5.4), and the /device page standing in for the redirect URI (nothing is redirected there).
+ */
+export function deviceApprovalRequest(ctx: ServerContext, device: DeviceCodeRecord): AuthorizationRequest {
+  return {
+    client_id: device.client_id,
+    redirect_uri: ctx.endpoints.device,
+    scope: device.scope.split(" ").filter(Boolean),
+    resource: device.resource,
+    state: null,
+    nonce: null,
+    code_challenge: "",
+    prompt: ["consent"],
+    max_age: null,
+    login_hint: null,
+    ui_locales: null,
+    original_query: "",
+    purpose: "device",
+    device_code_hash: device.device_code_hash,
+  };
 }
 
 /** The pseudo-request of a sign-in to the account page (same pages, same checks, no client). */

@@ -22,8 +22,13 @@ export interface AuthorizationRequest {
   ui_locales: string | null;
   /** The query string as received: the "start again" link of an expired sign-in repeats it. */
   original_query: string;
-  /** Set for a sign-in to the account page: it ends on /account, with no code and no consent. */
-  purpose?: "account";
+  /**
+   * Set for a sign-in to the account page (it ends on /account, with no code and no consent) or
+   * for the approval of a device (it ends by deciding the device code, always after consent).
+   */
+  purpose?: "account" | "device";
+  /** The device code being approved (purpose "device"): its hash only. */
+  device_code_hash?: string;
   /** Set when the parameters came from POST /par: there is no query string to start again from. */
   pushed?: true;
 }

@@ -188,6 +188,32 @@ export const configSpec = {
       default: false,
       doc: "Allow grant_type=client_credentials (RFC 6749 §4.4) for confidential clients registered with it; the token's sub is the client and its scopes are limited to the client's registered `scope`. `ward dev` turns it on.",
     },
+    device_code: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Allow the device authorization grant (RFC 8628): POST /device_authorization, the /device page and grant_type=urn:ietf:params:oauth:grant-type:device_code, for clients registered with that grant. `ward dev` turns it on.",
+    },
+  },
+  device: {
+    code_ttl: {
+      schema: z.number().int().min(60).max(1800),
+      env: "integer",
+      default: 600,
+      doc: "Seconds a device code and its user code stay valid (the `expires_in` of the device authorization response).",
+    },
+    interval: {
+      schema: z.number().int().min(1).max(60),
+      env: "integer",
+      default: 5,
+      doc: "Seconds a device must wait between two polls of /token; a faster poll is answered `slow_down` and adds 5 seconds to that device code's interval (RFC 8628 §3.5).",
+    },
+    user_code_attempts: {
+      schema: z.number().int().min(1).max(1000),
+      env: "integer",
+      default: 10,
+      doc: "Codes one IP address, or one browser, may enter on the /device page within login.lockout_seconds (right or wrong: a valid code of one's own must not reset the count) before code entry from it pauses for login.lockout_seconds.",
+    },
   },
   par: {
     request_uri_ttl: {

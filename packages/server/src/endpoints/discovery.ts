@@ -54,6 +54,7 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     require_pushed_authorization_requests: ctx.config.par.required,
     claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
+    ...(ctx.config.grants.device_code ? { device_authorization_endpoint: endpoints.device_authorization } : {}),
   };
 }
 

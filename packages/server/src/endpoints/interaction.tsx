@@ -4,6 +4,7 @@ import { consentCheck, issueAuthorizationCode } from "../authorize/complete.js";
 import { type Interaction, interactionPath, loadInteraction } from "../authorize/interaction.js";
 import { errorResponseUrl } from "../authorize/respond.js";
 import { describeScopes, formatScopes } from "../authorize/scopes.js";
+import { approveDevice, denyDevice } from "../device/decision.js";
 import type { WardEnv } from "../http/context.js";
 import { csrfToken, csrfValid } from "../http/cookies.js";
 import { readParams } from "../http/params.js";
@@ -18,6 +19,7 @@ import { getResourceByUri } from "../store/resources.js";
 import { getSession } from "../store/sessions.js";
 import { getUser, type UserRecord } from "../store/users.js";
 import { ConsentPage } from "../ui/consent.js";
+import { DeviceResultPage } from "../ui/device.js";
 import { renderErrorPage } from "../ui/error-page.js";
 import { LoginPage } from "../ui/login.js";
 import { formTarget, renderPage } from "../ui/render.js";
@@ -108,10 +110,14 @@ async function show(c: Context<WardEnv>, ctx: ServerContext, loaded: Loaded, opt
       resource={interaction.request.resource ?? undefined}
       scopes={describeScopes(interaction.request.scope, resource)}
       newScopes={newScopes}
+      device={interaction.request.purpose === "device"}
     />,
     pageOptions,
   );
 }
+
+/** The device code expired, or another browser decided it, while this user was signing in. */
+const deviceCodeGone = () => new WardError("device_user_code_invalid", { received: "(the code entered earlier)" });
 
 function redirectHost(uri: string): string {
   const url = new URL(uri);
@@ -125,6 +131,10 @@ async function finish(c: Context<WardEnv>, ctx: ServerContext, { interaction }: 
     return renderErrorPage(c, ctx.errorsBaseUrl, new WardError("interaction_unknown", { id: JSON.stringify(interaction.id) }));
   }
   if (interaction.request.purpose === "account") return c.redirect("/account", 303);
+  if (interaction.request.purpose === "device") {
+    const approved = await approveDevice(ctx, interaction.request, session, { consented, requestId: c.get("requestId") });
+    return approved ? renderPage(c, <DeviceResultPage approved />) : renderErrorPage(c, ctx.errorsBaseUrl, deviceCodeGone());
+  }
   const location = await issueAuthorizationCode(ctx, interaction.request, session, { consented, requestId: c.get("requestId") });
   return c.redirect(location, 303);
 }
@@ -252,7 +262,11 @@ export function mountInteraction(app: Hono<WardEnv>, ctx: ServerContext): void {
       const { interaction } = loaded;
       const user = loaded.user as UserRecord;
       if (form.get("decision") === "allow") return finish(c, ctx, loaded, true);
-      await deleteInteraction(ctx.db, ctx.tenantId, interaction.id);
+      const removed = await deleteInteraction(ctx.db, ctx.tenantId, interaction.id);
+      if (interaction.request.purpose === "device") {
+        const denied = removed && (await denyDevice(ctx, interaction.request, user.id, c.get("requestId")));
+        return denied ? renderPage(c, <DeviceResultPage approved={false} />) : renderErrorPage(c, ctx.errorsBaseUrl, deviceCodeGone());
+      }
       await recordAuditEvent(ctx.db, ctx.tenantId, {
         type: "consent.denied",
         actor: user.id,

@@ -3,6 +3,7 @@ import type { Context, Hono } from "hono";
 import type { WardConfig } from "../config/spec.js";
 import { authorizationCodeGrant, type GrantRequest } from "../grants/authorization-code.js";
 import { clientCredentialsGrant } from "../grants/client-credentials.js";
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from "../grants/device-code.js";
 import { refreshTokenGrant } from "../grants/refresh-token.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
@@ -10,21 +11,41 @@ import { readParams, repeatedParameter, shown } from "../http/params.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import type { TokenResponse } from "../oauth/issue.js";
+import type { ClientRecord } from "../store/clients.js";
 
 const GRANTS: Record<string, (request: GrantRequest) => Promise<TokenResponse>> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
+  [DEVICE_CODE_GRANT]: deviceCodeGrant,
 };
 
 /** Grants off unless their configuration key is true (the key is named in grant_type_disabled). */
 const OPTIONAL_GRANTS: Record<string, { key: string; enabled: (config: WardConfig) => boolean }> = {
   client_credentials: { key: "grants.client_credentials", enabled: (config) => config.grants.client_credentials },
+  [DEVICE_CODE_GRANT]: { key: "grants.device_code", enabled: (config) => config.grants.device_code },
 };
 
 /** The grant types this server serves with this configuration (discovery lists exactly these). */
 export function supportedGrants(config: WardConfig): string[] {
   return Object.keys(GRANTS).filter((grant) => OPTIONAL_GRANTS[grant]?.enabled(config) ?? true);
+}
+
+/** `grant_type_disabled` when an optional grant's configuration key is off. */
+export function refuseDisabledGrant(config: WardConfig, grantType: string): void {
+  const optional = Object.hasOwn(OPTIONAL_GRANTS, grantType) ? OPTIONAL_GRANTS[grantType] : undefined;
+  if (optional && !optional.enabled(config)) throw new WardError("grant_type_disabled", { received: grantType, config_key: optional.key });
+}
+
+/** `grant_type_not_allowed_for_client` unless the client registered the grant. */
+export function refuseGrantNotAllowed(client: ClientRecord, grantType: string): void {
+  if (!client.grant_types.includes(grantType)) {
+    throw new WardError("grant_type_not_allowed_for_client", {
+      client_id: client.client_id,
+      registered: client.grant_types.join(" "),
+      received: grantType,
+    });
+  }
 }
 
 /** Sends an OAuth error; invalid_client answers carry the WWW-Authenticate challenge (RFC 6749 §5.2). */
@@ -52,17 +73,9 @@ export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
       if (!grantType) throw new WardError("grant_type_missing", { supported: supported.join(", ") });
       const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
       if (!grant) throw new WardError("grant_type_unsupported", { received: shown(grantType), supported: supported.join(", ") });
-      const optional = OPTIONAL_GRANTS[grantType];
-      if (optional && !optional.enabled(ctx.config))
-        throw new WardError("grant_type_disabled", { received: grantType, config_key: optional.key });
+      refuseDisabledGrant(ctx.config, grantType);
       const client = await authenticateClient(c, ctx, params, "/token");
-      if (!client.grant_types.includes(grantType)) {
-        throw new WardError("grant_type_not_allowed_for_client", {
-          client_id: client.client_id,
-          registered: client.grant_types.join(" "),
-          received: grantType,
-        });
-      }
+      refuseGrantNotAllowed(client, grantType);
       const response = await grant({ ctx, client, params, requestId: c.get("requestId") });
       c.header("Cache-Control", "no-store");
       c.header("Pragma", "no-cache");

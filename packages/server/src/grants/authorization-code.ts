@@ -1,18 +1,15 @@
 import { checkTokenPkce, WardError } from "@ward/core";
-import { parseScope } from "../authorize/scopes.js";
 import { hashSecret } from "../crypto/tokens.js";
 import { param } from "../http/params.js";
 import type { ServerContext } from "../oauth/context.js";
 import { formatAge } from "../oauth/format.js";
-import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "../oauth/issue.js";
-import { lifetimes } from "../oauth/tokens.js";
+import type { TokenResponse } from "../oauth/issue.js";
+import { issueForUserGrant } from "../oauth/redeem.js";
 import { recordAuditEvent } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
 import { type AuthorizationCodeRecord, claimAuthorizationCode, getAuthorizationCode } from "../store/codes.js";
-import { getResourceByUri } from "../store/resources.js";
-import { insertTokenFamily, revokeFamilies, type TokenFamilyRecord } from "../store/tokens.js";
+import { revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
-import { getUser } from "../store/users.js";
 
 export interface GrantRequest {
   ctx: ServerContext;
@@ -104,39 +101,11 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId }:
   checks.boundToResource(code, params);
   checks.pkceVerified(code, params);
 
-  const user = await getUser(ctx.db, ctx.tenantId, code.user_id);
-  if (!user || user.disabled) throw new WardError("authorization_code_invalid");
-  const resource = code.resource ? await getResourceByUri(ctx.db, ctx.tenantId, code.resource) : undefined;
-  if (code.resource && !resource)
-    throw new WardError("resource_unknown", { received: code.resource, closest: " (it was deleted after the code was issued)" });
-  const scope = parseScope(code.scope);
-  const withRefreshToken =
-    client.grant_types.includes("refresh_token") && (scope.includes("offline_access") || ctx.config.tokens.refresh_without_offline_access);
-  const now = ctx.now();
-  const ttl = lifetimes(ctx, client, resource);
-  const family: TokenFamilyRecord = {
-    id: newFamilyId(),
-    client_id: client.client_id,
-    user_id: user.id,
-    session_id: code.session_id,
-    scope: code.scope,
-    resource: code.resource,
-    auth_time: code.auth_time,
-    amr: code.amr,
-    created_at: now,
-    expires_at: now + (withRefreshToken ? ttl.refresh : ttl.access) * 1000,
-    last_used_at: now,
-    revoked_at: null,
-    revoked_reason: null,
-  };
-  const input = { client, user, family, resource, scope, nonce: code.nonce, withRefreshToken };
-  const prepared = await prepareTokens(ctx, input);
-  const won = await transaction(ctx.db, async (trx) => {
-    if (!(await claimAuthorizationCode(trx, ctx.tenantId, code.code_hash, family.id, now))) return false;
-    await insertTokenFamily(trx, ctx.tenantId, family);
-    await storeTokens(trx, ctx, prepared, input, { type: "token.issued", requestId });
-    return true;
+  const issued = await issueForUserGrant(ctx, client, code, {
+    requestId,
+    userGone: () => new WardError("authorization_code_invalid"),
+    claim: (trx, familyId, now) => claimAuthorizationCode(trx, ctx.tenantId, code.code_hash, familyId, now),
   });
-  if (!won) return refuseReuse(ctx, (await getAuthorizationCode(ctx.db, ctx.tenantId, code.code_hash)) ?? code, requestId);
-  return prepared.response;
+  if (issued) return issued;
+  return refuseReuse(ctx, (await getAuthorizationCode(ctx.db, ctx.tenantId, code.code_hash)) ?? code, requestId);
 }

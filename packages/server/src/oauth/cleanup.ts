@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { deleteExpiredCodes } from "../store/codes.js";
+import { deleteExpiredDeviceCodes } from "../store/device-codes.js";
 import { deleteExpiredPushedRequests } from "../store/pushed-requests.js";
 import type { Database } from "../store/schema.js";
 import { deleteExpiredTokens } from "../store/tokens.js";
@@ -12,6 +13,7 @@ const KEEP_EXPIRED_MS = 24 * 3600 * 1000;
 export async function cleanExpired(db: Kysely<Database>, tenantId: string, now: number): Promise<void> {
   const before = now - KEEP_EXPIRED_MS;
   await deleteExpiredCodes(db, tenantId, before);
+  await deleteExpiredDeviceCodes(db, tenantId, before);
   await deleteExpiredTokens(db, tenantId, before);
   await deleteExpiredJtis(db, tenantId, now);
   await deleteExpiredPushedRequests(db, tenantId, before);

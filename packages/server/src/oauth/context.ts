@@ -16,6 +16,9 @@ export interface EndpointUrls {
   jwks: string;
   account: string;
   pushed_authorization_request: string;
+  device_authorization: string;
+  /** The page where the user enters a device's code (RFC 8628 verification_uri). */
+  device: string;
 }
 
 /** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
@@ -50,5 +53,7 @@ export function endpointUrls(issuer: string): EndpointUrls {
     jwks: `${issuer}/jwks.json`,
     account: `${issuer}/account`,
     pushed_authorization_request: `${issuer}/par`,
+    device_authorization: `${issuer}/device_authorization`,
+    device: `${issuer}/device`,
   };
 }

@@ -167,6 +167,29 @@ export interface AuthorizationCodesTable {
   family_id: string | null;
 }
 
+/** A device authorization (RFC 8628, 0006_device_codes): polled by the device, approved on /device. */
+export interface DeviceCodesTable {
+  tenant_id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  client_id: string;
+  scope: string;
+  resource: string | null;
+  status: "pending" | "approved" | "denied";
+  /** Seconds the device must wait between polls; grows by 5 on each slow_down. */
+  poll_interval: number;
+  last_polled_at: number | null;
+  user_id: string | null;
+  session_id: string | null;
+  auth_time: number | null;
+  amr: string | null;
+  decided_at: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  family_id: string | null;
+}
+
 /** Everything one grant issued: its refresh tokens rotate inside it; revoking it revokes them all. */
 export interface TokenFamiliesTable {
   tenant_id: string;
@@ -256,6 +279,7 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   used_jtis: UsedJtisTable;
   pushed_requests: PushedRequestsTable;
+  device_codes: DeviceCodesTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -276,6 +300,7 @@ export const DATA_TABLES = [
   "login_throttle",
   "used_jtis",
   "pushed_requests",
+  "device_codes",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

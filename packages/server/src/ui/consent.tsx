@@ -11,6 +11,8 @@ export interface ConsentPageProps {
   scopes: readonly { name: string; description: string }[];
   newScopes: readonly string[];
   timeLeftMs: number;
+  /** A device asks (RFC 8628): there is no app to go back to, and the user must know what they approve. */
+  device?: boolean;
 }
 
 export function ConsentPage(props: ConsentPageProps) {
@@ -20,9 +22,16 @@ export function ConsentPage(props: ConsentPageProps) {
         <strong>{props.clientName}</strong> (client <code>{props.clientId}</code>) asks to access your account{" "}
         <strong>{props.userEmail}</strong>.
       </p>
-      <p>
-        After you decide, you go back to <strong>{props.redirectHost}</strong>.
-      </p>
+      {props.device ? (
+        <p>
+          <strong>A device is asking</strong> to be connected to your account. Allow only if you started signing in on that device yourself
+          and it shows the code you entered.
+        </p>
+      ) : (
+        <p>
+          After you decide, you go back to <strong>{props.redirectHost}</strong>.
+        </p>
+      )}
       {props.resource ? (
         <p>
           On <code>{props.resource}</code>, it will be able to:

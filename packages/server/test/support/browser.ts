@@ -70,7 +70,7 @@ export class TestBrowser {
     let current = new URL(url, this.origin);
     for (let hops = 0; hops < 10 && response.status >= 300 && response.status < 400; hops++) {
       const location = new URL(response.headers.get("location") as string, current);
-      if (location.origin !== this.origin || !/^\/(authorize|interaction|end_session|account|dev)/.test(location.pathname)) {
+      if (location.origin !== this.origin || !/^\/(authorize|interaction|end_session|account|dev|device)/.test(location.pathname)) {
         return new Page(response, await response.text(), location.toString(), current.toString());
       }
       current = location;

@@ -1,0 +1,77 @@
+import { WardError } from "@ward/core";
+import type { Kysely } from "kysely";
+import { parseScope } from "../authorize/scopes.js";
+import type { ClientRecord } from "../store/clients.js";
+import { getResourceByUri } from "../store/resources.js";
+import type { Database } from "../store/schema.js";
+import { insertTokenFamily, type TokenFamilyRecord } from "../store/tokens.js";
+import { transaction } from "../store/transaction.js";
+import { getUser } from "../store/users.js";
+import type { ServerContext } from "./context.js";
+import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "./issue.js";
+import { lifetimes } from "./tokens.js";
+
+/** What a user approved, as an authorization code or an approved device code carries it. */
+export interface UserGrant {
+  user_id: string;
+  session_id: string | null;
+  scope: string;
+  resource: string | null;
+  auth_time: number;
+  amr: string[];
+  nonce: string | null;
+}
+
+/**
+ * Issues the tokens of a grant a user approved (authorization code, device code): a new token
+ * family, an access token, a refresh token when the client may have one (its grant_types include
+ * refresh_token and it asked for offline_access, or tokens.refresh_without_offline_access), an ID
+ * token for `openid`. `claim` marks the grant used inside the same transaction (a compare-and-set);
+ * undefined when it lost, so the caller answers the second redemption.
+ */
+export async function issueForUserGrant(
+  ctx: ServerContext,
+  client: ClientRecord,
+  grant: UserGrant,
+  options: {
+    requestId: string;
+    /** The error when the user was deleted or disabled since approving. */
+    userGone: () => WardError;
+    claim: (trx: Kysely<Database>, familyId: string, now: number) => Promise<boolean>;
+  },
+): Promise<TokenResponse | undefined> {
+  const user = await getUser(ctx.db, ctx.tenantId, grant.user_id);
+  if (!user || user.disabled) throw options.userGone();
+  const resource = grant.resource ? await getResourceByUri(ctx.db, ctx.tenantId, grant.resource) : undefined;
+  if (grant.resource && !resource)
+    throw new WardError("resource_unknown", { received: grant.resource, closest: " (it was deleted after the grant was approved)" });
+  const scope = parseScope(grant.scope);
+  const withRefreshToken =
+    client.grant_types.includes("refresh_token") && (scope.includes("offline_access") || ctx.config.tokens.refresh_without_offline_access);
+  const now = ctx.now();
+  const ttl = lifetimes(ctx, client, resource);
+  const family: TokenFamilyRecord = {
+    id: newFamilyId(),
+    client_id: client.client_id,
+    user_id: user.id,
+    session_id: grant.session_id,
+    scope: grant.scope,
+    resource: grant.resource,
+    auth_time: grant.auth_time,
+    amr: grant.amr,
+    created_at: now,
+    expires_at: now + (withRefreshToken ? ttl.refresh : ttl.access) * 1000,
+    last_used_at: now,
+    revoked_at: null,
+    revoked_reason: null,
+  };
+  const input = { client, user, family, resource, scope, nonce: grant.nonce, withRefreshToken };
+  const prepared = await prepareTokens(ctx, input);
+  const won = await transaction(ctx.db, async (trx) => {
+    if (!(await options.claim(trx, family.id, now))) return false;
+    await insertTokenFamily(trx, ctx.tenantId, family);
+    await storeTokens(trx, ctx, prepared, input, { type: "token.issued", requestId: options.requestId });
+    return true;
+  });
+  return won ? prepared.response : undefined;
+}
