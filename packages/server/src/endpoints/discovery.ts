@@ -58,6 +58,8 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
+    ...(ctx.config.registration.policy === "admin_only" ? {} : { registration_endpoint: endpoints.registration }),
+    ...(ctx.config.registration.client_id_metadata_documents ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

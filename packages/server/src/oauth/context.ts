@@ -4,6 +4,7 @@ import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
 import type { Database } from "../store/schema.js";
 import type { ClientKeyCache } from "./client-jwks.js";
+import type { ClientMetadataDocuments } from "./client-metadata-document.js";
 
 /** The URLs of the public endpoints, as advertised in discovery. */
 export interface EndpointUrls {
@@ -15,6 +16,7 @@ export interface EndpointUrls {
   end_session: string;
   jwks: string;
   account: string;
+  registration: string;
 }
 
 /** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
@@ -34,6 +36,8 @@ export interface ServerContext {
   secureCookies: boolean;
   /** Keys of private_key_jwt clients registered by jwks_uri. */
   clientKeys: ClientKeyCache;
+  /** Client ID metadata documents fetched for URL client_ids (registration.client_id_metadata_documents). */
+  clientMetadataDocuments: ClientMetadataDocuments;
   logger: Logger;
   now: () => number;
 }
@@ -48,5 +52,6 @@ export function endpointUrls(issuer: string): EndpointUrls {
     end_session: `${issuer}/end_session`,
     jwks: `${issuer}/jwks.json`,
     account: `${issuer}/account`,
+    registration: `${issuer}/register`,
   };
 }
