@@ -39,11 +39,9 @@ function defaultMetadata(): ClientMetadata {
   return { ...defaults, response_types: defaultResponseTypes(defaults.grant_types) };
 }
 
-/** A new client's stored form. */
-export function newClientRecord(clientId: string, metadata: ClientMetadata, secretHash: string | null, now: number): ClientRecord {
+/** The stored fields RFC 7591 metadata decides (absent optional fields as null). */
+export function metadataFields(metadata: ClientMetadata) {
   return {
-    client_id: clientId,
-    client_secret_hash: secretHash,
     client_name: metadata.client_name ?? null,
     redirect_uris: metadata.redirect_uris,
     post_logout_redirect_uris: metadata.post_logout_redirect_uris,
@@ -54,6 +52,15 @@ export function newClientRecord(clientId: string, metadata: ClientMetadata, secr
     jwks: metadata.jwks ?? null,
     jwks_uri: metadata.jwks_uri ?? null,
     application_type: metadata.application_type,
+  };
+}
+
+/** A new client's stored form. */
+export function newClientRecord(clientId: string, metadata: ClientMetadata, secretHash: string | null, now: number): ClientRecord {
+  return {
+    client_id: clientId,
+    client_secret_hash: secretHash,
+    ...metadataFields(metadata),
     skip_consent: metadata.skip_consent,
     access_token_ttl: metadata.access_token_ttl ?? null,
     id_token_ttl: metadata.id_token_ttl ?? null,

@@ -1,13 +1,13 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
-import { needsSecret, newClientRecord } from "../admin/clients.js";
+import { metadataFields, needsSecret, newClientRecord } from "../admin/clients.js";
 import { readJson } from "../admin/validation.js";
 import { hashSecret, randomToken, verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
 import type { ServerContext } from "../oauth/context.js";
-import { type RegisteredMetadata, validateRegistration } from "../registration/metadata.js";
+import { validateRegistration } from "../registration/metadata.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, updateClient } from "../store/clients.js";
 import {
@@ -145,21 +145,6 @@ function replacementBody(body: unknown, client: ClientRecord): unknown {
   return rest;
 }
 
-function replacementPatch({ metadata }: RegisteredMetadata) {
-  return {
-    client_name: metadata.client_name ?? null,
-    redirect_uris: metadata.redirect_uris,
-    post_logout_redirect_uris: metadata.post_logout_redirect_uris,
-    grant_types: metadata.grant_types,
-    response_types: metadata.response_types,
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
-    scope: metadata.scope ?? null,
-    jwks: metadata.jwks ?? null,
-    jwks_uri: metadata.jwks_uri ?? null,
-    application_type: metadata.application_type,
-  };
-}
-
 /**
  * Dynamic client registration (RFC 7591) at POST /register and the client configuration endpoint
  * (RFC 7592) at GET / PUT / DELETE /register/:client_id.
@@ -230,7 +215,7 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
       const now = ctx.now();
       const updated = await ctx.db.transaction().execute(async (trx) => {
         const result = await updateClient(trx, ctx.tenantId, client.client_id, {
-          ...replacementPatch(registered),
+          ...metadataFields(registered.metadata),
           ...(secret ? { client_secret_hash: hashSecret(secret), secret_rotated_at: now } : {}),
           ...(needsSecret(method) ? {} : { client_secret_hash: null }),
           updated_at: now,

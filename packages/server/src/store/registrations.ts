@@ -81,14 +81,8 @@ export async function insertRegistrationToken(
 
 const TOKEN_COLUMNS = ["id", "description", "expires_at", "uses_left", "uses", "created_at"] as const;
 
-function fromTokenRow(row: {
-  id: string;
-  description: string | null;
-  expires_at: number | null;
-  uses_left: number | null;
-  uses: number;
-  created_at: number;
-}): RegistrationToken {
+/** Numbers on both engines (bigint columns may arrive as strings). */
+function fromTokenRow(row: RegistrationToken): RegistrationToken {
   return {
     id: row.id,
     description: row.description,
