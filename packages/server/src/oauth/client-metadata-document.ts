@@ -19,8 +19,8 @@ export function isUrlClientId(clientId: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(clientId);
 }
 
-/** Why `clientId` cannot be a client ID metadata document URL, or undefined when it can. */
-function clientIdUrlProblem(clientId: string): boolean {
+/** True when `clientId` cannot be a metadata document URL: https, a path, no fragment, credentials or dot segments. */
+function unusableClientIdUrl(clientId: string): boolean {
   let url: URL;
   try {
     url = new URL(clientId);
@@ -135,7 +135,7 @@ export class ClientMetadataDocuments {
 
   /** The client the document at `url` describes; a catalog error naming the exact problem otherwise. */
   async get(url: string): Promise<ClientRecord> {
-    if (clientIdUrlProblem(url)) throw new WardError("client_metadata_document_not_https", { url: JSON.stringify(url.slice(0, 256)) });
+    if (unusableClientIdUrl(url)) throw new WardError("client_metadata_document_not_https", { url: JSON.stringify(url.slice(0, 256)) });
     const cached = this.entries.get(url);
     if (cached && cached.expiresAt > this.now()) return cached.client;
     this.entries.delete(url);
