@@ -169,6 +169,24 @@ describe("RFC 7591 with registration.policy open", () => {
     expect(body.error_description).toContain("admin:everything");
   });
 
+  it("refuses a body that is not JSON, and a NUL character, with catalog codes", async () => {
+    await expectRefused(
+      t,
+      () => fetch(`${t.publicUrl}/register`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }),
+      400,
+      "body_malformed",
+      "invalid_request",
+    );
+    const body = await expectRefused(
+      t,
+      () => register(t, { ...PUBLIC_CLIENT, client_name: "a\u0000b" }),
+      400,
+      "registration_metadata_invalid",
+      "invalid_client_metadata",
+    );
+    expect(body.error_description).toContain("client_name");
+  });
+
   describe("RFC 7592 client configuration endpoint", () => {
     it("reads, replaces (§2.2) and deletes with the registration access token; refuses a wrong one and changes nothing", async () => {
       const created = (await (await register(t, PUBLIC_CLIENT)).json()) as Json;

@@ -37,6 +37,16 @@ function bearer(c: Context<WardEnv>): string | undefined {
   return header && /^bearer /i.test(header) ? header.slice(7).trim() || undefined : undefined;
 }
 
+/** The JSON body; a NUL character in it is invalid_client_metadata here (the admin reader calls it admin_invalid_body). */
+async function readBody(c: Context<WardEnv>): Promise<unknown> {
+  try {
+    return await readJson(c);
+  } catch (error) {
+    if (!(error instanceof WardError) || error.code !== "admin_invalid_body") throw error;
+    throw new WardError("registration_metadata_invalid", error.params, { details: error.details });
+  }
+}
+
 // -- The checks of POST /register, in order --
 
 function policyAllowsRegistration(ctx: ServerContext): void {
@@ -157,7 +167,7 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
       policyAllowsRegistration(ctx);
       await withinRateLimit(ctx, address);
       const tokenHash = await initialAccessTokenValid(c, ctx);
-      const registered = await validateRegistration(ctx, await readJson(c));
+      const registered = await validateRegistration(ctx, await readBody(c));
       const clientId = randomToken(16);
       const secret = needsSecret(registered.metadata.token_endpoint_auth_method) ? randomToken(32) : undefined;
       const accessToken = randomToken(32);
@@ -209,7 +219,7 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
     "/register/:client_id",
     answering(ctx, async (c) => {
       const { registration, client } = await authorizedRegistration(c, ctx, c.req.param("client_id") ?? "");
-      const registered = await validateRegistration(ctx, replacementBody(await readJson(c), client));
+      const registered = await validateRegistration(ctx, replacementBody(await readBody(c), client));
       const method = registered.metadata.token_endpoint_auth_method;
       const secret = needsSecret(method) && !client.client_secret_hash ? randomToken(32) : undefined;
       const now = ctx.now();
