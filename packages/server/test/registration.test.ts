@@ -247,6 +247,17 @@ describe("RFC 7591 with registration.policy open", () => {
       ]);
     });
 
+    it("an administrator may delete a registered client; its registration goes with it", async () => {
+      const created = (await (await register(t, PUBLIC_CLIENT)).json()) as Json;
+      expect((await t.admin(`/admin/v1/clients/${created.client_id}`, { method: "DELETE" })).status).toBe(204);
+      const rows = await t.ward.database.db.selectFrom("client_registrations").select("client_id").execute();
+      expect(rows.map((row) => row.client_id)).not.toContain(created.client_id);
+      const read = await fetch(created.registration_client_uri as string, {
+        headers: { authorization: `Bearer ${created.registration_access_token}` },
+      });
+      expect(read.status).toBe(401);
+    });
+
     it("never lets a registration access token manage an admin-created client", async () => {
       const response = await fetch(`${t.publicUrl}/register/anything`, { headers: { authorization: "Bearer guess" } });
       expect(response.status).toBe(401);

@@ -4,6 +4,7 @@ import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../store/clients.js";
+import { deleteRegistration } from "../store/registrations.js";
 import {
   type ClientMetadata,
   clientConsistencyProblems,
@@ -160,6 +161,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
     const clientId = c.req.param("client_id");
     const deleted = await ctx.db.transaction().execute(async (trx) => {
       const removed = await deleteClient(trx, ctx.tenantId, clientId);
+      await deleteRegistration(trx, ctx.tenantId, clientId);
       if (removed) await recordAuditEvent(trx, ctx.tenantId, { type: "client.deleted", actor: "admin", subject: clientId, data: {} });
       return removed;
     });
