@@ -150,6 +150,17 @@ describe("client ID metadata documents on (dev: the issuer is loopback)", () => 
     expect(resolved).toContain("cimd.internal.test");
   });
 
+  it("refuses a document that is not there (HTTP 404), naming the status", async () => {
+    const body = await expectRefused(t, `${server.origin}/missing/client.json`, "client_metadata_document_fetch_failed");
+    expect(body.error_description).toContain("HTTP 404");
+  });
+
+  it("refuses private_key_jwt without jwks or jwks_uri", async () => {
+    const url = `${server.origin}/keyless/client.json`;
+    serve("/keyless/client.json", publicClientDocument(url, { token_endpoint_auth_method: "private_key_jwt" }));
+    expect((await expectRefused(t, url, "client_metadata_document_invalid")).error_description).toContain("jwks or jwks_uri");
+  });
+
   it("refuses a body that is not a JSON object", async () => {
     await expectRefused(t, serve("/bad-json/client.json", "{ not json"), "client_metadata_document_not_json");
   });
