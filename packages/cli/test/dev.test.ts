@@ -95,6 +95,35 @@ describe("ward dev --json", () => {
   });
 });
 
+describe("ward dev turns on dynamic registration and client ID metadata documents", () => {
+  it("advertises registration_endpoint and client_id_metadata_document_supported, and registers a client", async () => {
+    const metadata = await json(await fetch(`${issuer}/.well-known/oauth-authorization-server`));
+    expect(metadata.registration_endpoint).toBe(`${issuer}/register`);
+    expect(metadata.client_id_metadata_document_supported).toBe(true);
+    const registered = await fetch(`${issuer}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: ["http://127.0.0.1:8976/callback"], token_endpoint_auth_method: "none" }),
+    });
+    expect(registered.status).toBe(201);
+  });
+
+  it("ward admin registration-tokens create prints the token once; list never shows it; delete removes it", async () => {
+    const created = await admin("registration-tokens", "create", "--uses", "2", "--expires-in", "3600", "--description", "CI", "--json");
+    expect(created.code, created.stderr).toBe(0);
+    const token = JSON.parse(created.stdout);
+    expect(token).toMatchObject({ uses_left: 2, uses: 0, description: "CI" });
+    expect(token.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const listed = await admin("registration-tokens", "list", "--json");
+    expect(JSON.parse(listed.stdout).registration_tokens.map((t: { id: string }) => t.id)).toContain(token.id);
+    expect(listed.stdout).not.toContain(token.token);
+    expect((await admin("registration-tokens", "delete", token.id)).code).toBe(0);
+    const again = await admin("registration-tokens", "delete", token.id);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("registration_token_not_found");
+  });
+});
+
 describe("ward admin against the running dev server", () => {
   let clientId = "";
 

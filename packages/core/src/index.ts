@@ -7,6 +7,7 @@ export type { ErrorCode, ErrorParams } from "./errors/ward-error.js";
 export { findError, formatDescription, isWardError, listErrors, WardError } from "./errors/ward-error.js";
 export {
   addressProblem,
+  type OutboundFailure,
   OutboundFetchError,
   type OutboundOptions,
   type OutboundResponse,

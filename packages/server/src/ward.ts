@@ -9,6 +9,7 @@ import { adminAuth } from "./admin/auth.js";
 import { mountClientRoutes } from "./admin/clients.js";
 import type { AdminContext } from "./admin/context.js";
 import { mountKeyRoutes } from "./admin/keys.js";
+import { mountRegistrationTokenRoutes } from "./admin/registration-tokens.js";
 import { mountResourceRoutes } from "./admin/resources.js";
 import { mountUserRoutes } from "./admin/users.js";
 import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
@@ -26,6 +27,7 @@ import { mountInteraction } from "./endpoints/interaction.js";
 import { mountIntrospect } from "./endpoints/introspect.js";
 import { mountJwks } from "./endpoints/jwks.js";
 import { mountPushedAuthorizationRequest } from "./endpoints/par.js";
+import { mountRegistration } from "./endpoints/register.js";
 import { mountRevoke } from "./endpoints/revoke.js";
 import { mountToken } from "./endpoints/token.js";
 import { mountUserinfo } from "./endpoints/userinfo.js";
@@ -40,6 +42,7 @@ import { KeyStore } from "./keys/keystore.js";
 import { parseDuration } from "./keys/schedule.js";
 import { cleanExpired } from "./oauth/cleanup.js";
 import { ClientKeyCache } from "./oauth/client-jwks.js";
+import { ClientMetadataDocuments } from "./oauth/client-metadata-document.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
 import { listResources } from "./store/resources.js";
@@ -177,11 +180,15 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     sessionSecret: resolveSessionSecret(config, logger),
     secureCookies: !isLoopbackIssuer(config),
     clientKeys: new ClientKeyCache({ allowLoopback: isLoopbackIssuer(config), resolve: options.resolveHost }, options.now ?? Date.now),
+    clientMetadataDocuments: new ClientMetadataDocuments(
+      { allowLoopback: isLoopbackIssuer(config), resolve: options.resolveHost },
+      options.now ?? Date.now,
+    ),
     logger,
     now: options.now ?? Date.now,
   };
   publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
-  allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json", "/par"]);
+  allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json", "/par", "/register"]);
   mountDiscovery(publicApp, {
     issuer,
     config,
@@ -205,6 +212,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   mountRevoke(publicApp, serverContext);
   mountIntrospect(publicApp, serverContext);
   mountEndSession(publicApp, serverContext);
+  mountRegistration(publicApp, serverContext);
   mountAccount(publicApp, serverContext);
   mountDeviceAuthorization(publicApp, serverContext);
   mountDevice(publicApp, serverContext);
@@ -231,6 +239,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountUserRoutes(adminApp, ctx);
     mountKeyRoutes(adminApp, ctx);
     mountAuditRoutes(adminApp, ctx);
+    mountRegistrationTokenRoutes(adminApp, ctx);
   } else {
     logger.warn("admin.api_key is not set: the admin API is disabled");
   }

@@ -281,6 +281,44 @@ function registerKeys(admin: Command): void {
     );
 }
 
+function registerRegistrationTokens(admin: Command): void {
+  const tokens = admin
+    .command("registration-tokens")
+    .description("Initial access tokens for dynamic registration (registration.policy initial_access_token)");
+  tokens
+    .command("create")
+    .description("Issue a token (shown once); a client sends it as Authorization: Bearer to POST /register")
+    .option("--expires-in <seconds>", "lifetime in seconds (default: no expiry)", (value) => Number(value))
+    .option("--uses <count>", "number of registrations it allows (default: unlimited)", (value) => Number(value))
+    .option("--description <text>", "what it is for")
+    .action((options: { expiresIn?: number; uses?: number; description?: string }, command: Command) =>
+      call(
+        command,
+        "POST",
+        "/admin/v1/registration-tokens",
+        { expires_in: options.expiresIn, uses: options.uses, description: options.description },
+        (b) => {
+          out(`token (shown once): ${String(b.token)}`);
+          printRecord({ ...b, token: undefined });
+        },
+      ),
+    );
+  tokens
+    .command("list")
+    .description("List tokens (never the token values)")
+    .action((_, command: Command) =>
+      call(command, "GET", "/admin/v1/registration-tokens", undefined, (b) =>
+        printTable(b.registration_tokens as Record<string, unknown>[], ["id", "description", "uses", "uses_left", "expires_at"]),
+      ),
+    );
+  tokens
+    .command("delete <id>")
+    .description("Delete a token: it cannot register clients any more")
+    .action((id: string, _, command: Command) =>
+      call(command, "DELETE", `/admin/v1/registration-tokens/${encodeURIComponent(id)}`, undefined, () => out(`deleted ${id}`)),
+    );
+}
+
 function registerAudit(admin: Command): void {
   const audit = admin.command("audit").description("The audit log: issuance, refresh, revocation, reuse detection, sign-ins");
   audit
@@ -314,4 +352,5 @@ export function registerAdmin(program: Command): void {
   registerUsers(admin);
   registerKeys(admin);
   registerAudit(admin);
+  registerRegistrationTokens(admin);
 }

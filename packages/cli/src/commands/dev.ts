@@ -121,7 +121,12 @@ export function registerDev(program: Command): void {
       }
       const loaded = loadConfig({
         file: options.config,
-        defaults: { keys: { publish_ahead: 0 }, dev: { callback: true }, grants: { client_credentials: true, device_code: true } },
+        defaults: {
+          keys: { publish_ahead: 0 },
+          dev: { callback: true },
+          grants: { client_credentials: true, device_code: true },
+          registration: { policy: "open", client_id_metadata_documents: true },
+        },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },
           admin: { port: adminPort, host: "127.0.0.1", api_key: dataDir.adminKey() },

@@ -61,6 +61,13 @@ const NEVER_REDIRECT = [
   "request_uri_unsupported",
   "client_metadata_document_invalid",
   "client_metadata_document_fetch_failed",
+  "client_metadata_document_not_https",
+  "client_metadata_document_address_refused",
+  "client_metadata_document_redirected",
+  "client_metadata_document_too_large",
+  "client_metadata_document_not_json",
+  "client_metadata_document_client_id_mismatch",
+  "client_metadata_document_auth_method_not_allowed",
   "authorization_session_expired",
 ];
 

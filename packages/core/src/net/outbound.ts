@@ -27,8 +27,18 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
+/** Which rule refused an outbound fetch (callers with their own error codes map it; `failed` is everything else). */
+export type OutboundFailure = "scheme" | "address" | "redirect" | "too_large" | "timeout" | "failed";
+
 /** Why an outbound fetch was refused or failed, in words for an error description. */
-export class OutboundFetchError extends Error {}
+export class OutboundFetchError extends Error {
+  constructor(
+    message: string,
+    readonly kind: OutboundFailure = "failed",
+  ) {
+    super(message);
+  }
+}
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
@@ -113,14 +123,14 @@ export async function outboundRequest(
   }
   const loopbackHost = isLoopbackHostname(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && options.allowLoopback && loopbackHost)) {
-    throw new OutboundFetchError(`${url.protocol}// is not allowed: only https URLs are fetched`);
+    throw new OutboundFetchError(`${url.protocol}// is not allowed: only https URLs are fetched`, "scheme");
   }
   if (url.username || url.password) throw new OutboundFetchError("URLs with credentials are not fetched");
   // Node connects to an IP literal without calling `lookup`: check it here.
   const literal = url.hostname.replace(/^\[|\]$/g, "");
   if (isIP(literal)) {
     const refused = addressProblem(literal, options.allowLoopback);
-    if (refused) throw new OutboundFetchError(refused);
+    if (refused) throw new OutboundFetchError(refused, "address");
   }
   const resolve = options.resolve ?? defaultResolve;
   const pinned: LookupFunction = (hostname, lookupOptions, callback) => {
@@ -129,7 +139,7 @@ export async function outboundRequest(
       (list) => {
         if (list.length === 0) return callback(new OutboundFetchError(`${hostname} has no address`), "", 4);
         const refused = list.map((entry) => addressProblem(entry.address, options.allowLoopback)).find(Boolean);
-        if (refused) return callback(new OutboundFetchError(refused), "", 4);
+        if (refused) return callback(new OutboundFetchError(refused, "address"), "", 4);
         const first = list[0] as { address: string; family: number };
         if ((lookupOptions as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
         callback(null, first.address, first.family);
@@ -158,6 +168,7 @@ export async function outboundRequest(
           reject(
             new OutboundFetchError(
               `it answered ${status} redirecting to ${response.headers.location ?? "(no location)"}; redirects are not followed`,
+              "redirect",
             ),
           );
           return;
@@ -165,7 +176,7 @@ export async function outboundRequest(
         const declared = Number(response.headers["content-length"] ?? 0);
         if (declared > options.maxBytes) {
           response.destroy();
-          reject(new OutboundFetchError(`its body is ${declared} bytes, more than the ${options.maxBytes} allowed`));
+          reject(new OutboundFetchError(`its body is ${declared} bytes, more than the ${options.maxBytes} allowed`, "too_large"));
           return;
         }
         const chunks: Buffer[] = [];
@@ -174,7 +185,7 @@ export async function outboundRequest(
           size += chunk.length;
           if (size > options.maxBytes) {
             response.destroy();
-            reject(new OutboundFetchError(`its body is more than the ${options.maxBytes} bytes allowed`));
+            reject(new OutboundFetchError(`its body is more than the ${options.maxBytes} bytes allowed`, "too_large"));
             return;
           }
           chunks.push(chunk);
@@ -184,11 +195,11 @@ export async function outboundRequest(
       },
     );
     const deadline = setTimeout(
-      () => request.destroy(new OutboundFetchError(`no complete answer within ${options.timeoutMs} ms`)),
+      () => request.destroy(new OutboundFetchError(`no complete answer within ${options.timeoutMs} ms`, "timeout")),
       options.timeoutMs,
     );
     request.on("close", () => clearTimeout(deadline));
-    request.on("timeout", () => request.destroy(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`)));
+    request.on("timeout", () => request.destroy(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`, "timeout")));
     request.on("error", (error) => reject(error instanceof OutboundFetchError ? error : new OutboundFetchError(error.message)));
     request.end(options.body);
   });

@@ -4,6 +4,7 @@ import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../store/clients.js";
+import { deleteRegistration } from "../store/registrations.js";
 import {
   type ClientMetadata,
   clientConsistencyProblems,
@@ -39,7 +40,40 @@ function defaultMetadata(): ClientMetadata {
   return { ...defaults, response_types: defaultResponseTypes(defaults.grant_types) };
 }
 
-function needsSecret(method: string): boolean {
+/** The stored fields RFC 7591 metadata decides (absent optional fields as null). */
+export function metadataFields(metadata: ClientMetadata) {
+  return {
+    client_name: metadata.client_name ?? null,
+    redirect_uris: metadata.redirect_uris,
+    post_logout_redirect_uris: metadata.post_logout_redirect_uris,
+    grant_types: metadata.grant_types,
+    response_types: metadata.response_types,
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+    scope: metadata.scope ?? null,
+    jwks: metadata.jwks ?? null,
+    jwks_uri: metadata.jwks_uri ?? null,
+    application_type: metadata.application_type,
+  };
+}
+
+/** A new client's stored form. */
+export function newClientRecord(clientId: string, metadata: ClientMetadata, secretHash: string | null, now: number): ClientRecord {
+  return {
+    client_id: clientId,
+    client_secret_hash: secretHash,
+    ...metadataFields(metadata),
+    skip_consent: metadata.skip_consent,
+    require_pushed_authorization_requests: metadata.require_pushed_authorization_requests,
+    access_token_ttl: metadata.access_token_ttl ?? null,
+    id_token_ttl: metadata.id_token_ttl ?? null,
+    refresh_token_ttl: metadata.refresh_token_ttl ?? null,
+    created_at: now,
+    updated_at: now,
+    secret_rotated_at: null,
+  };
+}
+
+export function needsSecret(method: string): boolean {
   return method === "client_secret_basic" || method === "client_secret_post";
 }
 
@@ -62,29 +96,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
     assertConsistent(metadata, ctx.issuerIsLoopback);
     const clientId = input.client_id ?? randomToken(16);
     const secret = needsSecret(metadata.token_endpoint_auth_method) ? randomToken(32) : undefined;
-    const now = Date.now();
-    const record: ClientRecord = {
-      client_id: clientId,
-      client_secret_hash: secret ? hashSecret(secret) : null,
-      client_name: metadata.client_name ?? null,
-      redirect_uris: metadata.redirect_uris,
-      post_logout_redirect_uris: metadata.post_logout_redirect_uris,
-      grant_types: metadata.grant_types,
-      response_types: metadata.response_types,
-      token_endpoint_auth_method: metadata.token_endpoint_auth_method,
-      scope: metadata.scope ?? null,
-      jwks: metadata.jwks ?? null,
-      jwks_uri: metadata.jwks_uri ?? null,
-      application_type: metadata.application_type,
-      skip_consent: metadata.skip_consent,
-      require_pushed_authorization_requests: metadata.require_pushed_authorization_requests,
-      access_token_ttl: metadata.access_token_ttl ?? null,
-      id_token_ttl: metadata.id_token_ttl ?? null,
-      refresh_token_ttl: metadata.refresh_token_ttl ?? null,
-      created_at: now,
-      updated_at: now,
-      secret_rotated_at: null,
-    };
+    const record = newClientRecord(clientId, metadata, secret ? hashSecret(secret) : null, Date.now());
     await ctx.db.transaction().execute(async (trx) => {
       await insertClient(trx, ctx.tenantId, record);
       await recordAuditEvent(trx, ctx.tenantId, { type: "client.created", actor: "admin", subject: clientId, data: {} });
@@ -151,6 +163,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
     const clientId = c.req.param("client_id");
     const deleted = await ctx.db.transaction().execute(async (trx) => {
       const removed = await deleteClient(trx, ctx.tenantId, clientId);
+      await deleteRegistration(trx, ctx.tenantId, clientId);
       if (removed) await recordAuditEvent(trx, ctx.tenantId, { type: "client.deleted", actor: "admin", subject: clientId, data: {} });
       return removed;
     });

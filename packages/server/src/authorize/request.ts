@@ -1,7 +1,8 @@
 import { checkAuthorizationPkce, matchRedirectUri, WardError } from "@ward/core";
 import { MAX_PARAMETER_LENGTH, param, repeatedParameter, shown } from "../http/params.js";
 import type { ServerContext } from "../oauth/context.js";
-import { type ClientRecord, getClient } from "../store/clients.js";
+import { findClient } from "../oauth/find-client.js";
+import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
 import { redeemPushedRequest } from "./pushed.js";
 import { checkScopesAllowedForClient, checkScopesDeclaredOnResource, parseScope, resolveResource } from "./scopes.js";
@@ -79,7 +80,7 @@ const clientIdPresent: Check = ({ params }) => {
 
 const clientKnown: Check = async (state) => {
   const clientId = param(state.params, "client_id", "authorize_parameter_invalid", 256) as string;
-  const client = await getClient(state.ctx.db, state.ctx.tenantId, clientId);
+  const client = await findClient(state.ctx, clientId);
   if (!client) throw new WardError("authorize_client_unknown", { client_id: shown(clientId), issuer: state.ctx.issuer });
   state.client = client;
 };

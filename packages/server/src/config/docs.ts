@@ -36,7 +36,8 @@ export function configurationMarkdown(): string {
   for (const [section, keys] of Object.entries(configSpec)) {
     lines.push(`## ${section}`, "", "| key | environment | type | default | description |", "| --- | --- | --- | --- | --- |");
     for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>)) {
-      const shown = spec.default === undefined ? "(none)" : `\`${String(spec.default)}\``;
+      const shown =
+        spec.default === undefined ? "(none)" : `\`${Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default)}\``;
       lines.push(
         `| \`${section}.${key}\` | \`${envName(section, key)}\` | ${spec.env}${spec.secret ? " (secret)" : ""} | ${shown} | ${cell(spec.doc)} |`,
       );

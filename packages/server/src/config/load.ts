@@ -88,6 +88,11 @@ function readFile(path: string, problems: WardError[]): Raw {
 
 function envValue(kind: KeySpec["env"], text: string): unknown {
   if (kind === "integer") return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+  if (kind === "list")
+    return text
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
   if (kind === "boolean") {
     const lowered = text.trim().toLowerCase();
     if (["true", "1", "yes", "on"].includes(lowered)) return true;

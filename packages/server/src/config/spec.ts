@@ -1,13 +1,14 @@
 import { z } from "zod";
+import { redirectPatternProblem } from "../registration/redirect-patterns.js";
 
 /** How an environment variable's text becomes the key's value. */
-export type EnvKind = "string" | "integer" | "boolean";
+export type EnvKind = "string" | "integer" | "boolean" | "list";
 
 export interface KeySpec {
   readonly schema: z.ZodType;
   readonly env: EnvKind;
   /** undefined: no default (the key is optional). */
-  readonly default: string | number | boolean | undefined;
+  readonly default: string | number | boolean | readonly string[] | undefined;
   /** The documentation of the key: rendered into docs/configuration.md. */
   readonly doc: string;
   /** Secrets are redacted by `ward config check` and never logged. */
@@ -227,6 +228,37 @@ export const configSpec = {
       env: "boolean",
       default: false,
       doc: "Require pushed authorization requests (RFC 9126 §5) from every client: /authorize then accepts only client_id and a request_uri from POST /par. Per client: `require_pushed_authorization_requests`. Advertised as `require_pushed_authorization_requests` in the metadata. `ward dev` keeps it off (POST /par is always available).",
+    },
+  },
+  registration: {
+    policy: {
+      schema: z.enum(["open", "initial_access_token", "approved_redirects", "admin_only"]),
+      env: "string",
+      default: "admin_only",
+      doc: "Who may register clients at POST /register (RFC 7591): `admin_only` (no dynamic registration; /register is not advertised), `open` (anyone), `initial_access_token` (holders of a token from `ward admin registration-tokens create`), `approved_redirects` (anyone, with redirect URIs matching registration.approved_redirects). `ward dev` uses `open`.",
+    },
+    approved_redirects: {
+      schema: z.array(
+        z.string().superRefine((pattern, ctx) => {
+          const problem = redirectPatternProblem(pattern);
+          if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(pattern)}: ${problem}` });
+        }),
+      ),
+      env: "list",
+      default: [],
+      doc: "Redirect URI patterns a client may register under the approved_redirects policy (YAML list; env: comma-separated). A pattern is an exact URI, or has `*` as its whole leftmost host label (`https://*.example.com/cb`: one label, no dots) and/or as its last path segment (`https://app.example.com/oauth/*`: any path below, no query, no `..`). Nothing else is a wildcard.",
+    },
+    client_id_metadata_documents: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Accept an https URL as client_id (OAuth Client ID Metadata Documents, used by MCP clients): Ward fetches the document (https only, public addresses, no redirects, 5 KiB, 5 s), caches it per its Cache-Control (at most 24 h) and checks it. `ward dev` turns it on.",
+    },
+    rate_limit: {
+      schema: z.number().int().min(1).max(100000),
+      env: "integer",
+      default: 20,
+      doc: "Dynamic registrations accepted per client IP address per hour (429 registration_rate_limited beyond). Behind a proxy every client shares the proxy's address.",
     },
   },
   login: {

@@ -55,6 +55,8 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     claims_parameter_supported: false,
     service_documentation: `${ctx.issuer}/errors`,
     ...(ctx.config.grants.device_code ? { device_authorization_endpoint: endpoints.device_authorization } : {}),
+    ...(ctx.config.registration.policy === "admin_only" ? {} : { registration_endpoint: endpoints.registration }),
+    ...(ctx.config.registration.client_id_metadata_documents ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

@@ -7,9 +7,10 @@ import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
 import { currentSession, endSession, type SignedIn } from "../login/browser-session.js";
 import type { ServerContext } from "../oauth/context.js";
+import { findClient } from "../oauth/find-client.js";
 import { publishedKeySet } from "../oauth/verify-access-token.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { type ClientRecord, getClient } from "../store/clients.js";
+import type { ClientRecord } from "../store/clients.js";
 import { renderErrorPage } from "../ui/error-page.js";
 import { MessagePage, SignOutPage } from "../ui/message.js";
 import { formTarget, renderPage } from "../ui/render.js";
@@ -40,7 +41,7 @@ async function verifyIdTokenHint(ctx: ServerContext, hint: string): Promise<JWTP
   const typ = verified.protectedHeader.typ;
   if (typ !== undefined && typ !== "JWT") throw fail(`its typ is ${JSON.stringify(typ)}: it is not an ID token (access tokens are at+jwt)`);
   const audience = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
-  if (typeof audience !== "string" || !(await getClient(ctx.db, ctx.tenantId, audience.slice(0, 256)))) {
+  if (typeof audience !== "string" || !(await findClient(ctx, audience.slice(0, 256)))) {
     throw fail(`its aud ${JSON.stringify(claims.aud)} is not a client registered here`);
   }
   return claims;
@@ -64,7 +65,7 @@ async function validate(ctx: ServerContext, params: URLSearchParams): Promise<Lo
     throw new WardError("id_token_hint_invalid", { reason: `it was issued to client ${hintClient}, but client_id is ${clientId}` });
   }
   const id = hintClient ?? clientId;
-  const client = id ? await getClient(ctx.db, ctx.tenantId, id) : undefined;
+  const client = id ? await findClient(ctx, id) : undefined;
   const redirect = param(params, "post_logout_redirect_uri", "authorize_parameter_invalid", 2048);
   if (redirect !== undefined) {
     if (!client) throw new WardError("post_logout_redirect_uri_without_client");

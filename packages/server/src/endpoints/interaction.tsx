@@ -12,8 +12,8 @@ import { startSession } from "../login/browser-session.js";
 import { verifyCredentials } from "../login/password-login.js";
 import { beginEnrolment, hasTwoFactor, pendingEnrolment, verifySecondFactor } from "../login/two-factor.js";
 import type { ServerContext } from "../oauth/context.js";
+import { findClient, isMetadataDocumentClient } from "../oauth/find-client.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { getClient } from "../store/clients.js";
 import { deleteInteraction, updateInteraction } from "../store/interactions.js";
 import { getResourceByUri } from "../store/resources.js";
 import { getSession } from "../store/sessions.js";
@@ -51,7 +51,7 @@ async function stepOf(ctx: ServerContext, { interaction, user }: Loaded): Promis
   if (!user || user.disabled) return "login";
   if (interaction.session_id) {
     if (interaction.request.purpose === "account") return "complete";
-    const client = await getClient(ctx.db, ctx.tenantId, interaction.client_id);
+    const client = await findClient(ctx, interaction.client_id);
     if (!client) return "login";
     return (await consentCheck(ctx, client, interaction.request, user.id)).needed ? "consent" : "complete";
   }
@@ -70,7 +70,7 @@ async function show(c: Context<WardEnv>, ctx: ServerContext, loaded: Loaded, opt
   const { interaction, secret, user } = loaded;
   const step = await stepOf(ctx, loaded);
   if (step === "complete") return finish(c, ctx, loaded, false);
-  const client = await getClient(ctx.db, ctx.tenantId, interaction.client_id);
+  const client = await findClient(ctx, interaction.client_id);
   const clientName = interaction.request.purpose === "account" ? "your Ward account" : (client?.client_name ?? interaction.client_id);
   const common = {
     action: `${interactionPath(interaction.id)}/${step}`,
@@ -106,6 +106,7 @@ async function show(c: Context<WardEnv>, ctx: ServerContext, loaded: Loaded, opt
       clientName={clientName}
       clientId={interaction.client_id}
       redirectHost={redirectHost(interaction.request.redirect_uri)}
+      metadataDocumentHost={isMetadataDocumentClient(ctx, interaction.client_id) ? new URL(interaction.client_id).host : undefined}
       userEmail={account.email}
       resource={interaction.request.resource ?? undefined}
       scopes={describeScopes(interaction.request.scope, resource)}

@@ -3,9 +3,10 @@ import type { Context } from "hono";
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
-import { type ClientRecord, getClient } from "../store/clients.js";
+import type { ClientRecord } from "../store/clients.js";
 import { claimJti } from "../store/used-jtis.js";
 import type { ServerContext } from "./context.js";
+import { findClient } from "./find-client.js";
 
 const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** Asymmetric algorithms only: an HMAC assertion would need the secret private_key_jwt exists to avoid. */
@@ -183,7 +184,7 @@ export async function authenticateClient(
   endpoint: string,
 ): Promise<ClientRecord> {
   const credentials = presented(c, params, endpoint);
-  const client = credentials.client_id.length <= 256 ? await getClient(ctx.db, ctx.tenantId, credentials.client_id) : undefined;
+  const client = credentials.client_id.length <= 256 ? await findClient(ctx, credentials.client_id) : undefined;
   if (!client) throw new WardError("client_unknown", { client_id: JSON.stringify(credentials.client_id.slice(0, 256)) });
   const registered = client.token_endpoint_auth_method;
   if (registered === "none") {

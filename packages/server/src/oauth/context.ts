@@ -4,6 +4,7 @@ import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
 import type { Database } from "../store/schema.js";
 import type { ClientKeyCache } from "./client-jwks.js";
+import type { ClientMetadataDocuments } from "./client-metadata-document.js";
 
 /** The URLs of the public endpoints, as advertised in discovery. */
 export interface EndpointUrls {
@@ -19,6 +20,7 @@ export interface EndpointUrls {
   device_authorization: string;
   /** The page where the user enters a device's code (RFC 8628 verification_uri). */
   device: string;
+  registration: string;
 }
 
 /** Everything the public (OAuth / OIDC / hosted page) endpoints need. */
@@ -38,6 +40,8 @@ export interface ServerContext {
   secureCookies: boolean;
   /** Keys of private_key_jwt clients registered by jwks_uri. */
   clientKeys: ClientKeyCache;
+  /** Client ID metadata documents fetched for URL client_ids (registration.client_id_metadata_documents). */
+  clientMetadataDocuments: ClientMetadataDocuments;
   logger: Logger;
   now: () => number;
 }
@@ -55,5 +59,6 @@ export function endpointUrls(issuer: string): EndpointUrls {
     pushed_authorization_request: `${issuer}/par`,
     device_authorization: `${issuer}/device_authorization`,
     device: `${issuer}/device`,
+    registration: `${issuer}/register`,
   };
 }

@@ -261,6 +261,27 @@ export interface PushedRequestsTable {
   used_at: number | null;
 }
 
+/** A dynamically registered client's RFC 7592 registration access token (hashed) and extra RFC 7591 metadata (JSON). */
+export interface ClientRegistrationsTable {
+  tenant_id: string;
+  client_id: string;
+  access_token_hash: string;
+  metadata: string;
+  created_at: number;
+}
+
+/** Initial access tokens (RFC 7591 §3) for registration.policy initial_access_token; uses_left null: unlimited. */
+export interface RegistrationTokensTable {
+  tenant_id: string;
+  id: string;
+  token_hash: string;
+  description: string | null;
+  expires_at: number | null;
+  uses_left: number | null;
+  uses: number;
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   signing_keys: SigningKeysTable;
@@ -280,6 +301,8 @@ export interface Database {
   used_jtis: UsedJtisTable;
   pushed_requests: PushedRequestsTable;
   device_codes: DeviceCodesTable;
+  client_registrations: ClientRegistrationsTable;
+  registration_tokens: RegistrationTokensTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -301,6 +324,8 @@ export const DATA_TABLES = [
   "used_jtis",
   "pushed_requests",
   "device_codes",
+  "client_registrations",
+  "registration_tokens",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

@@ -6,6 +6,8 @@ export interface ConsentPageProps {
   clientName: string;
   clientId: string;
   redirectHost: string;
+  /** Set for a client known only by its metadata document URL: the host that published it. */
+  metadataDocumentHost?: string | undefined;
   userEmail: string;
   resource: string | undefined;
   scopes: readonly { name: string; description: string }[];
@@ -22,6 +24,13 @@ export function ConsentPage(props: ConsentPageProps) {
         <strong>{props.clientName}</strong> (client <code>{props.clientId}</code>) asks to access your account{" "}
         <strong>{props.userEmail}</strong>.
       </p>
+      {props.metadataDocumentHost ? (
+        <p class="notice">
+          This app is not registered with this server: it describes itself in a document published by{" "}
+          <strong>{props.metadataDocumentHost}</strong>, and its name is not verified. Allow only if you trust{" "}
+          <strong>{props.redirectHost}</strong>.
+        </p>
+      ) : null}
       {props.device ? (
         <p>
           <strong>A device is asking</strong> to be connected to your account. Allow only if you started signing in on that device yourself

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ResolveHost } from "@ward/core";
 import { pino } from "pino";
 import { loadConfig, type WardConfig } from "../../src/config/index.js";
 import { freeLoopbackPort } from "../../src/http/free-port.js";
@@ -21,7 +22,10 @@ export interface TestWard {
  * unless `database.url` is overridden. The issuer is the real public URL. `now` replaces the clock the
  * server checks expiry against (tests move it forward instead of waiting).
  */
-export async function startTestWard(overrides: Overrides = {}, options: { now?: () => number } = {}): Promise<TestWard> {
+export async function startTestWard(
+  overrides: Overrides = {},
+  options: { now?: () => number; resolveHost?: ResolveHost } = {},
+): Promise<TestWard> {
   const adminKey = randomBytes(32).toString("hex");
   const port = await freeLoopbackPort();
   const loaded = loadConfig({
@@ -37,7 +41,7 @@ export async function startTestWard(overrides: Overrides = {}, options: { now?: 
     },
   });
   if (loaded.problems.length) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
-  const ward = await createWard(loaded.config, { logger: pino({ level: "silent" }), now: options.now });
+  const ward = await createWard(loaded.config, { logger: pino({ level: "silent" }), now: options.now, resolveHost: options.resolveHost });
   const started = await ward.start();
   const adminUrl = started.adminUrl as string;
   return {

@@ -3,6 +3,7 @@ import * as initial from "./0001_initial.js";
 import * as clientSecretExpiry from "./0002_client_secret_expiry.js";
 import * as oneActiveSigningKey from "./0003_one_active_signing_key.js";
 import * as authorization from "./0004_authorization.js";
+import * as registration from "./0005_registration.js";
 import * as deviceCodes from "./0006_device_codes.js";
 import * as pushedRequests from "./0009_pushed_requests.js";
 
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_client_secret_expiry": clientSecretExpiry,
   "0003_one_active_signing_key": oneActiveSigningKey,
   "0004_authorization": authorization,
+  "0005_registration": registration,
   "0006_device_codes": deviceCodes,
   "0009_pushed_requests": pushedRequests,
 };
