@@ -86,6 +86,7 @@ function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord
     access_token_ttl: null,
     id_token_ttl: null,
     refresh_token_ttl: null,
+    dpop_bound_access_tokens: false,
     ...overrides,
   };
 }
@@ -100,6 +101,7 @@ function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = 
     ],
     access_token_ttl: 900,
     introspection_clients: [],
+    dpop_required: false,
     created_at: NOW,
     updated_at: NOW,
     ...overrides,

@@ -77,6 +77,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       jwks_uri: metadata.jwks_uri ?? null,
       application_type: metadata.application_type,
       skip_consent: metadata.skip_consent,
+      dpop_bound_access_tokens: metadata.dpop_bound_access_tokens,
       access_token_ttl: metadata.access_token_ttl ?? null,
       id_token_ttl: metadata.id_token_ttl ?? null,
       refresh_token_ttl: metadata.refresh_token_ttl ?? null,
@@ -114,6 +115,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       jwks_uri: existing.jwks_uri ?? undefined,
       application_type: existing.application_type,
       skip_consent: existing.skip_consent,
+      dpop_bound_access_tokens: existing.dpop_bound_access_tokens ?? false,
     };
     const patch = parseBody(clientUpdateSchema, body, () =>
       consistencyProblemsBesideSchemaErrors(body, clientUpdateSchema, stored, ctx.issuerIsLoopback),

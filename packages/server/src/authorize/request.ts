@@ -21,6 +21,8 @@ export interface AuthorizationRequest {
   ui_locales: string | null;
   /** The query string as received: the "start again" link of an expired sign-in repeats it. */
   original_query: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to; the token request must prove it. */
+  dpop_jkt?: string | null;
   /** Set for a sign-in to the account page: it ends on /account, with no code and no consent. */
   purpose?: "account";
 }
@@ -136,6 +138,12 @@ const optionalParametersBounded: Check = ({ params }) => {
   }
 };
 
+/** RFC 9449 §10 dpop_jkt: a base64url SHA-256 thumbprint (RFC 7638), 43 characters. */
+const dpopJktWellFormed: Check = ({ params }) => {
+  const jkt = params.get("dpop_jkt");
+  if (jkt !== null && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw new WardError("dpop_jkt_invalid", { received: shown(jkt) });
+};
+
 const scopeWellFormed: Check = (state) => {
   state.scope = parseScope(state.params.get("scope") ?? undefined);
 };
@@ -183,6 +191,7 @@ export const REDIRECT_CHECKS: readonly Check[] = [
   pkceS256,
   noRequestObjects,
   optionalParametersBounded,
+  dpopJktWellFormed,
   scopeWellFormed,
   resourceKnown,
   scopesAllowedForClient,
@@ -227,6 +236,7 @@ export async function validateAuthorizationRequest(ctx: ServerContext, params: U
       max_age: maxAge === null ? null : Number(maxAge),
       login_hint: params.get("login_hint") || null,
       ui_locales: params.get("ui_locales") || null,
+      dpop_jkt: params.get("dpop_jkt") || null,
       original_query: params.toString(),
     },
   };

@@ -3,6 +3,7 @@ import { parseScope } from "../authorize/scopes.js";
 import { hashSecret } from "../crypto/tokens.js";
 import { param } from "../http/params.js";
 import type { ServerContext } from "../oauth/context.js";
+import { checkResourceDpopRequirement, describeProofKey } from "../oauth/dpop.js";
 import { formatAge } from "../oauth/format.js";
 import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "../oauth/issue.js";
 import { lifetimes } from "../oauth/tokens.js";
@@ -19,6 +20,13 @@ export interface GrantRequest {
   client: ClientRecord;
   params: URLSearchParams;
   requestId: string;
+  /**
+   * The RFC 7638 thumbprint of the key of the request's valid DPoP proof (RFC 9449 §5), checked by
+   * the token endpoint before the grant runs; undefined without a DPoP header. A grant binds the
+   * access tokens it issues to it (IssueInput.dpopJkt / AccessTokenInput.dpop_jkt) and runs
+   * checkResourceDpopRequirement once it knows the resource.
+   */
+  dpopJkt?: string | undefined;
 }
 
 /** A second redemption: whatever the first one issued is revoked (RFC 6749 §4.1.2, RFC 9700 §4.4.1). */
@@ -89,13 +97,17 @@ const checks = {
     const problem = checkTokenPkce(code.code_challenge, verifier === null ? undefined : verifier.slice(0, 256));
     if (problem) throw problem;
   },
+  boundToDpopKey: (code: AuthorizationCodeRecord, dpopJkt: string | undefined) => {
+    if (code.dpop_jkt && code.dpop_jkt !== dpopJkt)
+      throw new WardError("dpop_jkt_mismatch", { expected: code.dpop_jkt, received: describeProofKey(dpopJkt) });
+  },
 };
 
 /**
  * grant_type=authorization_code: a code is redeemed once, by its client, with its redirect_uri,
  * resource and PKCE verifier; the redemption starts a token family (so a second use can revoke it).
  */
-export async function authorizationCodeGrant({ ctx, client, params, requestId }: GrantRequest): Promise<TokenResponse> {
+export async function authorizationCodeGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
   const code = await checks.codeKnown(ctx, checks.codePresent(params));
   checks.boundToClient(code, client);
   if (code.used_at !== null) return refuseReuse(ctx, code, requestId);
@@ -103,12 +115,14 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId }:
   checks.boundToRedirectUri(code, params);
   checks.boundToResource(code, params);
   checks.pkceVerified(code, params);
+  checks.boundToDpopKey(code, dpopJkt);
 
   const user = await getUser(ctx.db, ctx.tenantId, code.user_id);
   if (!user || user.disabled) throw new WardError("authorization_code_invalid");
   const resource = code.resource ? await getResourceByUri(ctx.db, ctx.tenantId, code.resource) : undefined;
   if (code.resource && !resource)
     throw new WardError("resource_unknown", { received: code.resource, closest: " (it was deleted after the code was issued)" });
+  checkResourceDpopRequirement(resource, dpopJkt);
   const scope = parseScope(code.scope);
   const withRefreshToken =
     client.grant_types.includes("refresh_token") && (scope.includes("offline_access") || ctx.config.tokens.refresh_without_offline_access);
@@ -128,8 +142,10 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId }:
     last_used_at: now,
     revoked_at: null,
     revoked_reason: null,
+    // RFC 9449 §5: a public client's refresh tokens are bound to its key; a confidential client's are bound by its credentials.
+    dpop_jkt: client.token_endpoint_auth_method === "none" ? (dpopJkt ?? null) : null,
   };
-  const input = { client, user, family, resource, scope, nonce: code.nonce, withRefreshToken };
+  const input = { client, user, family, resource, scope, nonce: code.nonce, withRefreshToken, dpopJkt };
   const prepared = await prepareTokens(ctx, input);
   const won = await transaction(ctx.db, async (trx) => {
     if (!(await claimAuthorizationCode(trx, ctx.tenantId, code.code_hash, family.id, now))) return false;

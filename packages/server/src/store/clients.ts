@@ -29,6 +29,8 @@ export interface ClientRecord {
   access_token_ttl?: number | null;
   id_token_ttl?: number | null;
   refresh_token_ttl?: number | null;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 /** Fields an update may change; `updated_at` defaults to now. */
@@ -56,6 +58,7 @@ function fromRow(row: Selectable<ClientsTable>): ClientRecord {
     access_token_ttl: numberOrNull(row.access_token_ttl),
     id_token_ttl: numberOrNull(row.id_token_ttl),
     refresh_token_ttl: numberOrNull(row.refresh_token_ttl),
+    dpop_bound_access_tokens: Number(row.dpop_bound_access_tokens) === 1,
   };
 }
 
@@ -80,6 +83,7 @@ function toColumns(patch: ClientPatch): Updateable<ClientsTable> {
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
   if (patch.id_token_ttl !== undefined) columns.id_token_ttl = patch.id_token_ttl;
   if (patch.refresh_token_ttl !== undefined) columns.refresh_token_ttl = patch.refresh_token_ttl;
+  if (patch.dpop_bound_access_tokens !== undefined) columns.dpop_bound_access_tokens = patch.dpop_bound_access_tokens ? 1 : 0;
   return columns;
 }
 
@@ -112,6 +116,7 @@ export async function insertClient(db: Kysely<Database>, tenantId: string, clien
           access_token_ttl: client.access_token_ttl ?? null,
           id_token_ttl: client.id_token_ttl ?? null,
           refresh_token_ttl: client.refresh_token_ttl ?? null,
+          dpop_bound_access_tokens: client.dpop_bound_access_tokens ? 1 : 0,
         })
         .execute(),
     () => new WardError("client_id_taken", { client_id: client.client_id }),

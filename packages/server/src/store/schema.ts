@@ -50,6 +50,8 @@ export interface ClientsTable {
   access_token_ttl: number | null;
   id_token_ttl: number | null;
   refresh_token_ttl: number | null;
+  /** RFC 9449 §5.2: 1 = every token request must carry a DPoP proof (0007_dpop). */
+  dpop_bound_access_tokens: number;
 }
 
 export interface ResourcesTable {
@@ -62,6 +64,8 @@ export interface ResourcesTable {
   updated_at: number;
   /** JSON array of client ids that may introspect tokens for this resource (0004_authorization). */
   introspection_clients: string | null;
+  /** 1 = tokens for this resource are only issued DPoP-bound (0007_dpop). */
+  dpop_required: number;
 }
 
 export interface UsersTable {
@@ -163,6 +167,8 @@ export interface AuthorizationCodesTable {
   used_at: number | null;
   /** The token family the first redemption started: revoked if the code is used again. */
   family_id: string | null;
+  /** RFC 9449 §10 `dpop_jkt` of the authorization request: the token request must prove this key (0007_dpop). */
+  dpop_jkt: string | null;
 }
 
 /** Everything one grant issued: its refresh tokens rotate inside it; revoking it revokes them all. */
@@ -182,6 +188,8 @@ export interface TokenFamiliesTable {
   last_used_at: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5; 0007_dpop). */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -214,7 +222,7 @@ export interface LoginThrottleTable {
   locked_until: number | null;
 }
 
-/** Single-use JWT ids (client assertions) until they expire. */
+/** Single-use JWT ids (client assertions, `dpop:`-prefixed DPoP proof jtis) until they expire. */
 export interface UsedJtisTable {
   tenant_id: string;
   key: string;
