@@ -4,7 +4,7 @@ import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestWard } from "./support/admin.js";
 import { TestBrowser } from "./support/browser.js";
-import { dpopKey, fromKeyPair, proof, rawRequest, type TestDpopKey } from "./support/dpop.js";
+import { dpopKey, fromKeyPair, issuedCount, proof, rawRequest, type TestDpopKey } from "./support/dpop.js";
 import { NATIVE_REDIRECT, seedFlowFixtures, signInAndConsent, USER, verifierAndChallenge } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
@@ -14,16 +14,6 @@ let config: client.Configuration;
 /** Every response openid-client received: path, status, OAuth error and DPoP-Nonce. */
 const seen: { path: string; status: number; error?: string; nonce: string | null }[] = [];
 let bound: { accessToken: string; refreshToken: string; key: TestDpopKey };
-
-/** Token events in the audit log: unchanged means nothing was issued. */
-async function issuedCount(): Promise<number> {
-  let count = 0;
-  for (const type of ["token.issued", "token.refreshed"]) {
-    const body = (await (await t.admin(`/admin/v1/audit-events?limit=1000&type=${type}`)).json()) as { audit_events: unknown[] };
-    count += body.audit_events.length;
-  }
-  return count;
-}
 
 beforeAll(async () => {
   await seedFlowFixtures(t);
@@ -91,7 +81,7 @@ describe("RFC 9449 with openid-client: a DPoP-bound authorization code flow with
 describe("RFC 9449 §8 and §9: dpop.require_nonce", () => {
   it("answers a token request whose proof has no nonce, or a wrong one, with 400 use_dpop_nonce and a DPoP-Nonce; nothing is issued", async () => {
     const key = await dpopKey();
-    const before = await issuedCount();
+    const before = await issuedCount(t);
     const form = { grant_type: "refresh_token", client_id: "cli-app", refresh_token: bound.refreshToken };
     for (const nonce of [undefined, "not-a-nonce-this-server-issued"]) {
       const response = await rawRequest(`${t.publicUrl}/token`, {
@@ -103,7 +93,7 @@ describe("RFC 9449 §8 and §9: dpop.require_nonce", () => {
       expect(response.body.code).toBe("dpop_nonce_required");
       expect(response.headers["dpop-nonce"]).toMatch(/^[A-Za-z0-9_-]{32}$/);
     }
-    expect(await issuedCount()).toBe(before);
+    expect(await issuedCount(t)).toBe(before);
   });
 
   it('answers userinfo without the nonce with 401 and WWW-Authenticate: DPoP error="use_dpop_nonce"; with it, the claims', async () => {

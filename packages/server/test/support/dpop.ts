@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import type { TestWard } from "./ward.js";
 
 export interface TestDpopKey {
   privateKey: CryptoKey;
@@ -93,4 +94,14 @@ export function rawRequest(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** Token events in the audit log: unchanged means nothing was issued. */
+export async function issuedCount(t: TestWard): Promise<number> {
+  let count = 0;
+  for (const type of ["token.issued", "token.refreshed"]) {
+    const body = (await (await t.admin(`/admin/v1/audit-events?limit=1000&type=${type}`)).json()) as { audit_events: unknown[] };
+    count += body.audit_events.length;
+  }
+  return count;
 }
