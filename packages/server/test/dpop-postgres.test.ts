@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
 import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
 import { dpopKey, issuedCount, proof, rawRequest, type TestDpopKey } from "./support/dpop.js";
-import { authorizeUrl, NATIVE_REDIRECT, seedFlowFixtures, signInAndConsent, verifierAndChallenge } from "./support/flow.js";
+import { cliAppCode, NATIVE_REDIRECT, seedFlowFixtures } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
 const engines = await testDatabases();
@@ -45,26 +45,8 @@ describe("DPoP across two stateless instances on PostgreSQL", () => {
     rawRequest(`${instance.publicUrl}/token`, { form, headers: dpop ? { dpop } : {} });
 
   async function boundCode(key: TestDpopKey) {
-    const { verifier, challenge } = verifierAndChallenge();
-    const page = await signInAndConsent(
-      new TestBrowser(a.publicUrl),
-      authorizeUrl(a, {
-        client_id: "cli-app",
-        redirect_uri: NATIVE_REDIRECT,
-        response_type: "code",
-        scope: "openid offline_access",
-        code_challenge: challenge,
-        code_challenge_method: "S256",
-        dpop_jkt: key.jkt,
-      }),
-    );
-    return {
-      grant_type: "authorization_code",
-      client_id: "cli-app",
-      code: page.redirectParams.get("code") as string,
-      redirect_uri: NATIVE_REDIRECT,
-      code_verifier: verifier,
-    };
+    const { code, verifier } = await cliAppCode(a, new TestBrowser(a.publicUrl), { scope: "openid offline_access", dpop_jkt: key.jkt });
+    return { grant_type: "authorization_code", client_id: "cli-app", code, redirect_uri: NATIVE_REDIRECT, code_verifier: verifier };
   }
 
   it("binds at one instance, refuses the replayed proof at the other, and keeps the refresh binding there", async () => {

@@ -3,31 +3,23 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { expectInvalid, useTestWard } from "./support/admin.js";
 import { TestBrowser } from "./support/browser.js";
 import { dpopKey, issuedCount, macProof, proof, type RawResponse, rawRequest, type TestDpopKey, unsignedProof } from "./support/dpop.js";
-import { authorizeUrl, NATIVE_REDIRECT, seedFlowFixtures, signInAndConsent, verifierAndChallenge, WEB_REDIRECT } from "./support/flow.js";
+import { authorizeUrl, cliAppCode, NATIVE_REDIRECT, seedFlowFixtures, verifierAndChallenge, WEB_REDIRECT } from "./support/flow.js";
 
 const t = useTestWard({ grants: { client_credentials: true } });
-const browser = () => new TestBrowser(t.publicUrl);
 let signedIn: TestBrowser;
 let webSecret: string;
 const tokenUrl = () => `${t.publicUrl}/token`;
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A fresh code for cli-app (the shared browser is signed in and has consented). */
+/** A fresh code (the shared browser is signed in and has consented). */
 async function freshCode(extra: Record<string, string> = {}, clientId = "cli-app", redirectUri = NATIVE_REDIRECT) {
-  const { verifier, challenge } = verifierAndChallenge();
-  const page = await signInAndConsent(
-    signedIn,
-    authorizeUrl(t, {
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      response_type: "code",
-      scope: "openid offline_access",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-      ...extra,
-    }),
-  );
-  return { code: page.redirectParams.get("code") as string, verifier };
+  const { code, verifier } = await cliAppCode(t, signedIn, {
+    scope: "openid offline_access",
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    ...extra,
+  });
+  return { code, verifier };
 }
 
 function exchange(grant: { code: string; verifier: string }, headers: Record<string, string | string[]> = {}): Promise<RawResponse> {
@@ -65,7 +57,7 @@ async function expectBoundExchange(grant: { code: string; verifier: string }, ke
 
 beforeAll(async () => {
   ({ webSecret } = await seedFlowFixtures(t));
-  signedIn = browser();
+  signedIn = new TestBrowser(t.publicUrl);
   await freshCode();
 });
 
