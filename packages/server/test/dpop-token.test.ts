@@ -134,6 +134,10 @@ describe("RFC 9449 §10: dpop_jkt on the authorization request", () => {
     expectRefused(await exchange(grant), 400, "dpop_jkt_mismatch");
     expect(await issuedCount(t)).toBe(before);
     await expectBoundExchange(grant, named);
+    const events = (await (await t.admin("/admin/v1/audit-events?type=token.issued&limit=1")).json()) as {
+      audit_events: { data: { dpop_jkt?: string } }[];
+    };
+    expect(events.audit_events[0]?.data.dpop_jkt, "the audit event names the key the tokens are bound to").toBe(named.jkt);
   });
 
   it("refuses a dpop_jkt that is not a thumbprint with a redirect carrying dpop_jkt_invalid", async () => {

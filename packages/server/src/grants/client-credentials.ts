@@ -68,6 +68,7 @@ export async function clientCredentialsGrant({ ctx, client, params, requestId, d
         resource: resource.uri,
         scopes: scope,
         access_token_jti: access.jti,
+        dpop_jkt: dpopJkt ?? null,
         request_id: requestId,
         outcome: "issued",
       },

@@ -113,6 +113,7 @@ export async function storeTokens(
       access_token_jti: prepared.accessJti,
       refresh_token: prepared.refreshHash !== undefined,
       id_token: prepared.response.id_token !== undefined,
+      dpop_jkt: input.dpopJkt ?? null,
       request_id: audit.requestId,
       outcome: "issued",
     },
