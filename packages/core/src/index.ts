@@ -1,3 +1,8 @@
+export { type BindingOptions, checkDpopBinding, type RequestContext } from "./dpop/binding.js";
+export { accessTokenHash, dpopHtu } from "./dpop/htu.js";
+export { DpopNonces } from "./dpop/nonces.js";
+export { DPOP_ALGORITHMS, type DpopCheck, verifyDpopProof } from "./dpop/proof.js";
+export type { ReplayStore } from "./dpop/replay.js";
 export { catalog } from "./errors/catalog.js";
 export type { HtmlErrorPageOptions, OAuthErrorBody } from "./errors/render.js";
 export { errorUri, escapeHtml, toHtmlPage, toOAuthJson } from "./errors/render.js";

@@ -3,14 +3,24 @@
  * precise RFC 6750 challenges, serve RFC 9728 Protected Resource Metadata, and plug into node:http
  * or Hono. Every error is a catalog `WardError` with a stable `code`.
  */
-export { type ErrorCode, type ErrorDefinition, findError, formatDescription, isWardError, listErrors, WardError } from "@ward/core";
+export {
+  DPOP_ALGORITHMS,
+  type DpopCheck,
+  DpopNonces,
+  type ErrorCode,
+  type ErrorDefinition,
+  findError,
+  formatDescription,
+  isWardError,
+  listErrors,
+  verifyDpopProof,
+  WardError,
+} from "@ward/core";
 export { type AuthenticatedRequest, protectNode, serveMetadata } from "./adapters/node.js";
 export { createDpopKey, type DpopKey, dpopFetch, dpopHtu, dpopProof, requestedNonce } from "./client/dpop.js";
 export { createPkce, type Pkce } from "./client/pkce.js";
 export { type HeldTokens, RefreshFailedError, TokenHolder, type TokenHolderOptions, type TokenSet } from "./client/token-holder.js";
 export { discoverIssuer, type IssuerMetadata, metadataUrl } from "./discovery.js";
-export { DpopNonces } from "./dpop-nonce.js";
-export { DPOP_ALGORITHMS, type DpopCheck, verifyDpopProof } from "./dpop-verify.js";
 export type { FetchPolicy } from "./fetch-json.js";
 export { createIntrospectionVerifier, type IntrospectionOptions, type IntrospectionVerifier } from "./introspection.js";
 export { KeyCache, type KeyCacheOptions } from "./key-cache.js";

@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { OutboundFetchError, outboundRequest, WardError } from "@ward/core";
+import { checkDpopBinding, type DpopNonces, OutboundFetchError, outboundRequest, type RequestContext, WardError } from "@ward/core";
 import { discoverIssuer } from "./discovery.js";
-import { checkDpopBinding, type RequestContext } from "./dpop-binding.js";
-import type { DpopNonces } from "./dpop-nonce.js";
 import type { FetchPolicy } from "./fetch-json.js";
 import { MemoryReplayStore, type ReplayStore } from "./replay-store.js";
 import type { AccessTokenClaims } from "./verifier.js";

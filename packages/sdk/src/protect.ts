@@ -1,5 +1,5 @@
+import type { DpopNonces } from "@ward/core";
 import { WardError } from "@ward/core";
-import type { DpopNonces } from "./dpop-nonce.js";
 import { type ProtectedResourceMetadataOptions, protectedResourceMetadata, protectedResourceMetadataUrl } from "./prm.js";
 import { type ChallengeOptions, type ErrorResponse, errorResponse } from "./responses.js";
 import { requireScope } from "./scopes.js";

@@ -1,7 +1,6 @@
-/** Remembers single-use values (DPoP proof jtis) until they expire; `claim` is true only the first time. */
-export interface ReplayStore {
-  claim(key: string, ttlMs: number): Promise<boolean>;
-}
+import type { ReplayStore } from "@ward/core";
+
+export type { ReplayStore };
 
 /** One process: a Map pruned as it is used. Several instances behind a load balancer need {@link RedisReplayStore}. */
 export class MemoryReplayStore implements ReplayStore {

@@ -1,5 +1,4 @@
-import { errorUri, isWardError, toOAuthJson, WardError } from "@ward/core";
-import { DPOP_ALGORITHMS } from "./dpop-verify.js";
+import { DPOP_ALGORITHMS, errorUri, isWardError, toOAuthJson, WardError } from "@ward/core";
 
 export interface ChallengeOptions {
   /** The URL of this resource's Protected Resource Metadata (RFC 9728 §5.1): clients discover the issuer from it. */

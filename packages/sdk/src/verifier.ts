@@ -1,8 +1,6 @@
-import { WardError } from "@ward/core";
+import { checkDpopBinding, type DpopNonces, type RequestContext, WardError } from "@ward/core";
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { discoverIssuer, type IssuerMetadata } from "./discovery.js";
-import { checkDpopBinding, type RequestContext } from "./dpop-binding.js";
-import type { DpopNonces } from "./dpop-nonce.js";
 import type { FetchPolicy } from "./fetch-json.js";
 import { KeyCache } from "./key-cache.js";
 import { MemoryReplayStore, type ReplayStore } from "./replay-store.js";
@@ -150,4 +148,4 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return { options, verify, metadata };
 }
 
-export type { RequestContext } from "./dpop-binding.js";
+export type { RequestContext } from "@ward/core";

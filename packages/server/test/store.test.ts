@@ -88,6 +88,7 @@ function client(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord
     id_token_ttl: null,
     refresh_token_ttl: null,
     require_pushed_authorization_requests: false,
+    dpop_bound_access_tokens: false,
     ...overrides,
   };
 }
@@ -102,6 +103,7 @@ function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = 
     ],
     access_token_ttl: 900,
     introspection_clients: [],
+    dpop_required: false,
     created_at: NOW,
     updated_at: NOW,
     ...overrides,

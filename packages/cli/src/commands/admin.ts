@@ -82,7 +82,9 @@ function clientFlags(command: Command): Command {
     .option("--no-require-par", "accept authorization parameters on the front channel too")
     .option("--access-token-ttl <seconds>", "access token lifetime for this client (overrides the resource's)", seconds)
     .option("--id-token-ttl <seconds>", "ID token lifetime for this client", seconds)
-    .option("--refresh-token-ttl <seconds>", "refresh token family lifetime for this client", seconds);
+    .option("--refresh-token-ttl <seconds>", "refresh token family lifetime for this client", seconds)
+    .option("--dpop-bound-access-tokens", "refuse this client's token requests without a DPoP proof (RFC 9449 §5.2)")
+    .option("--no-dpop-bound-access-tokens", "accept this client's token requests without a DPoP proof");
 }
 
 /** Whole numbers become numbers; anything else is sent as typed, so the server names the bad value. */
@@ -107,6 +109,7 @@ function clientBody(options: Record<string, unknown>): Record<string, unknown> {
     accessTokenTtl: "access_token_ttl",
     idTokenTtl: "id_token_ttl",
     refreshTokenTtl: "refresh_token_ttl",
+    dpopBoundAccessTokens: "dpop_bound_access_tokens",
   };
   for (const [flag, field] of Object.entries(map)) if (options[flag] !== undefined) body[field] = options[flag];
   return body;
@@ -163,7 +166,9 @@ function resourceFlags(command: Command): Command {
     .option("--uri <uri>", "resource URI (the token audience, RFC 8707)")
     .option("--scope <name=description>", "a scope of this resource (repeatable)", parseScope)
     .option("--ttl <seconds>", "access token lifetime in seconds", seconds)
-    .option("--introspection-client <client_id>", "a client allowed to introspect this resource's tokens (repeatable)", collect);
+    .option("--introspection-client <client_id>", "a client allowed to introspect this resource's tokens (repeatable)", collect)
+    .option("--dpop-required", "issue tokens for this resource only DPoP-bound (RFC 9449)")
+    .option("--no-dpop-required", "also issue Bearer tokens for this resource");
 }
 
 function resourceBody(options: Record<string, unknown>): Record<string, unknown> {
@@ -172,6 +177,7 @@ function resourceBody(options: Record<string, unknown>): Record<string, unknown>
   if (options.scope !== undefined) body.scopes = options.scope;
   if (options.ttl !== undefined) body.access_token_ttl = options.ttl;
   if (options.introspectionClient !== undefined) body.introspection_clients = options.introspectionClient;
+  if (options.dpopRequired !== undefined) body.dpop_required = options.dpopRequired;
   return body;
 }
 

@@ -126,6 +126,7 @@ export function registerDev(program: Command): void {
           dev: { callback: true },
           grants: { client_credentials: true, device_code: true },
           registration: { policy: "open", client_id_metadata_documents: true },
+          dpop: { require_nonce: true },
         },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { accessTokenHash, dpopHtu } from "@ward/core";
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 
 /** A DPoP key pair (RFC 9449): the private key signs proofs, the public JWK goes in each proof's header. */
@@ -16,11 +17,7 @@ export async function createDpopKey(): Promise<DpopKey> {
   return { privateKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk), alg: "ES256" };
 }
 
-/** RFC 9449 §4.2: htu is the request URI without query and fragment. */
-export function dpopHtu(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
+export { dpopHtu };
 
 /**
  * A DPoP proof JWT (RFC 9449 §4.2): typ dpop+jwt, the public jwk, a fresh jti, iat, htm, htu, and
@@ -31,7 +28,7 @@ export async function dpopProof(
   request: { method: string; url: string; accessToken?: string; nonce?: string; now?: number },
 ): Promise<string> {
   const claims: Record<string, unknown> = { htm: request.method.toUpperCase(), htu: dpopHtu(request.url), jti: randomUUID() };
-  if (request.accessToken) claims.ath = createHash("sha256").update(request.accessToken, "ascii").digest("base64url");
+  if (request.accessToken) claims.ath = accessTokenHash(request.accessToken);
   if (request.nonce) claims.nonce = request.nonce;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, typ: "dpop+jwt", jwk: key.publicJwk })

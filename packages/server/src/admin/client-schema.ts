@@ -67,6 +67,8 @@ const clientFields = {
   access_token_ttl: lifetime(60, 86400, "24 h: use refresh tokens for longer sessions"),
   id_token_ttl: lifetime(60, 86400, "24 h"),
   refresh_token_ttl: lifetime(60, 365 * 86400, "365 days"),
+  /** RFC 9449 §5.2: token requests without a DPoP proof are refused. */
+  dpop_bound_access_tokens: z.boolean(),
 };
 
 export const clientCreateSchema = z
@@ -80,6 +82,7 @@ export const clientCreateSchema = z
     application_type: clientFields.application_type.default("web"),
     skip_consent: clientFields.skip_consent.default(false),
     require_pushed_authorization_requests: clientFields.require_pushed_authorization_requests.default(false),
+    dpop_bound_access_tokens: clientFields.dpop_bound_access_tokens.default(false),
   })
   .strict();
 
@@ -229,6 +232,7 @@ const METADATA_FIELDS = [
   "jwks_uri",
   "application_type",
   "skip_consent",
+  "dpop_bound_access_tokens",
 ] as const satisfies readonly MetadataField[];
 
 /** The response_types a client gets when it does not send them: ["code"] exactly when it uses authorization_code. */

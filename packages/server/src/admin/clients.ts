@@ -64,6 +64,7 @@ export function newClientRecord(clientId: string, metadata: ClientMetadata, secr
     ...metadataFields(metadata),
     skip_consent: metadata.skip_consent,
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: metadata.dpop_bound_access_tokens,
     access_token_ttl: metadata.access_token_ttl ?? null,
     id_token_ttl: metadata.id_token_ttl ?? null,
     refresh_token_ttl: metadata.refresh_token_ttl ?? null,
@@ -128,6 +129,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       application_type: existing.application_type,
       skip_consent: existing.skip_consent,
       require_pushed_authorization_requests: existing.require_pushed_authorization_requests ?? false,
+      dpop_bound_access_tokens: existing.dpop_bound_access_tokens ?? false,
     };
     const patch = parseBody(clientUpdateSchema, body, () =>
       consistencyProblemsBesideSchemaErrors(body, clientUpdateSchema, stored, ctx.issuerIsLoopback),

@@ -34,6 +34,8 @@ const resourceFields = {
     .min(60, "at least 60 seconds")
     .max(86400, "at most 86400 seconds (24 h); use refresh tokens for longer sessions"),
   introspection_clients: z.array(z.string().min(1).max(256)).max(50),
+  /** Tokens for this resource are only issued DPoP-bound (RFC 9449). */
+  dpop_required: z.boolean(),
 };
 
 const resourceCreateSchema = z
@@ -42,6 +44,7 @@ const resourceCreateSchema = z
     scopes: resourceFields.scopes.default([]),
     access_token_ttl: resourceFields.access_token_ttl.optional(),
     introspection_clients: resourceFields.introspection_clients.default([]),
+    dpop_required: resourceFields.dpop_required.default(false),
   })
   .strict();
 const resourceUpdateSchema = z.object(resourceFields).partial().strict();
@@ -91,6 +94,7 @@ export function presentResource(resource: ResourceRecord): Record<string, unknow
     scopes: resource.scopes,
     access_token_ttl: resource.access_token_ttl,
     introspection_clients: resource.introspection_clients ?? [],
+    dpop_required: resource.dpop_required ?? false,
     created_at: new Date(resource.created_at).toISOString(),
     updated_at: new Date(resource.updated_at).toISOString(),
   };
@@ -117,6 +121,7 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
       scopes: input.scopes,
       access_token_ttl: input.access_token_ttl ?? ctx.defaultAccessTokenTtl,
       introspection_clients: input.introspection_clients,
+      dpop_required: input.dpop_required,
       created_at: now,
       updated_at: now,
     };

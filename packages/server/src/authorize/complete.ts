@@ -92,6 +92,7 @@ export async function issueAuthorizationCode(
       expires_at: now + ctx.config.tokens.authorization_code_ttl * 1000,
       used_at: null,
       family_id: null,
+      dpop_jkt: request.dpop_jkt ?? null,
     });
     await recordAuditEvent(trx, ctx.tenantId, {
       type: "authorization_code.issued",

@@ -32,6 +32,8 @@ export interface AuthorizationRequest {
   device_code_hash?: string;
   /** Set when the parameters came from POST /par: there is no query string to start again from. */
   pushed?: true;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to; the token request must prove it. */
+  dpop_jkt?: string | null;
 }
 
 /** Where errors may be sent once client and redirect_uri are known good. */
@@ -173,6 +175,12 @@ const optionalParametersBounded: Check = ({ params }) => {
   }
 };
 
+/** RFC 9449 §10 dpop_jkt: a base64url SHA-256 thumbprint (RFC 7638), 43 characters. */
+const dpopJktWellFormed: Check = ({ params }) => {
+  const jkt = params.get("dpop_jkt");
+  if (jkt !== null && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw new WardError("dpop_jkt_invalid", { received: shown(jkt) });
+};
+
 const scopeWellFormed: Check = (state) => {
   state.scope = parseScope(state.params.get("scope") ?? undefined);
 };
@@ -223,6 +231,7 @@ export const REDIRECT_CHECKS: readonly Check[] = [
   pkceS256,
   noRequestObjects,
   optionalParametersBounded,
+  dpopJktWellFormed,
   scopeWellFormed,
   resourceKnown,
   scopesAllowedForClient,
@@ -274,6 +283,7 @@ export async function validateAuthorizationRequest(
       max_age: maxAge === null ? null : Number(maxAge),
       login_hint: params.get("login_hint") || null,
       ui_locales: params.get("ui_locales") || null,
+      dpop_jkt: params.get("dpop_jkt") || null,
       original_query: state.pushed ? "" : params.toString(),
       ...(state.pushed ? { pushed: true as const } : {}),
     },

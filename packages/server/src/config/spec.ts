@@ -261,6 +261,26 @@ export const configSpec = {
       doc: "Dynamic registrations accepted per client IP address per hour (429 registration_rate_limited beyond). Behind a proxy every client shares the proxy's address.",
     },
   },
+  dpop: {
+    require_nonce: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Require a server-provided nonce in DPoP proofs (RFC 9449 §8) at /token and /userinfo: a proof without the current one is answered `use_dpop_nonce` with a `DPoP-Nonce` header (clients such as openid-client retry once). Nonces are an HMAC of the time under a key derived from secrets.master_key, so every instance accepts the others' nonces without shared state.",
+    },
+    nonce_lifetime: {
+      schema: z.number().int().min(10).max(3600),
+      env: "integer",
+      default: 300,
+      doc: "Seconds one DPoP nonce period lasts; a nonce is accepted during its period and the next one (so for one to two periods). Every response of /token and /userinfo carries the current nonce while dpop.require_nonce is on.",
+    },
+    iat_window: {
+      schema: z.number().int().min(1).max(600),
+      env: "integer",
+      default: 60,
+      doc: "Seconds a DPoP proof's `iat` may lie before or after the server's clock; its `jti` is remembered (in the database, shared by every instance) for as long.",
+    },
+  },
   login: {
     max_failures: {
       schema: z.number().int().min(1).max(100),

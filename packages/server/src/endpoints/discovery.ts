@@ -1,4 +1,4 @@
-import { WardError } from "@ward/core";
+import { DPOP_ALGORITHMS, WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
 import { PROMPTS } from "../authorize/request.js";
 import { OIDC_SCOPES } from "../authorize/scopes.js";
@@ -36,6 +36,7 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
     response_modes_supported: ["query"],
     grant_types_supported: supportedGrants(ctx.config),
     code_challenge_methods_supported: ["S256"],
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],

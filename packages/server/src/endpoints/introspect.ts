@@ -49,7 +49,9 @@ async function introspect(ctx: ServerContext, caller: ClientRecord, token: strin
     const { payload } = await verifyAccessToken(ctx, token);
     const audience = typeof payload.aud === "string" ? payload.aud : null;
     if (!(await mayIntrospect(ctx, caller, payload.client_id, audience))) return { active: false };
-    return { active: true, token_type: "Bearer", ...payload };
+    // RFC 9449 §6.2: a bound token's cnf.jkt is in the payload; its type is DPoP.
+    const bound = typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === "string";
+    return { active: true, token_type: bound ? "DPoP" : "Bearer", ...payload };
   } catch (error) {
     if (error instanceof WardError) return { active: false };
     throw error;

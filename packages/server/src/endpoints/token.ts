@@ -10,6 +10,7 @@ import { allowOnly, jsonError } from "../http/errors.js";
 import { readParams, repeatedParameter, shown } from "../http/params.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
+import { checkClientDpopRequirement, sendCurrentNonce, tokenRequestDpopKey } from "../oauth/dpop.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import type { ClientRecord } from "../store/clients.js";
 
@@ -63,7 +64,10 @@ export function refuseRepeated(params: URLSearchParams): URLSearchParams {
   return params;
 }
 
-/** POST /token (RFC 6749 §3.2): parameters once each, grant known, client authenticated and allowed the grant. */
+/**
+ * POST /token (RFC 6749 §3.2): parameters once each, grant known, client authenticated and allowed the
+ * grant, the DPoP proof (RFC 9449 §5) valid when sent and present when the client requires it.
+ */
 export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
   app.post("/token", async (c) => {
     try {
@@ -76,12 +80,18 @@ export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
       refuseDisabledGrant(ctx.config, grantType);
       const client = await authenticateClient(c, ctx, params, "/token");
       refuseGrantNotAllowed(client, grantType);
-      const response = await grant({ ctx, client, params, requestId: c.get("requestId") });
+      const dpopJkt = await tokenRequestDpopKey(c, ctx);
+      checkClientDpopRequirement(client, dpopJkt);
+      const response = await grant({ ctx, client, params, requestId: c.get("requestId"), dpopJkt });
+      sendCurrentNonce(c, ctx);
       c.header("Cache-Control", "no-store");
       c.header("Pragma", "no-cache");
       return c.json(response);
     } catch (error) {
-      if (error instanceof WardError) return oauthError(c, ctx, error);
+      if (error instanceof WardError) {
+        sendCurrentNonce(c, ctx);
+        return oauthError(c, ctx, error);
+      }
       throw error;
     }
   });

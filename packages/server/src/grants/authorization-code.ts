@@ -2,6 +2,7 @@ import { checkTokenPkce, WardError } from "@ward/core";
 import { hashSecret } from "../crypto/tokens.js";
 import { param } from "../http/params.js";
 import type { ServerContext } from "../oauth/context.js";
+import { describeProofKey } from "../oauth/dpop.js";
 import { formatAge } from "../oauth/format.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
@@ -16,6 +17,13 @@ export interface GrantRequest {
   client: ClientRecord;
   params: URLSearchParams;
   requestId: string;
+  /**
+   * The RFC 7638 thumbprint of the key of the request's valid DPoP proof (RFC 9449 §5), checked by
+   * the token endpoint before the grant runs; undefined without a DPoP header. A grant binds the
+   * access tokens it issues to it (IssueInput.dpopJkt / AccessTokenInput.dpop_jkt) and runs
+   * checkResourceDpopRequirement once it knows the resource.
+   */
+  dpopJkt?: string | undefined;
 }
 
 /** A second redemption: whatever the first one issued is revoked (RFC 6749 §4.1.2, RFC 9700 §4.4.1). */
@@ -86,13 +94,17 @@ const checks = {
     const problem = checkTokenPkce(code.code_challenge, verifier === null ? undefined : verifier.slice(0, 256));
     if (problem) throw problem;
   },
+  boundToDpopKey: (code: AuthorizationCodeRecord, dpopJkt: string | undefined) => {
+    if (code.dpop_jkt && code.dpop_jkt !== dpopJkt)
+      throw new WardError("dpop_jkt_mismatch", { expected: code.dpop_jkt, received: describeProofKey(dpopJkt) });
+  },
 };
 
 /**
  * grant_type=authorization_code: a code is redeemed once, by its client, with its redirect_uri,
  * resource and PKCE verifier; the redemption starts a token family (so a second use can revoke it).
  */
-export async function authorizationCodeGrant({ ctx, client, params, requestId }: GrantRequest): Promise<TokenResponse> {
+export async function authorizationCodeGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
   const code = await checks.codeKnown(ctx, checks.codePresent(params));
   checks.boundToClient(code, client);
   if (code.used_at !== null) return refuseReuse(ctx, code, requestId);
@@ -100,9 +112,11 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId }:
   checks.boundToRedirectUri(code, params);
   checks.boundToResource(code, params);
   checks.pkceVerified(code, params);
+  checks.boundToDpopKey(code, dpopJkt);
 
   const issued = await issueForUserGrant(ctx, client, code, {
     requestId,
+    dpopJkt,
     userGone: () => new WardError("authorization_code_invalid"),
     claim: (trx, familyId, now) => claimAuthorizationCode(trx, ctx.tenantId, code.code_hash, familyId, now),
   });

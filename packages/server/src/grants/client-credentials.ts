@@ -1,6 +1,7 @@
 import { WardError } from "@ward/core";
 import { checkScopesDeclaredOnResource, formatScopes, OIDC_SCOPES, parseScope, resolveResource } from "../authorize/scopes.js";
 import { param } from "../http/params.js";
+import { checkResourceDpopRequirement } from "../oauth/dpop.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import { lifetimes, signAccessToken } from "../oauth/tokens.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -14,7 +15,7 @@ import type { GrantRequest } from "./authorization-code.js";
  * resource (named, or the one resource declaring them), and OpenID scopes make no sense here. No
  * refresh token, no ID token; sub is the client_id.
  */
-export async function clientCredentialsGrant({ ctx, client, params, requestId }: GrantRequest): Promise<TokenResponse> {
+export async function clientCredentialsGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
   if (client.token_endpoint_auth_method === "none") {
     throw new WardError("grant_type_not_allowed_for_client", {
       client_id: client.client_id,
@@ -40,6 +41,7 @@ export async function clientCredentialsGrant({ ctx, client, params, requestId }:
       reason: "a client_credentials token needs an audience: send resource",
     });
   checkScopesDeclaredOnResource(resource, scope, ctx.issuer);
+  checkResourceDpopRequirement(resource, dpopJkt);
   const lifetime = lifetimes(ctx, client, resource).access;
   const access = await signAccessToken(ctx, {
     client_id: client.client_id,
@@ -47,6 +49,7 @@ export async function clientCredentialsGrant({ ctx, client, params, requestId }:
     audience: resource.uri,
     scope: scope.join(" "),
     lifetime,
+    dpop_jkt: dpopJkt,
   });
   await transaction(ctx.db, async (trx) => {
     await recordAccessToken(trx, ctx.tenantId, {
@@ -65,10 +68,11 @@ export async function clientCredentialsGrant({ ctx, client, params, requestId }:
         resource: resource.uri,
         scopes: scope,
         access_token_jti: access.jti,
+        dpop_jkt: dpopJkt ?? null,
         request_id: requestId,
         outcome: "issued",
       },
     });
   });
-  return { access_token: access.token, token_type: "Bearer", expires_in: lifetime, scope: scope.join(" ") };
+  return { access_token: access.token, token_type: dpopJkt ? "DPoP" : "Bearer", expires_in: lifetime, scope: scope.join(" ") };
 }

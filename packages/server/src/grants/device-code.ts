@@ -63,7 +63,7 @@ const checks = {
  * until the user approved it on /device; tokens are issued once, by the same code as the
  * authorization code grant (refresh tokens under the same rules).
  */
-export async function deviceCodeGrant({ ctx, client, params, requestId }: GrantRequest): Promise<TokenResponse> {
+export async function deviceCodeGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
   const code = await checks.codeKnown(ctx, checks.codePresent(params));
   checks.boundToClient(code, client);
   checks.notRedeemed(ctx, code);
@@ -87,6 +87,7 @@ export async function deviceCodeGrant({ ctx, client, params, requestId }: GrantR
       requestId,
       userGone: () => new WardError("device_code_invalid"),
       claim: (trx, familyId, now) => claimDeviceCode(trx, ctx.tenantId, code.device_code_hash, familyId, now),
+      dpopJkt,
     },
   );
   if (issued) return issued;

@@ -4,6 +4,7 @@ import { hashSecret } from "../crypto/tokens.js";
 import { param } from "../http/params.js";
 import { open } from "../keys/secret-box.js";
 import type { ServerContext } from "../oauth/context.js";
+import { checkResourceDpopRequirement, describeProofKey } from "../oauth/dpop.js";
 import { formatAge } from "../oauth/format.js";
 import { prepareTokens, sealSuccessor, storeTokens, type TokenResponse } from "../oauth/issue.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -90,6 +91,10 @@ const checks = {
       });
     }
   },
+  sameDpopKey: (family: TokenFamilyRecord, dpopJkt: string | undefined) => {
+    if (family.dpop_jkt && family.dpop_jkt !== dpopJkt)
+      throw new WardError("dpop_refresh_key_swap", { expected: family.dpop_jkt, received: describeProofKey(dpopJkt) });
+  },
   familyNotExpired: (ctx: ServerContext, family: TokenFamilyRecord) => {
     const now = ctx.now();
     if (family.expires_at <= now) {
@@ -142,6 +147,7 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
   const { record, family } = await checks.tokenKnown(ctx, presented);
   checks.boundToClient(family, client.client_id);
   checks.familyNotRevoked(ctx, family);
+  checks.sameDpopKey(family, request.dpopJkt);
   if (record.spent_at !== null) return spentAgain(ctx, record, family, requestId);
   checks.familyNotExpired(ctx, family);
   checks.activeEnough(ctx, record, request);
@@ -158,7 +164,9 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
       closest: " (it was deleted after this grant was made)",
     });
   }
-  const input = { client, user, family, resource, scope, nonce: null, withRefreshToken: true };
+  checkResourceDpopRequirement(resource, request.dpopJkt);
+  // A confidential client's refresh token is not bound, but the new access token is bound to this request's proof key.
+  const input = { client, user, family, resource, scope, nonce: null, withRefreshToken: true, dpopJkt: request.dpopJkt };
   const prepared = await prepareTokens(ctx, input);
   const successor = ctx.config.tokens.refresh_grace_period > 0 ? sealSuccessor(ctx, record.token_hash, prepared.response) : null;
   const now = ctx.now();

@@ -4,10 +4,16 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WardEnv } from "./context.js";
 
 /** Renders a WardError as OAuth JSON, with `error_uri` pointing at this server's explanation page. */
-export function jsonError(c: Context<WardEnv>, error: WardError, errorsBaseUrl: string, headers: Record<string, string> = {}): Response {
+export function jsonError(
+  c: Context<WardEnv>,
+  error: WardError,
+  errorsBaseUrl: string,
+  headers: Record<string, string> = {},
+  status = error.status as ContentfulStatusCode,
+): Response {
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   c.header("Cache-Control", "no-store");
-  return c.json(toOAuthJson(error, errorsBaseUrl), error.status as ContentfulStatusCode);
+  return c.json(toOAuthJson(error, errorsBaseUrl), status);
 }
 
 /** Renders a WardError as a full HTML page (for browsers that cannot be redirected safely). */

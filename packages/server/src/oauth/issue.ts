@@ -12,7 +12,8 @@ import { lifetimes, signAccessToken, signIdToken } from "./tokens.js";
 
 export interface TokenResponse {
   access_token: string;
-  token_type: "Bearer";
+  /** "DPoP" when the access token is bound to the key of the request's DPoP proof (RFC 9449 §5). */
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -28,6 +29,8 @@ export interface IssueInput {
   scope: string[];
   nonce: string | null;
   withRefreshToken: boolean;
+  /** The DPoP key the access token is bound to (cnf.jkt); undefined: a Bearer token. */
+  dpopJkt?: string | undefined;
 }
 
 /** A signed response and what must be stored for it (only hashes of the refresh token). */
@@ -49,8 +52,10 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
     scope,
     lifetime: ttl.access,
     auth_time: input.family.auth_time,
+    dpop_jkt: input.dpopJkt,
   });
-  const response: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: ttl.access, scope };
+  const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
+  const response: TokenResponse = { access_token: access.token, token_type: tokenType, expires_in: ttl.access, scope };
   let refreshHash: string | undefined;
   if (input.withRefreshToken) {
     const refresh = randomToken();
@@ -108,6 +113,7 @@ export async function storeTokens(
       access_token_jti: prepared.accessJti,
       refresh_token: prepared.refreshHash !== undefined,
       id_token: prepared.response.id_token !== undefined,
+      dpop_jkt: input.dpopJkt ?? null,
       request_id: audit.requestId,
       outcome: "issued",
     },

@@ -8,6 +8,7 @@ import { insertTokenFamily, type TokenFamilyRecord } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 import { getUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
+import { checkResourceDpopRequirement } from "./dpop.js";
 import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "./issue.js";
 import { lifetimes } from "./tokens.js";
 
@@ -38,6 +39,8 @@ export async function issueForUserGrant(
     /** The error when the user was deleted or disabled since approving. */
     userGone: () => WardError;
     claim: (trx: Kysely<Database>, familyId: string, now: number) => Promise<boolean>;
+    /** The key of the token request's DPoP proof: the access token is bound to it (cnf.jkt). */
+    dpopJkt: string | undefined;
   },
 ): Promise<TokenResponse | undefined> {
   const user = await getUser(ctx.db, ctx.tenantId, grant.user_id);
@@ -45,6 +48,7 @@ export async function issueForUserGrant(
   const resource = grant.resource ? await getResourceByUri(ctx.db, ctx.tenantId, grant.resource) : undefined;
   if (grant.resource && !resource)
     throw new WardError("resource_unknown", { received: grant.resource, closest: " (it was deleted after the grant was approved)" });
+  checkResourceDpopRequirement(resource, options.dpopJkt);
   const scope = parseScope(grant.scope);
   const withRefreshToken =
     client.grant_types.includes("refresh_token") && (scope.includes("offline_access") || ctx.config.tokens.refresh_without_offline_access);
@@ -64,8 +68,10 @@ export async function issueForUserGrant(
     last_used_at: now,
     revoked_at: null,
     revoked_reason: null,
+    // RFC 9449 §5: a public client's refresh tokens are bound to its key; a confidential client's are bound by its credentials.
+    dpop_jkt: client.token_endpoint_auth_method === "none" ? (options.dpopJkt ?? null) : null,
   };
-  const input = { client, user, family, resource, scope, nonce: grant.nonce, withRefreshToken };
+  const input = { client, user, family, resource, scope, nonce: grant.nonce, withRefreshToken, dpopJkt: options.dpopJkt };
   const prepared = await prepareTokens(ctx, input);
   const won = await transaction(ctx.db, async (trx) => {
     if (!(await options.claim(trx, family.id, now))) return false;

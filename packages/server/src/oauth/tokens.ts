@@ -23,6 +23,8 @@ export interface AccessTokenInput {
   scope: string;
   lifetime: number;
   auth_time?: number | null | undefined;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  dpop_jkt?: string | undefined;
 }
 
 /** An RFC 9068 access token (`typ: at+jwt`) signed by the active key; returns it with its jti and expiry (ms). */
@@ -36,6 +38,7 @@ export async function signAccessToken(
   const jti = randomId("at");
   const claims: Record<string, unknown> = { client_id: input.client_id, scope: input.scope };
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
+  if (input.dpop_jkt) claims.cnf = { jkt: input.dpop_jkt };
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
     .setIssuer(ctx.issuer)

@@ -152,6 +152,7 @@ export async function validateRegistration(ctx: ServerContext, body: unknown): P
     application_type: input.application_type,
     skip_consent: false,
     require_pushed_authorization_requests: input.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: input.dpop_bound_access_tokens,
   };
   const problems = [...refused, ...unservedGrants(ctx, metadata.grant_types), ...clientConsistencyProblems(metadata, issuerIsLoopback)];
   if (problems.length > 0) throw refusal(problems);

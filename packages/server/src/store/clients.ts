@@ -31,6 +31,8 @@ export interface ClientRecord {
   refresh_token_ttl?: number | null;
   /** RFC 9126 §6: /authorize accepts this client's requests only as a request_uri from /par. */
   require_pushed_authorization_requests?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 /** Fields an update may change; `updated_at` defaults to now. */
@@ -59,6 +61,7 @@ function fromRow(row: Selectable<ClientsTable>): ClientRecord {
     id_token_ttl: numberOrNull(row.id_token_ttl),
     refresh_token_ttl: numberOrNull(row.refresh_token_ttl),
     require_pushed_authorization_requests: Number(row.require_pushed_authorization_requests) === 1,
+    dpop_bound_access_tokens: Number(row.dpop_bound_access_tokens) === 1,
   };
 }
 
@@ -85,6 +88,7 @@ function toColumns(patch: ClientPatch): Updateable<ClientsTable> {
   if (patch.refresh_token_ttl !== undefined) columns.refresh_token_ttl = patch.refresh_token_ttl;
   if (patch.require_pushed_authorization_requests !== undefined)
     columns.require_pushed_authorization_requests = patch.require_pushed_authorization_requests ? 1 : 0;
+  if (patch.dpop_bound_access_tokens !== undefined) columns.dpop_bound_access_tokens = patch.dpop_bound_access_tokens ? 1 : 0;
   return columns;
 }
 
@@ -118,6 +122,7 @@ export async function insertClient(db: Kysely<Database>, tenantId: string, clien
           id_token_ttl: client.id_token_ttl ?? null,
           refresh_token_ttl: client.refresh_token_ttl ?? null,
           require_pushed_authorization_requests: client.require_pushed_authorization_requests ? 1 : 0,
+          dpop_bound_access_tokens: client.dpop_bound_access_tokens ? 1 : 0,
         })
         .execute(),
     () => new WardError("client_id_taken", { client_id: client.client_id }),

@@ -18,6 +18,8 @@ export interface AuthorizationCodeRecord {
   expires_at: number;
   used_at: number | null;
   family_id: string | null;
+  /** RFC 9449 §10: the thumbprint the authorization request named; the token request must prove it. */
+  dpop_jkt?: string | null;
 }
 
 function fromRow(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
@@ -34,7 +36,7 @@ function fromRow(row: Selectable<AuthorizationCodesTable>): AuthorizationCodeRec
 export async function insertAuthorizationCode(db: Kysely<Database>, tenantId: string, code: AuthorizationCodeRecord): Promise<void> {
   await db
     .insertInto("authorization_codes")
-    .values({ tenant_id: tenantId, ...code, amr: toJson(code.amr) })
+    .values({ tenant_id: tenantId, ...code, amr: toJson(code.amr), dpop_jkt: code.dpop_jkt ?? null })
     .execute();
 }
 

@@ -19,6 +19,8 @@ export interface ResourceRecord {
   access_token_ttl: number;
   /** Clients (the resource server's own) that may introspect tokens issued for this resource. */
   introspection_clients?: string[];
+  /** Tokens for this resource are only issued DPoP-bound. */
+  dpop_required?: boolean;
   created_at: number;
   updated_at: number;
 }
@@ -33,6 +35,7 @@ function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
     scopes: fromJson<ResourceScope[]>(row.scopes) ?? [],
     access_token_ttl: Number(row.access_token_ttl),
     introspection_clients: fromJson<string[]>(row.introspection_clients) ?? [],
+    dpop_required: Number(row.dpop_required) === 1,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -60,6 +63,7 @@ export async function insertResource(db: Kysely<Database>, tenantId: string, res
           scopes: toJson(resource.scopes),
           access_token_ttl: resource.access_token_ttl,
           introspection_clients: toJson(resource.introspection_clients ?? []),
+          dpop_required: resource.dpop_required ? 1 : 0,
           created_at: resource.created_at,
           updated_at: resource.updated_at,
         })
@@ -100,6 +104,7 @@ export async function updateResource(
   if (patch.scopes !== undefined) columns.scopes = toJson(patch.scopes);
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
   if (patch.introspection_clients !== undefined) columns.introspection_clients = toJson(patch.introspection_clients);
+  if (patch.dpop_required !== undefined) columns.dpop_required = patch.dpop_required ? 1 : 0;
   await guardUnique(
     db,
     () => db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),

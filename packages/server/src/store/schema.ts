@@ -52,6 +52,8 @@ export interface ClientsTable {
   refresh_token_ttl: number | null;
   /** 1: /authorize accepts this client's requests only through /par (RFC 9126 §6; 0009_pushed_requests). */
   require_pushed_authorization_requests: number;
+  /** RFC 9449 §5.2: 1 = every token request must carry a DPoP proof (0007_dpop). */
+  dpop_bound_access_tokens: number;
 }
 
 export interface ResourcesTable {
@@ -64,6 +66,8 @@ export interface ResourcesTable {
   updated_at: number;
   /** JSON array of client ids that may introspect tokens for this resource (0004_authorization). */
   introspection_clients: string | null;
+  /** 1 = tokens for this resource are only issued DPoP-bound (0007_dpop). */
+  dpop_required: number;
 }
 
 export interface UsersTable {
@@ -165,6 +169,8 @@ export interface AuthorizationCodesTable {
   used_at: number | null;
   /** The token family the first redemption started: revoked if the code is used again. */
   family_id: string | null;
+  /** RFC 9449 §10 `dpop_jkt` of the authorization request: the token request must prove this key (0007_dpop). */
+  dpop_jkt: string | null;
 }
 
 /** A device authorization (RFC 8628, 0006_device_codes): polled by the device, approved on /device. */
@@ -207,6 +213,8 @@ export interface TokenFamiliesTable {
   last_used_at: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5; 0007_dpop). */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -239,7 +247,7 @@ export interface LoginThrottleTable {
   locked_until: number | null;
 }
 
-/** Single-use JWT ids (client assertions) until they expire. */
+/** Single-use JWT ids (client assertions, `dpop:`-prefixed DPoP proof jtis) until they expire. */
 export interface UsedJtisTable {
   tenant_id: string;
   key: string;

@@ -16,6 +16,8 @@ export interface TokenFamilyRecord {
   last_used_at: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5); null: not bound. */
+  dpop_jkt?: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -46,7 +48,7 @@ function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
 export async function insertTokenFamily(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): Promise<void> {
   await db
     .insertInto("token_families")
-    .values({ tenant_id: tenantId, ...family, amr: toJson(family.amr) })
+    .values({ tenant_id: tenantId, ...family, amr: toJson(family.amr), dpop_jkt: family.dpop_jkt ?? null })
     .execute();
 }
 

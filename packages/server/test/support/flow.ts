@@ -111,21 +111,25 @@ export async function redeemCliAppCode(t: TestWard, page: { redirectParams: URLS
   return body;
 }
 
-/** Signs in as USER through the hosted pages, authorizes cli-app for `scope` (and `resource`), and redeems the code. */
-export async function cliAppTokens(t: TestWard, options: { scope: string; resource?: string; state?: string }) {
+/** A code for cli-app (PKCE S256) through the hosted pages of `browser`; `params` adds or overrides authorization parameters. */
+export async function cliAppCode(t: TestWard, browser: TestBrowser, params: Record<string, string | undefined>) {
   const { verifier, challenge } = verifierAndChallenge();
   const page = await signInAndConsent(
-    new TestBrowser(t.publicUrl),
+    browser,
     authorizeUrl(t, {
       client_id: "cli-app",
       redirect_uri: NATIVE_REDIRECT,
       response_type: "code",
-      scope: options.scope,
-      resource: options.resource,
       code_challenge: challenge,
       code_challenge_method: "S256",
-      state: options.state,
+      ...params,
     }),
   );
+  return { page, verifier, code: page.redirectParams.get("code") as string };
+}
+
+/** Signs in as USER through the hosted pages, authorizes cli-app for `scope` (and `resource`), and redeems the code. */
+export async function cliAppTokens(t: TestWard, options: { scope: string; resource?: string; state?: string }) {
+  const { page, verifier } = await cliAppCode(t, new TestBrowser(t.publicUrl), options);
   return redeemCliAppCode(t, page, verifier);
 }

@@ -2,6 +2,95 @@ import { defineErrors } from "../define.js";
 
 /** DPoP proofs (RFC 9449), at the token endpoint and at resource servers. */
 export const dpopErrors = defineErrors({
+  dpop_proof_multiple: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "More than one DPoP header",
+    description: "The request carries {count} DPoP proofs; exactly one DPoP header is accepted.",
+    params: ["count"],
+    cause:
+      "A client library and a proxy (or two layers of the client) each added a DPoP header, so the server cannot tell which proof counts (RFC 9449 §4.3).",
+    fix: "Send exactly one `DPoP` header with one proof per request.",
+  },
+  dpop_proof_alg_unsupported: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof signed with an algorithm that is not accepted",
+    description: "The proof's alg is {received}; accepted: {supported}.",
+    params: ["received", "supported"],
+    cause:
+      "DPoP proofs must be signed with an asymmetric key (RFC 9449 §4.2): `none` proves nothing and a MAC (HS256) needs a secret the server would have to know.",
+    fix: "Sign proofs with an asymmetric key pair (ES256 is the usual choice); the server's dpop_signing_alg_values_supported lists what it accepts.",
+  },
+  dpop_proof_private_key: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP proof carries a private key",
+    description: "The proof's jwk header contains private key members ({members}); it must hold the public key only.",
+    params: ["members"],
+    cause:
+      "The client exported the whole key pair into the proof header, publishing its private key to every server (and proxy log) it talks to.",
+    fix: "Put only the public JWK in the proof (export the public key, e.g. jose exportJWK(publicKey)), and generate a new key pair: the old one is exposed.",
+  },
+  dpop_required_by_client: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "This client must send a DPoP proof",
+    description: "Client {client_id} is registered with dpop_bound_access_tokens: true, but the token request has no DPoP header.",
+    params: ["client_id"],
+    cause:
+      "The client was registered to always receive DPoP-bound tokens (RFC 9449 §5.2), so a token request without a proof is refused rather than answered with a Bearer token.",
+    fix: "Send a DPoP proof with every token request of this client (openid-client: getDPoPHandle), or set dpop_bound_access_tokens to false on the client.",
+  },
+  dpop_required_by_resource: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "This resource only accepts DPoP-bound tokens",
+    description: "Resource {resource} is registered with dpop_required: true, but the token request has no DPoP header.",
+    params: ["resource"],
+    cause: "Tokens for this resource must be sender-constrained, so the server will not issue a Bearer token for it.",
+    fix: "Send a DPoP proof with the token request (and later `Authorization: DPoP <token>` with a proof at the resource), or set dpop_required to false on the resource.",
+  },
+  dpop_jkt_mismatch: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "Token request key differs from the authorization request's dpop_jkt",
+    description: "The authorization request bound the code to key thumbprint {expected} (dpop_jkt), but the token request {received}.",
+    params: ["expected", "received"],
+    cause:
+      "RFC 9449 §10 binds the code to the key named on /authorize; another key (or no proof) at the token endpoint means the code may have been intercepted, or the client lost its key between the two requests.",
+    fix: "Send the token request with a DPoP proof signed by the same key whose thumbprint was sent as dpop_jkt, or start a new authorization with the current key.",
+  },
+  dpop_refresh_key_swap: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Refresh token used with another DPoP key",
+    description:
+      "This refresh token is bound to DPoP key thumbprint {expected} (a public client's refresh tokens are), but the request {received}.",
+    params: ["expected", "received"],
+    cause:
+      "A public client's refresh tokens only work with a proof by the key they were issued to (RFC 9449 §5): the client created a new key (new process, lost key store), or someone else holds the refresh token.",
+    fix: "Keep the DPoP key pair for as long as the refresh token and sign each refresh request with it; if the key is gone, sign in again.",
+  },
+  dpop_jkt_invalid: {
+    area: "authorize",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "dpop_jkt is not a JWK thumbprint",
+    description:
+      "dpop_jkt is {received}; expected the base64url SHA-256 JWK thumbprint (RFC 7638) of the client's DPoP key: 43 characters of A-Z a-z 0-9 - _.",
+    params: ["received"],
+    cause: "The client sent something other than the thumbprint of its DPoP public key (e.g. the key itself, or a hex digest).",
+    fix: "Send dpop_jkt = base64url(SHA-256(JWK thumbprint input)) of the public key, e.g. jose calculateJwkThumbprint(publicJwk).",
+    allowRedirect: true,
+  },
   dpop_proof_missing: {
     area: "dpop",
     status: 401,

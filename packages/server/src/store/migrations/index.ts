@@ -5,6 +5,7 @@ import * as oneActiveSigningKey from "./0003_one_active_signing_key.js";
 import * as authorization from "./0004_authorization.js";
 import * as registration from "./0005_registration.js";
 import * as deviceCodes from "./0006_device_codes.js";
+import * as dpop from "./0007_dpop.js";
 import * as pushedRequests from "./0009_pushed_requests.js";
 
 /**
@@ -19,5 +20,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0004_authorization": authorization,
   "0005_registration": registration,
   "0006_device_codes": deviceCodes,
+  "0007_dpop": dpop,
   "0009_pushed_requests": pushedRequests,
 };

@@ -1,7 +1,6 @@
-import { WardError } from "@ward/core";
-import type { DpopNonces } from "./dpop-nonce.js";
-import { verifyDpopProof } from "./dpop-verify.js";
-import type { ReplayStore } from "./replay-store.js";
+import { WardError } from "../errors/ward-error.js";
+import { type DpopCheck, verifyDpopProof } from "./proof.js";
+import type { ReplayStore } from "./replay.js";
 
 /** The request a token arrived with: needed to check a DPoP proof against it. */
 export interface RequestContext {
@@ -17,7 +16,7 @@ export interface RequestContext {
 export interface BindingOptions {
   replay: ReplayStore;
   window?: number | undefined;
-  nonces?: DpopNonces | undefined;
+  nonces?: DpopCheck["nonces"];
   now: () => number;
 }
 
@@ -39,15 +38,5 @@ export async function checkDpopBinding(
   }
   if (request?.scheme !== "DPoP") throw new WardError("dpop_bound_token_as_bearer", { jkt, scheme: request?.scheme ?? "Bearer" });
   if (!request.dpop) throw new WardError("dpop_proof_missing", { subject: "The access token" });
-  await verifyDpopProof({
-    proof: request.dpop,
-    method: request.method,
-    url: request.url,
-    accessToken: token,
-    jkt,
-    replay: options.replay,
-    window: options.window,
-    nonces: options.nonces,
-    now: options.now,
-  });
+  await verifyDpopProof({ ...options, proof: request.dpop, method: request.method, url: request.url, accessToken: token, jkt });
 }

@@ -10,7 +10,7 @@ export class DpopNonces {
   private readonly periodMs: number;
   private readonly now: () => number;
 
-  /** Give every instance of the resource server the same `secret` (a random one suits a single instance). */
+  /** Give every instance the same `secret` (a random one suits a single instance). */
   constructor(options: { secret?: string | Buffer; periodSeconds?: number; now?: () => number } = {}) {
     this.secret = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret);
     this.periodMs = (options.periodSeconds ?? 300) * 1000;
