@@ -10,6 +10,7 @@ import { mountClientRoutes } from "./admin/clients.js";
 import type { AdminContext } from "./admin/context.js";
 import { mountKeyRoutes } from "./admin/keys.js";
 import { mountResourceRoutes } from "./admin/resources.js";
+import { mountTrustedIssuerRoutes } from "./admin/trusted-issuers.js";
 import { mountUserRoutes } from "./admin/users.js";
 import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
 import type { WardConfig } from "./config/spec.js";
@@ -225,6 +226,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountUserRoutes(adminApp, ctx);
     mountKeyRoutes(adminApp, ctx);
     mountAuditRoutes(adminApp, ctx);
+    mountTrustedIssuerRoutes(adminApp, ctx);
   } else {
     logger.warn("admin.api_key is not set: the admin API is disabled");
   }

@@ -121,7 +121,11 @@ export function registerDev(program: Command): void {
       }
       const loaded = loadConfig({
         file: options.config,
-        defaults: { keys: { publish_ahead: 0 }, dev: { callback: true }, grants: { client_credentials: true } },
+        defaults: {
+          keys: { publish_ahead: 0 },
+          dev: { callback: true },
+          grants: { client_credentials: true, token_exchange: true, jwt_bearer: true },
+        },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },
           admin: { port: adminPort, host: "127.0.0.1", api_key: dataDir.adminKey() },

@@ -34,6 +34,8 @@ const resourceFields = {
     .min(60, "at least 60 seconds")
     .max(86400, "at most 86400 seconds (24 h); use refresh tokens for longer sessions"),
   introspection_clients: z.array(z.string().min(1).max(256)).max(50),
+  token_exchange_clients: z.array(z.string().min(1).max(256)).max(50),
+  may_act: z.string().min(1).max(256).nullable(),
 };
 
 const resourceCreateSchema = z
@@ -42,6 +44,8 @@ const resourceCreateSchema = z
     scopes: resourceFields.scopes.default([]),
     access_token_ttl: resourceFields.access_token_ttl.optional(),
     introspection_clients: resourceFields.introspection_clients.default([]),
+    token_exchange_clients: resourceFields.token_exchange_clients.default([]),
+    may_act: resourceFields.may_act.default(null),
   })
   .strict();
 const resourceUpdateSchema = z.object(resourceFields).partial().strict();
@@ -91,6 +95,8 @@ export function presentResource(resource: ResourceRecord): Record<string, unknow
     scopes: resource.scopes,
     access_token_ttl: resource.access_token_ttl,
     introspection_clients: resource.introspection_clients ?? [],
+    token_exchange_clients: resource.token_exchange_clients ?? [],
+    may_act: resource.may_act ?? null,
     created_at: new Date(resource.created_at).toISOString(),
     updated_at: new Date(resource.updated_at).toISOString(),
   };
@@ -117,6 +123,8 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
       scopes: input.scopes,
       access_token_ttl: input.access_token_ttl ?? ctx.defaultAccessTokenTtl,
       introspection_clients: input.introspection_clients,
+      token_exchange_clients: input.token_exchange_clients,
+      may_act: input.may_act,
       created_at: now,
       updated_at: now,
     };

@@ -17,6 +17,8 @@ export interface TokenResponse {
   scope: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the issued token (token exchange responses). */
+  issued_token_type?: string;
 }
 
 export interface IssueInput {
@@ -49,6 +51,7 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
     scope,
     lifetime: ttl.access,
     auth_time: input.family.auth_time,
+    may_act: input.resource?.may_act,
   });
   const response: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: ttl.access, scope };
   let refreshHash: string | undefined;

@@ -19,6 +19,10 @@ export interface ResourceRecord {
   access_token_ttl: number;
   /** Clients (the resource server's own) that may introspect tokens issued for this resource. */
   introspection_clients?: string[];
+  /** Clients that may obtain tokens for this resource by token exchange (RFC 8693). */
+  token_exchange_clients?: string[];
+  /** The one client that may act for tokens issued for this resource (their `may_act` claim, RFC 8693 §4.4). */
+  may_act?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -33,6 +37,8 @@ function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
     scopes: fromJson<ResourceScope[]>(row.scopes) ?? [],
     access_token_ttl: Number(row.access_token_ttl),
     introspection_clients: fromJson<string[]>(row.introspection_clients) ?? [],
+    token_exchange_clients: fromJson<string[]>(row.token_exchange_clients) ?? [],
+    may_act: row.may_act,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -60,6 +66,8 @@ export async function insertResource(db: Kysely<Database>, tenantId: string, res
           scopes: toJson(resource.scopes),
           access_token_ttl: resource.access_token_ttl,
           introspection_clients: toJson(resource.introspection_clients ?? []),
+          token_exchange_clients: toJson(resource.token_exchange_clients ?? []),
+          may_act: resource.may_act ?? null,
           created_at: resource.created_at,
           updated_at: resource.updated_at,
         })
@@ -100,6 +108,8 @@ export async function updateResource(
   if (patch.scopes !== undefined) columns.scopes = toJson(patch.scopes);
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
   if (patch.introspection_clients !== undefined) columns.introspection_clients = toJson(patch.introspection_clients);
+  if (patch.token_exchange_clients !== undefined) columns.token_exchange_clients = toJson(patch.token_exchange_clients);
+  if (patch.may_act !== undefined) columns.may_act = patch.may_act;
   await guardUnique(
     db,
     () => db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),

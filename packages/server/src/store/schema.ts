@@ -62,6 +62,10 @@ export interface ResourcesTable {
   updated_at: number;
   /** JSON array of client ids that may introspect tokens for this resource (0004_authorization). */
   introspection_clients: string | null;
+  /** JSON array of client ids that may obtain tokens for this resource by token exchange (0008_trust). */
+  token_exchange_clients: string | null;
+  /** The one client id that may act for tokens issued for this resource (their may_act claim, 0008_trust). */
+  may_act: string | null;
 }
 
 export interface UsersTable {
@@ -221,6 +225,23 @@ export interface UsedJtisTable {
   expires_at: number;
 }
 
+/** Issuers whose JWT assertions the jwt-bearer grant accepts (RFC 7523, ID-JAG; 0008_trust). */
+export interface TrustedIssuersTable {
+  tenant_id: string;
+  id: string;
+  issuer: string;
+  /** JSON JWKS, or null when jwks_uri is set. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  /** JSON array of client ids allowed to redeem this issuer's assertions. */
+  client_ids: string;
+  /** JSON array of resource URIs tokens may be issued for. */
+  resources: string;
+  /** `email`: the assertion's email names a Ward user; `external`: its sub is kept as the token's sub. */
+  subject_mapping: "email" | "external";
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   signing_keys: SigningKeysTable;
@@ -238,6 +259,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   login_throttle: LoginThrottleTable;
   used_jtis: UsedJtisTable;
+  trusted_issuers: TrustedIssuersTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -257,6 +279,7 @@ export const DATA_TABLES = [
   "access_tokens",
   "login_throttle",
   "used_jtis",
+  "trusted_issuers",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

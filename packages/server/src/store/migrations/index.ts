@@ -3,6 +3,7 @@ import * as initial from "./0001_initial.js";
 import * as clientSecretExpiry from "./0002_client_secret_expiry.js";
 import * as oneActiveSigningKey from "./0003_one_active_signing_key.js";
 import * as authorization from "./0004_authorization.js";
+import * as trust from "./0008_trust.js";
 
 /**
  * Every migration, in order (Kysely sorts the names, so keep the `NNNN_` prefix). In code, not
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_client_secret_expiry": clientSecretExpiry,
   "0003_one_active_signing_key": oneActiveSigningKey,
   "0004_authorization": authorization,
+  "0008_trust": trust,
 };
