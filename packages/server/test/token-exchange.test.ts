@@ -252,6 +252,18 @@ describe("Token exchange (RFC 8693) with openid-client", () => {
     }
   });
 
+  it("an exchanged token dies with the user's grant: revoking the subject's refresh token family revokes it", async () => {
+    const user = await cliAppTokens(t, { scope: "notes:read offline_access", resource: RESOURCE });
+    const exchanged = await exchange(serviceA, { subject_token: user.access_token, resource: SERVICE_B });
+    expect(await client.tokenIntrospection(serviceA, exchanged.access_token)).toMatchObject({ active: true });
+    const revoke = await fetch(`${t.publicUrl}/revoke`, {
+      method: "POST",
+      body: new URLSearchParams({ client_id: "cli-app", token: user.refresh_token as string }),
+    });
+    expect(revoke.status).toBe(200);
+    expect(await client.tokenIntrospection(serviceA, exchanged.access_token)).toMatchObject({ active: false });
+  });
+
   it("refuses a public client even when registered with the grant", async () => {
     await ok(
       await t.admin("/admin/v1/clients", {

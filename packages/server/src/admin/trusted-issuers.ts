@@ -34,7 +34,7 @@ const trustedIssuerSchema = z
 
 type TrustedIssuerInput = z.infer<typeof trustedIssuerSchema>;
 
-/** Keys come from exactly one place; a jwks_uri is https unless on a loopback host (or a loopback issuer). */
+/** Keys come from exactly one place; a jwks_uri is https (http only on loopback while the issuer is loopback, as for clients). */
 function keySourceProblems(input: TrustedIssuerInput, issuerIsLoopback: boolean): FieldProblem[] {
   if (input.jwks && input.jwks_uri) {
     return [{ field: "jwks_uri", received: JSON.stringify(input.jwks_uri), expected: "either jwks or jwks_uri, not both" }];
@@ -43,8 +43,14 @@ function keySourceProblems(input: TrustedIssuerInput, issuerIsLoopback: boolean)
     return [{ field: "jwks", received: "missing", expected: "jwks or jwks_uri: the issuer's public keys" }];
   if (input.jwks_uri) {
     const url = new URL(input.jwks_uri);
-    if (url.protocol !== "https:" && !isLoopbackHostname(url.hostname) && !issuerIsLoopback) {
-      return [{ field: "jwks_uri", received: JSON.stringify(input.jwks_uri), expected: "an https URL (http only on loopback)" }];
+    if (url.protocol === "http:" && !(issuerIsLoopback && isLoopbackHostname(url.hostname))) {
+      return [
+        {
+          field: "jwks_uri",
+          received: JSON.stringify(input.jwks_uri),
+          expected: "an https URL (http only on loopback while the issuer is loopback)",
+        },
+      ];
     }
   }
   return [];
