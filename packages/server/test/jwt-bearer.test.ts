@@ -175,6 +175,8 @@ describe("JWT bearer grant (RFC 7523 §2.1) and ID-JAG from a trusted issuer", (
     const wider = await refusedWithoutIssuing(redeem(agent, await idJag(), { scope: "notes:read notes:write" }));
     expect(wider).toMatchObject({ error: "invalid_scope", code: "jwt_bearer_scope_not_granted" });
     await t.admin("/admin/v1/resources", { body: { uri: "https://elsewhere.example.test/api", scopes: [] } });
+    const conflict = await refusedWithoutIssuing(redeem(agent, await idJag(), { resource: "https://elsewhere.example.test/api" }));
+    expect(conflict).toMatchObject({ error: "invalid_target", code: "token_exchange_target_conflict" });
     const target = await refusedWithoutIssuing(redeem(agent, await idJag({ resource: "https://elsewhere.example.test/api", scope: "" })));
     expect(target).toMatchObject({ error: "invalid_target", code: "jwt_bearer_target_not_allowed" });
   });

@@ -166,6 +166,18 @@ describe("Token exchange (RFC 8693) with openid-client", () => {
     expect(disallowed.description).toBe(`Client svc-a may not exchange tokens for ${SERVICE_C}.`);
     const missing = await refusedWithoutIssuing(exchange(serviceA, { subject_token: userToken }));
     expect(missing).toMatchObject({ error: "invalid_target", code: "token_exchange_target_missing" });
+    const conflict = await refusedWithoutIssuing(
+      exchange(serviceA, { subject_token: userToken, resource: SERVICE_B, audience: SERVICE_C }),
+    );
+    expect(conflict).toMatchObject({ error: "invalid_target", code: "token_exchange_target_conflict" });
+    expect(conflict.description).toBe(
+      `The request names two targets, resource "${SERVICE_B}" and audience "${SERVICE_C}"; Ward issues each token for one resource.`,
+    );
+    const two = new URLSearchParams({ subject_token: userToken, subject_token_type: ACCESS_TOKEN });
+    two.append("resource", SERVICE_B);
+    two.append("resource", SERVICE_C);
+    const twoResources = await refusedWithoutIssuing(client.genericGrantRequest(serviceA, TOKEN_EXCHANGE, two));
+    expect(twoResources).toMatchObject({ error: "invalid_target", code: "resource_invalid" });
   });
 
   it("refuses an actor other than the subject token's may_act", async () => {

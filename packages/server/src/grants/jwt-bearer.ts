@@ -134,18 +134,17 @@ const idJagForThisClient: Check = (a) => {
 
 /** The resource (request parameter, or the ID-JAG's resource claim) must be one the trusted issuer allows. */
 const targetAllowed: Check = async (a) => {
-  const requested = param(a.params, "resource", "token_parameter_invalid", 2000);
+  const requested = a.params.getAll("resource");
   const claimed = isIdJag(a) && typeof payloadOf(a).resource === "string" ? (payloadOf(a).resource as string) : undefined;
-  if (requested !== undefined && claimed !== undefined && requested !== claimed) {
-    throw new WardError("token_exchange_target_conflict", { resource: JSON.stringify(requested), audience: JSON.stringify(claimed) });
+  if (requested.length === 1 && claimed !== undefined && requested[0] !== claimed) {
+    throw new WardError("token_exchange_target_conflict", {
+      first: `resource ${JSON.stringify(requested[0])}`,
+      second: `the ID-JAG's resource claim ${JSON.stringify(claimed)}`,
+    });
   }
-  const uri = requested ?? claimed;
+  const targets = requested.length > 0 ? requested : claimed !== undefined ? [claimed] : [];
   const trusted = trustedOf(a);
-  const resource = await resolveResource(
-    a.ctx,
-    uri === undefined ? [] : [uri],
-    parseScope(param(a.params, "scope", "token_parameter_invalid", 2048)),
-  );
+  const resource = await resolveResource(a.ctx, targets, parseScope(param(a.params, "scope", "token_parameter_invalid", 2048)));
   if (!resource)
     throw new WardError("resource_missing", { scope: "(none)", reason: "a jwt-bearer token needs an audience: send resource" });
   if (!trusted.resources.includes(resource.uri)) {
@@ -198,8 +197,8 @@ const usedOnce: Check = async (a) => {
   const { ctx } = a;
   const payload = payloadOf(a);
   const trusted = trustedOf(a);
-  const until =
-    Math.max(Number(payload.exp) * 1000, Number(payload.iat) * 1000 + ctx.config.jwt_bearer.max_assertion_age * 1000) + SKEW_S * 1000;
+  // issuedRecently refuses it from iat + max_assertion_age on, whatever its exp says.
+  const until = (Number(payload.iat) + ctx.config.jwt_bearer.max_assertion_age + SKEW_S) * 1000;
   const jti = String(payload.jti);
   if (!(await claimJti(ctx.db, ctx.tenantId, `jwt_bearer:${trusted.issuer}:${jti}`, until, ctx.now()))) {
     throw new WardError("jwt_bearer_assertion_reused", { issuer: trusted.issuer, jti: JSON.stringify(jti) });

@@ -108,14 +108,17 @@ const mayActHonoured: Check = (exchange) => {
 /** One registered resource (resource or audience, RFC 8693 §2.1) that lists the client in token_exchange_clients. */
 const targetAllowed: Check = async (exchange) => {
   const { ctx, client, params } = exchange;
-  const resource = param(params, "resource", "token_parameter_invalid", 2000);
+  const resources = params.getAll("resource");
   const audience = param(params, "audience", "token_parameter_invalid", 2000);
-  if (resource !== undefined && audience !== undefined && resource !== audience) {
-    throw new WardError("token_exchange_target_conflict", { resource: JSON.stringify(resource), audience: JSON.stringify(audience) });
+  if (resources.length === 1 && audience !== undefined && resources[0] !== audience) {
+    throw new WardError("token_exchange_target_conflict", {
+      first: `resource ${JSON.stringify(resources[0])}`,
+      second: `audience ${JSON.stringify(audience)}`,
+    });
   }
-  const target = resource ?? audience;
-  if (target === undefined) throw new WardError("token_exchange_target_missing", {});
-  const record = (await resolveResource(ctx, [target], [])) as ResourceRecord;
+  const targets = resources.length > 0 ? resources : audience !== undefined ? [audience] : [];
+  if (targets.length === 0) throw new WardError("token_exchange_target_missing", {});
+  const record = (await resolveResource(ctx, targets, [])) as ResourceRecord;
   if (!(record.token_exchange_clients ?? []).includes(client.client_id)) {
     throw new WardError("token_exchange_target_not_allowed", { client_id: client.client_id, target: record.uri });
   }

@@ -47,11 +47,12 @@ export const tokenExchangeErrors = defineErrors({
     area: "token",
     status: 400,
     oauthError: "invalid_target",
-    title: "resource and audience name different targets",
-    description: "resource is {resource} but audience is {audience}; Ward issues an exchanged token for one resource.",
-    params: ["resource", "audience"],
-    cause: "Both target parameters were sent with different values.",
-    fix: "Send one of resource or audience (or both with the same resource URI).",
+    title: "Two different targets",
+    description: "The request names two targets, {first} and {second}; Ward issues each token for one resource.",
+    params: ["first", "second"],
+    cause:
+      "Token exchange: resource and audience name different resources. JWT bearer: the resource parameter differs from the ID-JAG's resource claim.",
+    fix: "Send one target (or the same resource URI in both places).",
   },
   token_exchange_actor_token_invalid: {
     area: "token",
