@@ -171,6 +171,26 @@ describe("JWT bearer grant (RFC 7523 §2.1) and ID-JAG from a trusted issuer", (
     expect(notListed.description).toBe(`Client other-app may not use assertions from ${IDP}; allowed clients: agent-app.`);
   });
 
+  it("refuses a non-JWT, an assertion without jti, and an email that names no Ward user", async () => {
+    const malformed = await refusedWithoutIssuing(redeem(agent, "not-a-jwt"));
+    expect(malformed).toMatchObject({ error: "invalid_grant", code: "jwt_bearer_assertion_malformed" });
+    const now = Math.floor(Date.now() / 1000);
+    const noJti = await new SignJWT({ email: USER.email, client_id: "agent-app" })
+      .setProtectedHeader({ alg: "ES256", typ: "oauth-id-jag+jwt", kid: "idp-1" })
+      .setIssuer(IDP)
+      .setSubject("idp-user-42")
+      .setAudience(t.publicUrl)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(idpKeys.privateKey);
+    const missing = await refusedWithoutIssuing(redeem(agent, noJti, { resource: RESOURCE }));
+    expect(missing).toMatchObject({ error: "invalid_grant", code: "jwt_bearer_claim_missing" });
+    expect(missing.description).toContain("no jti claim");
+    const stranger = await refusedWithoutIssuing(redeem(agent, await idJag({ email: "nobody@example.com" })));
+    expect(stranger).toMatchObject({ error: "invalid_grant", code: "jwt_bearer_subject_unknown" });
+    expect(stranger.description).toContain('no enabled Ward user has the email "nobody@example.com"');
+  });
+
   it("refuses a scope beyond the ID-JAG and a resource the issuer does not allow", async () => {
     const wider = await refusedWithoutIssuing(redeem(agent, await idJag(), { scope: "notes:read notes:write" }));
     expect(wider).toMatchObject({ error: "invalid_scope", code: "jwt_bearer_scope_not_granted" });
