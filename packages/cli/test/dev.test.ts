@@ -181,6 +181,55 @@ describe("ward admin against the running dev server", () => {
     expect(table.stdout).toContain("client.created");
   });
 
+  it("advertises token exchange and JWT bearer (ward dev turns them on); manages trusted issuers and exchange settings from flags", async () => {
+    const metadata = await json(await fetch(`${issuer}/.well-known/oauth-authorization-server`));
+    expect(metadata.grant_types_supported).toEqual(
+      expect.arrayContaining(["urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]),
+    );
+    const resource = await admin(
+      "resources",
+      "create",
+      "--uri",
+      "https://api.example.com/exchange",
+      "--token-exchange-client",
+      "svc-a",
+      "--may-act",
+      "svc-a",
+      "--json",
+    );
+    expect(resource.code, resource.stderr).toBe(0);
+    expect(JSON.parse(resource.stdout)).toMatchObject({ token_exchange_clients: ["svc-a"], may_act: "svc-a" });
+    const cleared = await admin("resources", "update", "https://api.example.com/exchange", "--may-act", "", "--json");
+    expect(JSON.parse(cleared.stdout).may_act).toBeNull();
+
+    const created = await admin(
+      "trusted-issuers",
+      "create",
+      "--issuer",
+      "https://idp.example.com",
+      "--jwks-uri",
+      "https://idp.example.com/jwks",
+      "--client-id",
+      "svc-a",
+      "--resource",
+      "https://api.example.com/exchange",
+      "--subject-mapping",
+      "email",
+      "--json",
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const record = JSON.parse(created.stdout);
+    expect(record).toMatchObject({ issuer: "https://idp.example.com", client_ids: ["svc-a"], subject_mapping: "email" });
+    const table = await admin("trusted-issuers", "list");
+    expect(table.stdout).toContain("https://idp.example.com");
+    const got = await admin("trusted-issuers", "get", "https://idp.example.com", "--json");
+    expect(JSON.parse(got.stdout).id).toBe(record.id);
+    expect((await admin("trusted-issuers", "delete", record.id)).code).toBe(0);
+    const gone = await admin("trusted-issuers", "get", record.id);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toContain("trusted_issuer_not_found");
+  });
+
   it("answers a malformed body with 400 listing each bad field (exit 3), and creates nothing", async () => {
     const before = JSON.parse((await admin("clients", "list", "--json")).stdout).clients.length;
     const result = await admin(

@@ -11,6 +11,7 @@ import type { AdminContext } from "./admin/context.js";
 import { mountKeyRoutes } from "./admin/keys.js";
 import { mountRegistrationTokenRoutes } from "./admin/registration-tokens.js";
 import { mountResourceRoutes } from "./admin/resources.js";
+import { mountTrustedIssuerRoutes } from "./admin/trusted-issuers.js";
 import { mountUserRoutes } from "./admin/users.js";
 import { checkConfigSafety, decodeMasterKey, formatProblemLine, isLoopbackIssuer } from "./config/safety.js";
 import type { WardConfig } from "./config/spec.js";
@@ -240,6 +241,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountKeyRoutes(adminApp, ctx);
     mountAuditRoutes(adminApp, ctx);
     mountRegistrationTokenRoutes(adminApp, ctx);
+    mountTrustedIssuerRoutes(adminApp, ctx);
   } else {
     logger.warn("admin.api_key is not set: the admin API is disabled");
   }

@@ -22,13 +22,7 @@ function everySwitchOn(): Record<string, Record<string, boolean>> {
 }
 
 /** Grant types /token is asked about: every one a client may register, plus ones Ward never serves. */
-const CANDIDATE_GRANTS = [
-  ...GRANT_TYPES,
-  "password",
-  "implicit",
-  "urn:ietf:params:oauth:grant-type:jwt-bearer",
-  "urn:ietf:params:oauth:grant-type:saml2-bearer",
-];
+const CANDIDATE_GRANTS = [...new Set([...GRANT_TYPES, "password", "implicit", "urn:ietf:params:oauth:grant-type:saml2-bearer"])];
 
 /** Names registered in the IANA "OAuth Authorization Server Metadata" registry (RFC 8414 §7.1) that Ward may use. */
 const REGISTERED_NAMES = new Set([

@@ -49,6 +49,14 @@ import {
   type WardDatabase,
 } from "../src/store/index.js";
 import { claimPushedRequest, deleteExpiredPushedRequests, getPushedRequest, insertPushedRequest } from "../src/store/pushed-requests.js";
+import {
+  deleteTrustedIssuer,
+  getTrustedIssuer,
+  getTrustedIssuerByIssuer,
+  insertTrustedIssuer,
+  listTrustedIssuers,
+  type TrustedIssuerRecord,
+} from "../src/store/trusted-issuers.js";
 import { type FreshDatabase, testDatabases } from "./support/databases.js";
 
 const databases = await testDatabases();
@@ -104,6 +112,8 @@ function resource(id: string, uri: string, overrides: Partial<ResourceRecord> = 
     access_token_ttl: 900,
     introspection_clients: [],
     dpop_required: false,
+    token_exchange_clients: ["svc-a"],
+    may_act: "svc-a",
     created_at: NOW,
     updated_at: NOW,
     ...overrides,
@@ -400,6 +410,31 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       await insertResource(db, T, resource("res_del", "https://del.example"));
       expect(await deleteResource(db, T, "res_del")).toBe(true);
       expect(await deleteResource(db, T, "res_del")).toBe(false);
+    });
+  });
+
+  describe("trusted issuers", () => {
+    const issuer = (id: string, iss: string): TrustedIssuerRecord => ({
+      id,
+      issuer: iss,
+      jwks: null,
+      jwks_uri: `${iss}/jwks`,
+      client_ids: ["agent"],
+      resources: ["https://api.example/mcp"],
+      subject_mapping: "email",
+      created_at: NOW,
+    });
+
+    it("round-trip, look up by exact issuer, refuse a second entry for one issuer, delete", async () => {
+      await insertTrustedIssuer(db, T, issuer("tis_1", "https://idp.example"));
+      expect(await getTrustedIssuer(db, T, "tis_1")).toEqual(issuer("tis_1", "https://idp.example"));
+      expect((await getTrustedIssuerByIssuer(db, T, "https://idp.example"))?.id).toBe("tis_1");
+      expect(await getTrustedIssuerByIssuer(db, T, "https://idp.example/")).toBeUndefined();
+      const taken = await insertTrustedIssuer(db, T, issuer("tis_2", "https://idp.example")).catch((e: unknown) => e);
+      expect((taken as WardError).code).toBe("trusted_issuer_taken");
+      expect((await listTrustedIssuers(db, T)).map((r) => r.id)).toEqual(["tis_1"]);
+      expect(await deleteTrustedIssuer(db, T, "tis_1")).toBe(true);
+      expect(await deleteTrustedIssuer(db, T, "tis_1")).toBe(false);
     });
   });
 

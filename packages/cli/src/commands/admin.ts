@@ -168,7 +168,13 @@ function resourceFlags(command: Command): Command {
     .option("--ttl <seconds>", "access token lifetime in seconds", seconds)
     .option("--introspection-client <client_id>", "a client allowed to introspect this resource's tokens (repeatable)", collect)
     .option("--dpop-required", "issue tokens for this resource only DPoP-bound (RFC 9449)")
-    .option("--no-dpop-required", "also issue Bearer tokens for this resource");
+    .option("--no-dpop-required", "also issue Bearer tokens for this resource")
+    .option(
+      "--token-exchange-client <client_id>",
+      "a client allowed to obtain tokens for this resource by token exchange (repeatable)",
+      collect,
+    )
+    .option("--may-act <client_id>", "the one client that may act for tokens issued for this resource (their may_act claim)");
 }
 
 function resourceBody(options: Record<string, unknown>): Record<string, unknown> {
@@ -178,6 +184,8 @@ function resourceBody(options: Record<string, unknown>): Record<string, unknown>
   if (options.ttl !== undefined) body.access_token_ttl = options.ttl;
   if (options.introspectionClient !== undefined) body.introspection_clients = options.introspectionClient;
   if (options.dpopRequired !== undefined) body.dpop_required = options.dpopRequired;
+  if (options.tokenExchangeClient !== undefined) body.token_exchange_clients = options.tokenExchangeClient;
+  if (options.mayAct !== undefined) body.may_act = options.mayAct === "" ? null : options.mayAct;
   return body;
 }
 
@@ -211,6 +219,57 @@ function registerResources(admin: Command): void {
     .description("Delete a resource")
     .action((id: string, _, command: Command) =>
       call(command, "DELETE", `/admin/v1/resources/${encodeURIComponent(id)}`, undefined, () => out(`deleted resource ${id}`)),
+    );
+}
+
+function trustedIssuerBody(options: Record<string, unknown>): Record<string, unknown> {
+  const body = baseBody(options as { body?: string; file?: string });
+  const map: Record<string, string> = {
+    issuer: "issuer",
+    jwksUri: "jwks_uri",
+    clientId: "client_ids",
+    resource: "resources",
+    subjectMapping: "subject_mapping",
+  };
+  for (const [flag, field] of Object.entries(map)) if (options[flag] !== undefined) body[field] = options[flag];
+  return body;
+}
+
+function registerTrustedIssuers(admin: Command): void {
+  const issuers = admin
+    .command("trusted-issuers")
+    .description("Issuers whose JWT assertions (RFC 7523, ID-JAG) the jwt-bearer grant accepts");
+  withBodyOptions(issuers.command("create").description("Trust an issuer's assertions"))
+    .option("--issuer <iss>", "the assertions' iss, byte for byte")
+    .option("--jwks-uri <uri>", "where the issuer publishes its keys (or give jwks in --body)")
+    .option("--client-id <client_id>", "a client allowed to redeem this issuer's assertions (repeatable)", collect)
+    .option("--resource <uri>", "a resource tokens may be issued for (repeatable)", collect)
+    .addOption(
+      new Option("--subject-mapping <mapping>", "email: the email claim names a Ward user; external: keep the assertion's sub").choices([
+        "email",
+        "external",
+      ]),
+    )
+    .action((options, command: Command) => call(command, "POST", "/admin/v1/trusted-issuers", trustedIssuerBody(options), printRecord));
+  issuers
+    .command("list")
+    .description("List trusted issuers")
+    .action((_, command: Command) =>
+      call(command, "GET", "/admin/v1/trusted-issuers", undefined, (b) =>
+        printTable(b.trusted_issuers as Record<string, unknown>[], ["id", "issuer", "client_ids", "resources", "subject_mapping"]),
+      ),
+    );
+  issuers
+    .command("get <id_or_issuer>")
+    .description("Show a trusted issuer")
+    .action((id: string, _, command: Command) =>
+      call(command, "GET", `/admin/v1/trusted-issuers/${encodeURIComponent(id)}`, undefined, printRecord),
+    );
+  issuers
+    .command("delete <id_or_issuer>")
+    .description("Stop trusting an issuer")
+    .action((id: string, _, command: Command) =>
+      call(command, "DELETE", `/admin/v1/trusted-issuers/${encodeURIComponent(id)}`, undefined, () => out(`deleted trusted issuer ${id}`)),
     );
 }
 
@@ -349,7 +408,7 @@ function registerAudit(admin: Command): void {
 export function registerAdmin(program: Command): void {
   const admin = program
     .command("admin")
-    .description("Manage clients, resources, users and keys, and read the audit log, through the admin API")
+    .description("Manage clients, resources, users, keys and trusted issuers, and read the audit log, through the admin API")
     .option("--url <url>", "admin API base URL (default: $WARD_ADMIN_URL or http://127.0.0.1:9001)")
     .option("--key <key>", "admin API key (default: $WARD_ADMIN_API_KEY or <data-dir>/admin.key)")
     .option("--data-dir <dir>", "ward dev data dir to read the admin key from", ".ward");
@@ -359,4 +418,5 @@ export function registerAdmin(program: Command): void {
   registerKeys(admin);
   registerAudit(admin);
   registerRegistrationTokens(admin);
+  registerTrustedIssuers(admin);
 }

@@ -124,7 +124,7 @@ export function registerDev(program: Command): void {
         defaults: {
           keys: { publish_ahead: 0 },
           dev: { callback: true },
-          grants: { client_credentials: true, device_code: true },
+          grants: { client_credentials: true, device_code: true, token_exchange: true, jwt_bearer: true },
           registration: { policy: "open", client_id_metadata_documents: true },
           dpop: { require_nonce: true },
         },

@@ -5,6 +5,7 @@ import { configErrors } from "./catalog/config.js";
 import { deviceErrors } from "./catalog/device.js";
 import { dpopErrors } from "./catalog/dpop.js";
 import { httpErrors } from "./catalog/http.js";
+import { jwtBearerErrors } from "./catalog/jwt-bearer.js";
 import { keyErrors } from "./catalog/keys.js";
 import { loginErrors } from "./catalog/login.js";
 import { logoutErrors } from "./catalog/logout.js";
@@ -26,6 +27,7 @@ export const catalog = {
   ...refreshErrors,
   ...deviceErrors,
   ...tokenExchangeErrors,
+  ...jwtBearerErrors,
   ...registrationErrors,
   ...loginErrors,
   ...logoutErrors,

@@ -8,6 +8,7 @@ export const GRANT_TYPES = [
   "client_credentials",
   "urn:ietf:params:oauth:grant-type:device_code",
   "urn:ietf:params:oauth:grant-type:token-exchange",
+  "urn:ietf:params:oauth:grant-type:jwt-bearer",
 ] as const;
 export const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -16,7 +17,7 @@ const uriList = z.array(z.string().max(2000)).max(50);
 
 /** JWK members that only private (or symmetric) keys have; a client's jwks holds public keys only. */
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-const publicJwk = z
+export const publicJwk = z
   .record(z.string(), z.unknown())
   .refine((key) => typeof key.kty === "string", "a JWK with a kty member")
   .refine(

@@ -36,6 +36,8 @@ const resourceFields = {
   introspection_clients: z.array(z.string().min(1).max(256)).max(50),
   /** Tokens for this resource are only issued DPoP-bound (RFC 9449). */
   dpop_required: z.boolean(),
+  token_exchange_clients: z.array(z.string().min(1).max(256)).max(50),
+  may_act: z.string().min(1).max(256).nullable(),
 };
 
 const resourceCreateSchema = z
@@ -45,6 +47,8 @@ const resourceCreateSchema = z
     access_token_ttl: resourceFields.access_token_ttl.optional(),
     introspection_clients: resourceFields.introspection_clients.default([]),
     dpop_required: resourceFields.dpop_required.default(false),
+    token_exchange_clients: resourceFields.token_exchange_clients.default([]),
+    may_act: resourceFields.may_act.default(null),
   })
   .strict();
 const resourceUpdateSchema = z.object(resourceFields).partial().strict();
@@ -95,6 +99,8 @@ export function presentResource(resource: ResourceRecord): Record<string, unknow
     access_token_ttl: resource.access_token_ttl,
     introspection_clients: resource.introspection_clients ?? [],
     dpop_required: resource.dpop_required ?? false,
+    token_exchange_clients: resource.token_exchange_clients ?? [],
+    may_act: resource.may_act ?? null,
     created_at: new Date(resource.created_at).toISOString(),
     updated_at: new Date(resource.updated_at).toISOString(),
   };
@@ -122,6 +128,8 @@ export function mountResourceRoutes(app: Hono<WardEnv>, ctx: AdminContext): void
       access_token_ttl: input.access_token_ttl ?? ctx.defaultAccessTokenTtl,
       introspection_clients: input.introspection_clients,
       dpop_required: input.dpop_required,
+      token_exchange_clients: input.token_exchange_clients,
+      may_act: input.may_act,
       created_at: now,
       updated_at: now,
     };

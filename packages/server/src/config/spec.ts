@@ -195,6 +195,18 @@ export const configSpec = {
       default: false,
       doc: "Allow the device authorization grant (RFC 8628): POST /device_authorization, the /device page and grant_type=urn:ietf:params:oauth:grant-type:device_code, for clients registered with that grant. `ward dev` turns it on.",
     },
+    token_exchange: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Allow grant_type=urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693) for confidential clients registered with it: a Ward access token is exchanged for one for another resource that lists the client in `token_exchange_clients`, with narrower or equal scopes, never outliving it; an actor_token adds a nested `act` claim (delegation). `ward dev` turns it on.",
+    },
+    jwt_bearer: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: false,
+      doc: "Allow grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523, and ID-JAG identity assertions for cross-app access) for confidential clients registered with it, on assertions from issuers registered at /admin/v1/trusted-issuers. `ward dev` turns it on.",
+    },
   },
   device: {
     code_ttl: {
@@ -279,6 +291,22 @@ export const configSpec = {
       env: "integer",
       default: 60,
       doc: "Seconds a DPoP proof's `iat` may lie before or after the server's clock; its `jti` is remembered (in the database, shared by every instance) for as long.",
+    },
+  },
+  token_exchange: {
+    max_chain_depth: {
+      schema: z.number().int().min(1).max(10),
+      env: "integer",
+      default: 3,
+      doc: "Most actors an exchanged token's nested `act` chain may hold (RFC 8693 §4.1); a delegation beyond it is refused with token_exchange_chain_too_deep.",
+    },
+  },
+  jwt_bearer: {
+    max_assertion_age: {
+      schema: z.number().int().min(10).max(3600),
+      env: "integer",
+      default: 300,
+      doc: "Seconds after its `iat` a JWT bearer assertion (or ID-JAG) is still accepted; older ones are refused with jwt_bearer_assertion_stale. Its `jti` is remembered that long so it is redeemed once.",
     },
   },
   login: {

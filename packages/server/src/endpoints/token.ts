@@ -4,7 +4,9 @@ import type { WardConfig } from "../config/spec.js";
 import { authorizationCodeGrant, type GrantRequest } from "../grants/authorization-code.js";
 import { clientCredentialsGrant } from "../grants/client-credentials.js";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "../grants/device-code.js";
+import { JWT_BEARER_GRANT, jwtBearerGrant } from "../grants/jwt-bearer.js";
 import { refreshTokenGrant } from "../grants/refresh-token.js";
+import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "../grants/token-exchange.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
 import { readParams, repeatedParameter, shown } from "../http/params.js";
@@ -19,12 +21,16 @@ const GRANTS: Record<string, (request: GrantRequest) => Promise<TokenResponse>> 
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
+  [JWT_BEARER_GRANT]: jwtBearerGrant,
 };
 
 /** Grants off unless their configuration key is true (the key is named in grant_type_disabled). */
 const OPTIONAL_GRANTS: Record<string, { key: string; enabled: (config: WardConfig) => boolean }> = {
   client_credentials: { key: "grants.client_credentials", enabled: (config) => config.grants.client_credentials },
   [DEVICE_CODE_GRANT]: { key: "grants.device_code", enabled: (config) => config.grants.device_code },
+  [TOKEN_EXCHANGE_GRANT]: { key: "grants.token_exchange", enabled: (config) => config.grants.token_exchange },
+  [JWT_BEARER_GRANT]: { key: "grants.jwt_bearer", enabled: (config) => config.grants.jwt_bearer },
 };
 
 /** The grant types this server serves with this configuration (discovery lists exactly these). */

@@ -1,13 +1,11 @@
 import { WardError } from "@ward/core";
 import { checkScopesDeclaredOnResource, formatScopes, OIDC_SCOPES, parseScope, resolveResource } from "../authorize/scopes.js";
 import { param } from "../http/params.js";
-import { checkResourceDpopRequirement } from "../oauth/dpop.js";
 import type { TokenResponse } from "../oauth/issue.js";
-import { lifetimes, signAccessToken } from "../oauth/tokens.js";
-import { recordAuditEvent } from "../store/audit.js";
-import { recordAccessToken } from "../store/tokens.js";
-import { transaction } from "../store/transaction.js";
+import { issueStandaloneAccessToken } from "../oauth/standalone-token.js";
+import { lifetimes } from "../oauth/tokens.js";
 import type { GrantRequest } from "./authorization-code.js";
+import { requireConfidentialClient } from "./confidential.js";
 
 /**
  * grant_type=client_credentials (RFC 6749 §4.4): a confidential client acting for itself. The
@@ -16,13 +14,7 @@ import type { GrantRequest } from "./authorization-code.js";
  * refresh token, no ID token; sub is the client_id.
  */
 export async function clientCredentialsGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
-  if (client.token_endpoint_auth_method === "none") {
-    throw new WardError("grant_type_not_allowed_for_client", {
-      client_id: client.client_id,
-      registered: "none (a public client)",
-      received: "client_credentials",
-    });
-  }
+  requireConfidentialClient(client, "client_credentials");
   const requested = parseScope(param(params, "scope", "token_parameter_invalid", 2048));
   const granted = (client.scope ?? "").split(" ").filter((scope) => scope !== "" && !(scope in OIDC_SCOPES));
   const refused = requested.filter((scope) => !granted.includes(scope));
@@ -41,38 +33,15 @@ export async function clientCredentialsGrant({ ctx, client, params, requestId, d
       reason: "a client_credentials token needs an audience: send resource",
     });
   checkScopesDeclaredOnResource(resource, scope, ctx.issuer);
-  checkResourceDpopRequirement(resource, dpopJkt);
   const lifetime = lifetimes(ctx, client, resource).access;
-  const access = await signAccessToken(ctx, {
-    client_id: client.client_id,
+  return issueStandaloneAccessToken(ctx, {
+    grantType: "client_credentials",
+    client,
     subject: client.client_id,
-    audience: resource.uri,
-    scope: scope.join(" "),
+    resource,
+    scope,
     lifetime,
-    dpop_jkt: dpopJkt,
+    requestId,
+    dpopJkt,
   });
-  await transaction(ctx.db, async (trx) => {
-    await recordAccessToken(trx, ctx.tenantId, {
-      jti: access.jti,
-      family_id: null,
-      client_id: client.client_id,
-      expires_at: access.expires_at,
-    });
-    await recordAuditEvent(trx, ctx.tenantId, {
-      type: "token.issued",
-      actor: client.client_id,
-      subject: client.client_id,
-      data: {
-        grant_type: "client_credentials",
-        client_id: client.client_id,
-        resource: resource.uri,
-        scopes: scope,
-        access_token_jti: access.jti,
-        dpop_jkt: dpopJkt ?? null,
-        request_id: requestId,
-        outcome: "issued",
-      },
-    });
-  });
-  return { access_token: access.token, token_type: dpopJkt ? "DPoP" : "Bearer", expires_in: lifetime, scope: scope.join(" ") };
 }

@@ -1,10 +1,11 @@
-import { OutboundFetchError, WardError } from "@ward/core";
+import { WardError } from "@ward/core";
 import type { Context } from "hono";
-import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { decodeJwt, type JWTPayload, jwtVerify } from "jose";
 import { verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import type { ClientRecord } from "../store/clients.js";
 import { claimJti } from "../store/used-jtis.js";
+import { verifyWithKeys } from "./client-jwks.js";
 import type { ServerContext } from "./context.js";
 import { findClient } from "./find-client.js";
 
@@ -86,20 +87,6 @@ function presented(c: Context<WardEnv>, params: URLSearchParams, endpoint: strin
   return { method: "none", client_id: bodyClientId };
 }
 
-/** Imported key sets by their JSON (inline jwks change only on a client update; jwks_uri sets come from the cache). */
-const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
-
-function keySet(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
-  const key = JSON.stringify(jwks);
-  let set = keySets.get(key);
-  if (!set) {
-    set = createLocalJWKSet(jwks);
-    if (keySets.size >= 1000) keySets.delete(keySets.keys().next().value as string);
-    keySets.set(key, set);
-  }
-  return set;
-}
-
 /** Verifies the assertion against the client's inline jwks, or its jwks_uri (re-fetched once on an unknown kid). */
 /** RFC 7523 §3: the token endpoint or the issuer; RFC 9126 §2 adds the PAR endpoint for pushes. */
 function assertionAudiences(ctx: ServerContext, endpoint: string): string[] {
@@ -115,9 +102,9 @@ async function verifiedAssertionPayload(
   endpoint: string,
 ): Promise<JWTPayload> {
   const fail = (reason: string) => new WardError("client_assertion_invalid", { client_id: client.client_id, reason });
-  const verify = async (jwks: JSONWebKeySet) =>
+  const verify = async (keys: Parameters<typeof jwtVerify>[1]) =>
     (
-      await jwtVerify(assertion, keySet(jwks), {
+      await jwtVerify(assertion, keys as never, {
         issuer: client.client_id,
         subject: client.client_id,
         audience: assertionAudiences(ctx, endpoint),
@@ -127,39 +114,7 @@ async function verifiedAssertionPayload(
         clockTolerance: 30,
       })
     ).payload;
-  const explain = (error: unknown, where: string) => {
-    const code = (error as { code?: string }).code ?? "";
-    return fail(code === "ERR_JWKS_NO_MATCHING_KEY" ? `no key in ${where} matches its kid / alg` : (error as Error).message);
-  };
-  if (client.jwks) {
-    try {
-      return await verify(client.jwks as unknown as JSONWebKeySet);
-    } catch (error) {
-      throw explain(error, "the client's jwks");
-    }
-  }
-  const uri = client.jwks_uri;
-  if (!uri) throw fail("the client has no registered keys (jwks or jwks_uri)");
-  const fetchKeys = async (afterUnknownKid: boolean) => {
-    try {
-      return await ctx.clientKeys.get(uri, afterUnknownKid);
-    } catch (error) {
-      if (error instanceof OutboundFetchError) throw fail(`its jwks_uri ${uri} could not be used: ${error.message}`);
-      throw error;
-    }
-  };
-  const first = await fetchKeys(false);
-  try {
-    return await verify(first.jwks);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY" || first.refetched) throw explain(error, uri);
-  }
-  const again = await fetchKeys(true);
-  try {
-    return await verify(again.jwks);
-  } catch (error) {
-    throw explain(error, uri);
-  }
+  return verifyWithKeys(ctx.clientKeys, client, verify, fail, "the client has no registered keys (jwks or jwks_uri)");
 }
 
 async function verifyAssertion(ctx: ServerContext, client: ClientRecord, assertion: string, endpoint: string): Promise<void> {

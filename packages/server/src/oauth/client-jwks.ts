@@ -1,5 +1,5 @@
-import { OutboundFetchError, type OutboundOptions, outboundGet } from "@ward/core";
-import type { JSONWebKeySet } from "jose";
+import { OutboundFetchError, type OutboundOptions, outboundGet, type WardError } from "@ward/core";
+import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 
 /** A client's published keys are small; anything bigger is not a JWKS. */
 const MAX_JWKS_BYTES = 64 * 1024;
@@ -57,5 +57,71 @@ export class ClientKeyCache {
       expiresAt: now + maxAge(typeof cacheControl === "string" ? cacheControl : undefined) * 1000,
     });
     return { jwks, refetched: true };
+  }
+}
+
+/** Imported key sets by their JSON (inline jwks change only on an update; jwks_uri sets come from the cache). */
+const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
+
+export function importedKeySet(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  const key = JSON.stringify(jwks);
+  let set = keySets.get(key);
+  if (!set) {
+    set = createLocalJWKSet(jwks);
+    if (keySets.size >= 1000) keySets.delete(keySets.keys().next().value as string);
+    keySets.set(key, set);
+  }
+  return set;
+}
+
+/** Where a party's public keys are: inline, or at a URI. */
+export interface KeySource {
+  jwks: unknown;
+  jwks_uri: string | null;
+}
+
+/**
+ * Runs `verify` with the party's inline jwks, or the set at its jwks_uri (re-fetched once when no key
+ * matched the kid: the party rotated). Every failure becomes `fail(reason)`.
+ */
+export async function verifyWithKeys<T>(
+  cache: ClientKeyCache,
+  source: KeySource,
+  verify: (keys: ReturnType<typeof createLocalJWKSet>) => Promise<T>,
+  fail: (reason: string) => WardError,
+  missingKeys: string,
+): Promise<T> {
+  const explain = (error: unknown, where: string) => {
+    const code = (error as { code?: string }).code ?? "";
+    return fail(code === "ERR_JWKS_NO_MATCHING_KEY" ? `no key in ${where} matches its kid / alg` : (error as Error).message);
+  };
+  if (source.jwks) {
+    try {
+      return await verify(importedKeySet(source.jwks as JSONWebKeySet));
+    } catch (error) {
+      throw explain(error, "the registered jwks");
+    }
+  }
+  const uri = source.jwks_uri;
+  if (!uri) throw fail(missingKeys);
+  const fetchKeys = async (afterUnknownKid: boolean) => {
+    try {
+      return await cache.get(uri, afterUnknownKid);
+    } catch (error) {
+      if (error instanceof OutboundFetchError) throw fail(`its jwks_uri ${uri} could not be used: ${error.message}`);
+      throw error;
+    }
+  };
+  const first = await fetchKeys(false);
+  try {
+    return await verify(importedKeySet(first.jwks));
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY" || first.refetched) throw explain(error, uri);
+  }
+  const again = await fetchKeys(true);
+  try {
+    return await verify(importedKeySet(again.jwks));
+  } catch (error) {
+    throw explain(error, uri);
   }
 }

@@ -18,6 +18,8 @@ export interface TokenResponse {
   scope: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the issued token (token exchange responses). */
+  issued_token_type?: string;
 }
 
 export interface IssueInput {
@@ -53,6 +55,7 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
     lifetime: ttl.access,
     auth_time: input.family.auth_time,
     dpop_jkt: input.dpopJkt,
+    may_act: input.resource?.may_act,
   });
   const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
   const response: TokenResponse = { access_token: access.token, token_type: tokenType, expires_in: ttl.access, scope };

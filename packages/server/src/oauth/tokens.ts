@@ -25,6 +25,17 @@ export interface AccessTokenInput {
   auth_time?: number | null | undefined;
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   dpop_jkt?: string | undefined;
+  /** The acting party and the chain before it (RFC 8693 §4.1), on exchanged tokens. */
+  act?: ActClaim | undefined;
+  /** The one client that may act for this token (RFC 8693 §4.4): the resource's `may_act` setting. */
+  may_act?: string | null | undefined;
+}
+
+/** RFC 8693 §4.1 actor claim: the current actor, with the previous one nested in `act`. */
+export interface ActClaim {
+  sub: string;
+  client_id?: string;
+  act?: ActClaim;
 }
 
 /** An RFC 9068 access token (`typ: at+jwt`) signed by the active key; returns it with its jti and expiry (ms). */
@@ -39,6 +50,8 @@ export async function signAccessToken(
   const claims: Record<string, unknown> = { client_id: input.client_id, scope: input.scope };
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
   if (input.dpop_jkt) claims.cnf = { jkt: input.dpop_jkt };
+  if (input.act) claims.act = input.act;
+  if (input.may_act) claims.may_act = { sub: input.may_act };
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
     .setIssuer(ctx.issuer)

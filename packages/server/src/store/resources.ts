@@ -21,6 +21,10 @@ export interface ResourceRecord {
   introspection_clients?: string[];
   /** Tokens for this resource are only issued DPoP-bound. */
   dpop_required?: boolean;
+  /** Clients that may obtain tokens for this resource by token exchange (RFC 8693). */
+  token_exchange_clients?: string[];
+  /** The one client that may act for tokens issued for this resource (their `may_act` claim, RFC 8693 §4.4). */
+  may_act?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -36,6 +40,8 @@ function fromRow(row: Selectable<ResourcesTable>): ResourceRecord {
     access_token_ttl: Number(row.access_token_ttl),
     introspection_clients: fromJson<string[]>(row.introspection_clients) ?? [],
     dpop_required: Number(row.dpop_required) === 1,
+    token_exchange_clients: fromJson<string[]>(row.token_exchange_clients) ?? [],
+    may_act: row.may_act,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -64,6 +70,8 @@ export async function insertResource(db: Kysely<Database>, tenantId: string, res
           access_token_ttl: resource.access_token_ttl,
           introspection_clients: toJson(resource.introspection_clients ?? []),
           dpop_required: resource.dpop_required ? 1 : 0,
+          token_exchange_clients: toJson(resource.token_exchange_clients ?? []),
+          may_act: resource.may_act ?? null,
           created_at: resource.created_at,
           updated_at: resource.updated_at,
         })
@@ -105,6 +113,8 @@ export async function updateResource(
   if (patch.access_token_ttl !== undefined) columns.access_token_ttl = patch.access_token_ttl;
   if (patch.introspection_clients !== undefined) columns.introspection_clients = toJson(patch.introspection_clients);
   if (patch.dpop_required !== undefined) columns.dpop_required = patch.dpop_required ? 1 : 0;
+  if (patch.token_exchange_clients !== undefined) columns.token_exchange_clients = toJson(patch.token_exchange_clients);
+  if (patch.may_act !== undefined) columns.may_act = patch.may_act;
   await guardUnique(
     db,
     () => db.updateTable("resources").set(columns).where("tenant_id", "=", tenantId).where("id", "=", id).execute(),

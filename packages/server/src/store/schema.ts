@@ -68,6 +68,10 @@ export interface ResourcesTable {
   introspection_clients: string | null;
   /** 1 = tokens for this resource are only issued DPoP-bound (0007_dpop). */
   dpop_required: number;
+  /** JSON array of client ids that may obtain tokens for this resource by token exchange (0008_trust). */
+  token_exchange_clients: string | null;
+  /** The one client id that may act for tokens issued for this resource (their may_act claim, 0008_trust). */
+  may_act: string | null;
 }
 
 export interface UsersTable {
@@ -290,6 +294,23 @@ export interface RegistrationTokensTable {
   created_at: number;
 }
 
+/** Issuers whose JWT assertions the jwt-bearer grant accepts (RFC 7523, ID-JAG; 0008_trust). */
+export interface TrustedIssuersTable {
+  tenant_id: string;
+  id: string;
+  issuer: string;
+  /** JSON JWKS, or null when jwks_uri is set. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  /** JSON array of client ids allowed to redeem this issuer's assertions. */
+  client_ids: string;
+  /** JSON array of resource URIs tokens may be issued for. */
+  resources: string;
+  /** `email`: the assertion's email names a Ward user; `external`: its sub is kept as the token's sub. */
+  subject_mapping: "email" | "external";
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   signing_keys: SigningKeysTable;
@@ -311,6 +332,7 @@ export interface Database {
   device_codes: DeviceCodesTable;
   client_registrations: ClientRegistrationsTable;
   registration_tokens: RegistrationTokensTable;
+  trusted_issuers: TrustedIssuersTable;
 }
 
 /** Every table but `tenants`: each has `tenant_id text not null` as the first column of its primary key. */
@@ -334,6 +356,7 @@ export const DATA_TABLES = [
   "device_codes",
   "client_registrations",
   "registration_tokens",
+  "trusted_issuers",
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table Ward owns (Kysely's own `kysely_migration*` tables aside). */

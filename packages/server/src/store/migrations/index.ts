@@ -6,6 +6,7 @@ import * as authorization from "./0004_authorization.js";
 import * as registration from "./0005_registration.js";
 import * as deviceCodes from "./0006_device_codes.js";
 import * as dpop from "./0007_dpop.js";
+import * as trust from "./0008_trust.js";
 import * as pushedRequests from "./0009_pushed_requests.js";
 
 /**
@@ -21,5 +22,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_registration": registration,
   "0006_device_codes": deviceCodes,
   "0007_dpop": dpop,
+  "0008_trust": trust,
   "0009_pushed_requests": pushedRequests,
 };
