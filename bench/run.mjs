@@ -14,7 +14,7 @@ import { startLimit, startOidcProvider } from "./contenders/peers.mjs";
 import { measureTimeToReady, POSTGRES_URL, startWard } from "./contenders/ward.mjs";
 import { RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
 import { fixedRate, peak } from "./lib/load.mjs";
-import { cpuSeconds, peakRssMb, stopChild } from "./lib/process.mjs";
+import { cpuSeconds, currentRssMb, peakRssMb, stopChild } from "./lib/process.mjs";
 import { printReport, ratiosAndTargets } from "./report.mjs";
 import { authorizationCode, clientCredentials, introspection, refreshToken, tokenRequest } from "./scenarios.mjs";
 import { measureVerify } from "./verify.mjs";
@@ -104,28 +104,34 @@ const redeem = (contender, code, verifier) =>
     redirect_uri: "https://app.example.test/callback",
   });
 
-/** How many codes a run of `seconds` needs: estimated from the contender's refresh rate (similar work), with headroom. */
-function codesFor(contender, seconds) {
-  const estimate = contender.refreshRps ?? 1000;
-  return Math.min(60_000, Math.max(200, Math.ceil(estimate * seconds * 1.2)));
+/**
+ * How many codes a code-exchange run of `seconds` needs: the rate it is expected to reach (the
+ * contender's refresh rate, similar work, else the warmup's own rate) with 20 % headroom. The
+ * warmup itself, with no estimate yet, redeems a fixed 20 codes per connection.
+ */
+function codesFor(rps, seconds) {
+  if (!rps) return CONNECTIONS * 20;
+  return Math.min(60_000, Math.max(CONNECTIONS * 4, Math.ceil(rps * seconds * 1.2)));
 }
 
 async function runScenario(scenario, name, contender, entries, failures) {
   const isWard = name.startsWith("ward");
   const codeBound = scenario === "authorization_code";
   log(`${scenario} / ${name}: warmup ${WARMUP}s, run ${DURATION}s${codeBound ? " (bounded by the codes minted)" : ""}`);
-  const warm = await prepare(name, contender, scenario, codesFor(contender, WARMUP));
-  await peak(contender.url, warm, {
+  const warmCodes = codesFor(contender.refreshRps, WARMUP);
+  const warm = await prepare(name, contender, scenario, warmCodes);
+  const warmResult = await peak(contender.url, warm, {
     connections: CONNECTIONS,
     duration: WARMUP,
-    amount: codeBound ? codesFor(contender, WARMUP) : undefined,
+    amount: codeBound ? warmCodes : undefined,
   });
-  const main = await prepare(name, contender, scenario, codesFor(contender, DURATION));
+  const mainCodes = codesFor(contender.refreshRps ?? warmResult.rps, DURATION);
+  const main = await prepare(name, contender, scenario, mainCodes);
   const cpuBefore = cpuSeconds(contender.pid);
   const result = await peak(contender.url, main, {
     connections: CONNECTIONS,
     duration: DURATION,
-    amount: codeBound ? codesFor(contender, DURATION) : undefined,
+    amount: codeBound ? mainCodes : undefined,
   });
   const problem =
     warm.tally.verdict() ??
@@ -133,7 +139,7 @@ async function runScenario(scenario, name, contender, entries, failures) {
     (result.errors ? `${result.errors} errors (${JSON.stringify(result.error_kinds)})` : undefined);
   result.cpu_ms_per_req = Math.round(((cpuSeconds(contender.pid) - cpuBefore) * 1e5) / result.requests) / 100;
   if (scenario === "refresh_token") contender.refreshRps = result.rps;
-  const entry = { scenario, contender: name, ...result, rss_mb: peakRssMb(contender.pid) };
+  const entry = { scenario, contender: name, ...result, rss_mb: peakRssMb(contender.pid), rss_now_mb: currentRssMb(contender.pid) };
   if (problem) {
     entry.failed = problem;
     failures.push(`${scenario} / ${name}: ${problem}`);
@@ -148,6 +154,7 @@ async function runScenario(scenario, name, contender, entries, failures) {
       failures.push(`${scenario} / ${name} at half peak: ${halfProblem}`);
     }
     entry.rss_mb = peakRssMb(contender.pid);
+    entry.rss_now_mb = currentRssMb(contender.pid);
   }
   log(
     `  ${result.rps} req/s, ${result.cpu_ms_per_req} CPU ms/req, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.errors} errors${entry.half_peak ? `; at ${entry.half_peak.rate} req/s p99 ${entry.half_peak.p99_ms} ms` : ""}`,
@@ -211,6 +218,8 @@ async function main() {
       }
     }
     report.ward_peak_rss_mb = Object.fromEntries(names.filter((n) => n.startsWith("ward")).map((n) => [n, peakRssMb(running[n].pid)]));
+    // VmHWM includes Ward's one-off password hashing (scrypt, 128 MiB each: the fixture user, the sign-in).
+    report.ward_rss_at_end_mb = Object.fromEntries(names.filter((n) => n.startsWith("ward")).map((n) => [n, currentRssMb(running[n].pid)]));
     report.peer_peak_rss_mb = Object.fromEntries(names.filter((n) => !n.startsWith("ward")).map((n) => [n, peakRssMb(running[n].pid)]));
   } finally {
     for (const contender of Object.values(running)) {

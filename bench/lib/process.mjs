@@ -16,17 +16,29 @@ export function freePort() {
   });
 }
 
-/** Peak resident set size of a live process in MB (VmHWM from /proc), or null where /proc is absent. */
-export function peakRssMb(pid) {
+/** A /proc/<pid>/status size in MB (e.g. VmHWM, VmRSS), or null where /proc is absent. */
+function statusMb(pid, field) {
   try {
     const line = readFileSync(`/proc/${pid}/status`, "utf8")
       .split("\n")
-      .find((l) => l.startsWith("VmHWM:"));
+      .find((l) => l.startsWith(`${field}:`));
     return line ? Math.round(Number.parseInt(line.split(/\s+/)[1], 10) / 1024) : null;
   } catch {
     return null;
   }
 }
+
+/** Peak resident set size of a live process since it started, in MB (VmHWM). */
+export const peakRssMb = (pid) => statusMb(pid, "VmHWM");
+
+/** Resident set size of a live process now, in MB (VmRSS). */
+export const currentRssMb = (pid) => statusMb(pid, "VmRSS");
+
+/** Children still running: killed when the benchmark exits, even on a crash, so no server outlives it. */
+const live = new Set();
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
 
 /** CPU time (user + system, seconds) a live process has used, from /proc/<pid>/stat; NaN where /proc is absent. */
 export function cpuSeconds(pid) {
@@ -50,6 +62,8 @@ const CLOCK_TICKS = 100;
 export function startChild(name, args, { env = {}, ready = () => undefined, probe, timeoutMs = 30_000, cwd } = {}) {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   const tail = [];
   return new Promise((resolve, reject) => {
     let done = false;
