@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { startLimit, startOidcProvider } from "./contenders/peers.mjs";
 import { measureTimeToReady, POSTGRES_URL, startWard } from "./contenders/ward.mjs";
-import { RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
+import { REDIRECT_URI, RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
 import { fixedRate, peak } from "./lib/load.mjs";
 import { cpuSeconds, currentRssMb, peakRssMb, stopChild } from "./lib/process.mjs";
 import { printReport, ratiosAndTargets } from "./report.mjs";
@@ -101,7 +101,7 @@ const redeem = (contender, code, verifier) =>
     grant_type: "authorization_code",
     code,
     code_verifier: verifier,
-    redirect_uri: "https://app.example.test/callback",
+    redirect_uri: REDIRECT_URI,
   });
 
 /**
