@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { redactUrl } from "../config/redact.js";
 import { migrateToLatest } from "./migrate.js";
@@ -58,6 +58,31 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** Prepared statements kept per connection; Ward's SQL is a few dozen fixed shapes, this only bounds odd ones (IN lists). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The better-sqlite3 handle as Kysely sees it, with prepared statements reused by SQL text: Kysely
+ * calls prepare() for every query, and compiling the SQL was a measured share of each token
+ * request (see bench/README.md). A statement still iterating (busy) is never handed out twice.
+ */
+function withStatementCache(native: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => native.close(),
+    prepare(sqlText: string) {
+      const cached = statements.get(sqlText);
+      if (cached && !cached.busy) return cached;
+      const statement = native.prepare(sqlText);
+      if (!cached) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 class WardSqliteDialect extends SqliteDialect {
   override createAdapter(): SqliteAdapter {
     return new TransactionalDdlSqliteAdapter();
@@ -83,7 +108,7 @@ function openSqlite(url: string): WardDatabase {
     native.close();
     throw new WardError("database_unreachable", { target: url, reason: reasonOf(error) }, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: withStatementCache(native) }) });
   return {
     db,
     dialect: "sqlite",

@@ -1,0 +1,105 @@
+// The two load generators. Peak: autocannon, closed loop (each connection sends its next request
+// when the previous answer arrived). Fixed rate: an open loop on node:http that schedules requests
+// evenly (request k at k / rate seconds) and measures latency from the scheduled instant, so a
+// server that falls behind shows it. autocannon's own overallRate sends each connection's quota for
+// the second in a burst at the start of the second, which measures burst latency, not a steady rate.
+//
+// A scenario gives `path`, `headers`, `body(slot)` and `onResponse(slot, status, body)`;
+// slot is the connection's number, so state that must follow one connection (a refresh token
+// chain) lives in the scenario, keyed by slot.
+import { Agent, request as httpRequest } from "node:http";
+import autocannon from "autocannon";
+
+/** Closed-loop peak run: { rps, p50_ms, p99_ms, errors, error_kinds, requests, seconds }. `amount` bounds by count instead of time. */
+export function peak(url, scenario, { connections, duration, amount }) {
+  let nextSlot = 0;
+  const options = {
+    url,
+    connections,
+    duration,
+    amount,
+    timeout: 10,
+    setupClient(client) {
+      const slot = nextSlot++;
+      client.setRequests([
+        {
+          method: "POST",
+          path: scenario.path,
+          headers: scenario.headers,
+          setupRequest: (req) => ({ ...req, body: scenario.body(slot) }),
+          onResponse: (status, responseBody) => scenario.onResponse(slot, status, responseBody),
+        },
+      ]);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => {
+      if (error) return reject(error);
+      const requests = result.requests.total;
+      resolve({
+        rps: Math.round(requests / result.duration),
+        p50_ms: result.latency.p50,
+        p99_ms: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+        error_kinds: { non2xx: result.non2xx, socket: result.errors, timeouts: result.timeouts },
+        requests,
+        seconds: result.duration,
+      });
+    });
+  });
+}
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0);
+const round2 = (n) => Math.round(n * 100) / 100;
+
+/** Open-loop run at `rate` requests/s for `duration` s over `connections` keep-alive sockets. */
+export async function fixedRate(url, scenario, { rate, duration, connections }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const { hostname, port } = new URL(url);
+  const total = Math.round(rate * duration);
+  const latencies = [];
+  let errors = 0;
+  const send = (slot) =>
+    new Promise((resolve) => {
+      const body = scenario.body(slot);
+      const headers = { ...scenario.headers, "content-length": Buffer.byteLength(body) };
+      const req = httpRequest({ agent, hostname, port, path: scenario.path, method: "POST", headers }, (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode < 200 || res.statusCode > 299) errors++;
+          scenario.onResponse(slot, res.statusCode, text);
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const started = performance.now();
+  // Request k belongs to connection k % connections and is due at started + k / rate seconds.
+  const slotLoop = async (slot) => {
+    for (let k = slot; k < total; k += connections) {
+      const due = started + (k * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      await send(slot);
+      latencies.push(performance.now() - due);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, slot) => slotLoop(slot)));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    rate,
+    achieved_rps: Math.round(total / seconds),
+    p50_ms: round2(percentile(latencies, 50)),
+    p99_ms: round2(percentile(latencies, 99)),
+    errors,
+    requests: total,
+  };
+}

@@ -1,0 +1,85 @@
+// The ratios and targets of issue 7, and the table printed at the end of `npm run bench`.
+const WARDS = ["ward-sqlite", "ward-postgres"];
+const TOKEN_SCENARIOS = ["client_credentials", "refresh_token", "authorization_code"];
+
+const round3 = (n) => Math.round(n * 1000) / 1000;
+
+const entryOf = (results, scenario, contender) => results.find((r) => r.scenario === scenario && r.contender === contender && !r.failed);
+const rpsOf = (results, scenario, contender) => entryOf(results, scenario, contender)?.rps;
+
+/** `ratios`: every Ward / peer throughput ratio (and its CPU-time counterpart); `targets`: each target of issue 7 with its value and whether it is met. */
+export function ratiosAndTargets(report) {
+  const { results } = report;
+  const ratios = [];
+  for (const scenario of [...new Set(results.map((r) => r.scenario))]) {
+    for (const ward of WARDS) {
+      for (const peer of ["oidc-provider", "limit"]) {
+        const [mine, theirs] = [entryOf(results, scenario, ward), entryOf(results, scenario, peer)];
+        if (!mine?.rps || !theirs?.rps) continue;
+        // cpu_value: the same comparison by CPU time per request of the server process (theirs / mine),
+        // steadier than req/s when other work shares the machine.
+        const cpu = theirs.cpu_ms_per_req / mine.cpu_ms_per_req;
+        ratios.push({
+          scenario,
+          ratio: `${ward} / ${peer}`,
+          value: round3(mine.rps / theirs.rps),
+          cpu_value: Number.isFinite(cpu) ? round3(cpu) : null,
+        });
+      }
+    }
+    const [sdk, jose] = [rpsOf(results, scenario, "@ward/sdk verify"), rpsOf(results, scenario, "bare jose.jwtVerify")];
+    if (sdk && jose) ratios.push({ scenario, ratio: "@ward/sdk / jose", value: round3(sdk / jose) });
+  }
+  const ratio = (scenario, name) => ratios.find((r) => r.scenario === scenario && r.ratio === name)?.value;
+  const targets = [];
+  const target = (name, value, ok) => value !== undefined && value !== null && targets.push({ target: name, value, met: ok(value) });
+  target("client_credentials: ward-sqlite / limit >= 0.8", ratio("client_credentials", "ward-sqlite / limit"), (v) => v >= 0.8);
+  target("client_credentials: ward-sqlite / oidc-provider >= 3", ratio("client_credentials", "ward-sqlite / oidc-provider"), (v) => v >= 3);
+  target("authorization_code: ward-sqlite / oidc-provider >= 3", ratio("authorization_code", "ward-sqlite / oidc-provider"), (v) => v >= 3);
+  target("refresh_token: ward-sqlite / oidc-provider >= 3", ratio("refresh_token", "ward-sqlite / oidc-provider"), (v) => v >= 3);
+  for (const entry of results) {
+    if (entry.half_peak && TOKEN_SCENARIOS.includes(entry.scenario)) {
+      target(
+        `${entry.scenario}: ${entry.contender} p99 at half peak (${entry.half_peak.rate} req/s) < 10 ms`,
+        entry.half_peak.p99_ms,
+        (v) => v < 10,
+      );
+    }
+  }
+  target("verify: @ward/sdk / jose >= 0.9", ratio("verify", "@ward/sdk / jose"), (v) => v >= 0.9);
+  for (const [ward, mb] of Object.entries(report.ward_peak_rss_mb ?? {})) target(`${ward} peak RSS < 200 MB`, mb, (v) => v < 200);
+  for (const [boot, ms] of Object.entries(report.ward_time_to_ready_ms ?? {}))
+    target(`ward server ready (${boot.replace("_ms", "")}) < 1000 ms`, ms, (v) => v < 1000);
+  return { ratios, targets };
+}
+
+const pad = (value, width, right = false) => (right ? String(value ?? "-").padStart(width) : String(value ?? "-").padEnd(width));
+
+export function printReport(report) {
+  const s = report.settings;
+  console.log(
+    `\nWard benchmarks, ${report.date} — ${report.machine.cpus} CPU(s) ${report.machine.model}, Node ${report.machine.node}, load average at start ${report.machine.loadavg_at_start.join(" ")}`,
+  );
+  console.log(
+    `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender; half-peak runs ${s.half_peak_duration_s} s at a fixed rate\n`,
+  );
+  console.log(
+    `${pad("scenario", 19)} ${pad("contender", 20)} ${pad("req/s", 8, true)} ${pad("CPU ms/req", 10, true)} ${pad("p50 ms", 7, true)} ${pad("p99 ms", 7, true)} ${pad("errors", 6, true)} ${pad("peak MB", 7, true)} ${pad("now MB", 7, true)}  at half peak`,
+  );
+  for (const r of report.results) {
+    const half = r.half_peak ? `${r.half_peak.rate} req/s: p50 ${r.half_peak.p50_ms} ms, p99 ${r.half_peak.p99_ms} ms` : "";
+    const line = `${pad(r.scenario, 19)} ${pad(r.contender, 20)} ${pad(r.rps, 8, true)} ${pad(r.cpu_ms_per_req, 10, true)} ${pad(r.p50_ms, 7, true)} ${pad(r.p99_ms, 7, true)} ${pad(r.errors, 6, true)} ${pad(r.rss_mb, 7, true)} ${pad(r.rss_now_mb, 7, true)}  ${half}`;
+    console.log(r.failed ? `${line}  FAILED: ${r.failed}` : line);
+  }
+  console.log(`\nratios ${pad("", 43)} req/s  CPU/req`);
+  for (const r of report.ratios) {
+    console.log(
+      `  ${pad(r.scenario, 19)} ${pad(r.ratio, 30)} ${pad(r.value.toFixed(2), 6, true)} ${pad(r.cpu_value?.toFixed(2), 8, true)}`,
+    );
+  }
+  console.log("\ntargets (issue 7)");
+  for (const t of report.targets) console.log(`  ${t.met ? "met    " : "NOT MET"}  ${pad(t.target, 72)} ${t.value}`);
+  console.log(
+    `\nwritten to bench/results/latest.json (${report.wall_clock_s} s). Numbers from a busy machine are provisional: compare ratios, not absolutes.`,
+  );
+}

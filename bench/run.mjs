@@ -1,0 +1,249 @@
+// `npm run bench`: every contender in its own child process on loopback, the same autocannon load
+// (connections, duration, warmup) for each, contenders back to back per scenario. Prints a table
+// with the ratios and targets of issue 7 and writes bench/results/latest.json. Exits 1 when a
+// scenario failed (non-2xx answers or wrong tokens) so that a 4xx storm never looks fast.
+//
+// Options (flags or env): --duration N (BENCH_DURATION, s, default 10), --warmup N (BENCH_WARMUP,
+// default 2), --connections N (BENCH_CONNECTIONS, default 16), --only a,b (scenarios and/or
+// contenders, e.g. --only client_credentials,ward-sqlite), BENCH_POSTGRES_URL.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { startLimit, startOidcProvider } from "./contenders/peers.mjs";
+import { measureTimeToReady, POSTGRES_URL, startWard } from "./contenders/ward.mjs";
+import { REDIRECT_URI, RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
+import { fixedRate, peak } from "./lib/load.mjs";
+import { cpuSeconds, currentRssMb, peakRssMb, stopChild } from "./lib/process.mjs";
+import { printReport, ratiosAndTargets } from "./report.mjs";
+import { authorizationCode, clientCredentials, introspection, refreshToken, tokenRequest } from "./scenarios.mjs";
+import { measureVerify } from "./verify.mjs";
+
+const { values: flags } = parseArgs({
+  options: { duration: { type: "string" }, warmup: { type: "string" }, connections: { type: "string" }, only: { type: "string" } },
+});
+const setting = (flag, env, fallback) => Number(flags[flag] ?? process.env[env] ?? fallback);
+const DURATION = setting("duration", "BENCH_DURATION", 10);
+const WARMUP = setting("warmup", "BENCH_WARMUP", 2);
+const CONNECTIONS = setting("connections", "BENCH_CONNECTIONS", 16);
+/** The fixed-rate run at half of Ward's peak lasts half as long as a peak run (enough samples for a p99). */
+const HALF_RATE_DURATION = Math.max(2, DURATION / 2);
+const only = flags.only ? new Set(flags.only.split(",")) : undefined;
+const wanted = (name) => !only || only.has(name) || ![...only].some((o) => KNOWN.has(o) && KIND[o] === KIND[name]);
+
+const CONTENDERS = {
+  limit: startLimit,
+  "oidc-provider": startOidcProvider,
+  "ward-sqlite": () => startWard("sqlite"),
+  "ward-postgres": () => startWard("postgres"),
+};
+/**
+ * Which contenders run which scenario: the limit only signs, so it has no codes or refresh tokens;
+ * oidc-provider refuses to introspect JWT access tokens (unsupported_token_type), so introspection
+ * compares Ward with the limit only.
+ */
+const SCENARIOS = {
+  client_credentials: ["limit", "oidc-provider", "ward-sqlite", "ward-postgres"],
+  refresh_token: ["oidc-provider", "ward-sqlite", "ward-postgres"],
+  authorization_code: ["oidc-provider", "ward-sqlite", "ward-postgres"],
+  introspection: ["limit", "ward-sqlite", "ward-postgres"],
+};
+const KIND = Object.fromEntries([
+  ...Object.keys(CONTENDERS).map((c) => [c, "contender"]),
+  ...[...Object.keys(SCENARIOS), "verify"].map((s) => [s, "scenario"]),
+]);
+const KNOWN = new Set(Object.keys(KIND));
+for (const name of only ?? []) if (!KNOWN.has(name)) throw new Error(`--only: unknown ${name}; known: ${[...KNOWN].join(", ")}`);
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+async function postgresReachable() {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch (error) {
+    log(`PostgreSQL at ${POSTGRES_URL} is not reachable (${error.message}): ward-postgres is skipped.`);
+    return false;
+  }
+}
+
+/** Untimed fixtures a scenario needs on one contender, then the scenario object itself. */
+async function prepare(name, contender, scenario, needs) {
+  switch (scenario) {
+    case "client_credentials":
+      return clientCredentials(contender);
+    case "introspection": {
+      const { access_token } = await tokenRequest(contender, {
+        grant_type: "client_credentials",
+        scope: RESOURCE_SCOPE,
+        resource: RESOURCE,
+      });
+      return introspection(contender, access_token);
+    }
+    case "refresh_token": {
+      // Fresh chains for every run: a run that stops drops the answers in flight, whose rotated
+      // tokens the next run would otherwise present again (reuse, which revokes the family).
+      const chains = [];
+      for (const { code, verifier } of await contender.mintCodes(CONNECTIONS))
+        chains.push((await redeem(contender, code, verifier)).refresh_token);
+      return refreshToken(contender, chains);
+    }
+    case "authorization_code":
+      return authorizationCode(contender, await contender.mintCodes(needs));
+  }
+  throw new Error(`${name}: unknown scenario ${scenario}`);
+}
+
+const redeem = (contender, code, verifier) =>
+  tokenRequest(contender, {
+    grant_type: "authorization_code",
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT_URI,
+  });
+
+/**
+ * How many codes a code-exchange run of `seconds` needs: the rate it is expected to reach (the
+ * contender's refresh rate, similar work, else the warmup's own rate) with 20 % headroom. The
+ * warmup itself, with no estimate yet, redeems a fixed 20 codes per connection.
+ */
+function codesFor(rps, seconds) {
+  if (!rps) return CONNECTIONS * 20;
+  return Math.min(60_000, Math.max(CONNECTIONS * 4, Math.ceil(rps * seconds * 1.2)));
+}
+
+async function runScenario(scenario, name, contender, entries, failures) {
+  const isWard = name.startsWith("ward");
+  const codeBound = scenario === "authorization_code";
+  log(`${scenario} / ${name}: warmup ${WARMUP}s, run ${DURATION}s${codeBound ? " (bounded by the codes minted)" : ""}`);
+  const warmCodes = codesFor(contender.refreshRps, WARMUP);
+  const warm = await prepare(name, contender, scenario, warmCodes);
+  const warmResult = await peak(contender.url, warm, {
+    connections: CONNECTIONS,
+    duration: WARMUP,
+    amount: codeBound ? warmCodes : undefined,
+  });
+  const mainCodes = codesFor(contender.refreshRps ?? warmResult.rps, DURATION);
+  const main = await prepare(name, contender, scenario, mainCodes);
+  const cpuBefore = cpuSeconds(contender.pid);
+  const result = await peak(contender.url, main, {
+    connections: CONNECTIONS,
+    duration: DURATION,
+    amount: codeBound ? mainCodes : undefined,
+  });
+  const problem =
+    warm.tally.verdict() ??
+    main.tally.verdict() ??
+    (result.errors ? `${result.errors} errors (${JSON.stringify(result.error_kinds)})` : undefined);
+  result.cpu_ms_per_req = Math.round(((cpuSeconds(contender.pid) - cpuBefore) * 1e5) / result.requests) / 100;
+  if (scenario === "refresh_token") contender.refreshRps = result.rps;
+  const entry = { scenario, contender: name, ...result, rss_mb: peakRssMb(contender.pid), rss_now_mb: currentRssMb(contender.pid) };
+  if (problem) {
+    entry.failed = problem;
+    failures.push(`${scenario} / ${name}: ${problem}`);
+    log(`  FAILED: ${problem}`);
+  } else if (isWard && scenario !== "introspection") {
+    const rate = Math.max(1, Math.floor(result.rps / 2));
+    const half = await prepare(name, contender, scenario, Math.ceil(rate * HALF_RATE_DURATION) + CONNECTIONS);
+    entry.half_peak = await fixedRate(contender.url, half, { rate, duration: HALF_RATE_DURATION, connections: CONNECTIONS });
+    const halfProblem = half.tally.verdict();
+    if (halfProblem) {
+      entry.failed = `at half peak: ${halfProblem}`;
+      failures.push(`${scenario} / ${name} at half peak: ${halfProblem}`);
+    }
+    entry.rss_mb = peakRssMb(contender.pid);
+    entry.rss_now_mb = currentRssMb(contender.pid);
+  }
+  log(
+    `  ${result.rps} req/s, ${result.cpu_ms_per_req} CPU ms/req, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.errors} errors${entry.half_peak ? `; at ${entry.half_peak.rate} req/s p99 ${entry.half_peak.p99_ms} ms` : ""}`,
+  );
+  entries.push(entry);
+}
+
+async function main() {
+  const started = Date.now();
+  const entries = [];
+  const failures = [];
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadavg_at_start: loadavg().map((l) => Number(l.toFixed(2))),
+    },
+  };
+  report.settings = {
+    connections: CONNECTIONS,
+    duration_s: DURATION,
+    warmup_s: WARMUP,
+    half_peak_duration_s: HALF_RATE_DURATION,
+    load_generator: "autocannon (peak, closed loop); open loop on node:http (fixed rate)",
+  };
+
+  if (wanted("ward-sqlite") || wanted("ward-postgres")) {
+    log("ward server time-to-ready (fresh SQLite file, then a restart on it)…");
+    report.ward_time_to_ready_ms = await measureTimeToReady();
+  }
+  const names = Object.keys(CONTENDERS).filter(wanted);
+  if (names.includes("ward-postgres") && !(await postgresReachable())) names.splice(names.indexOf("ward-postgres"), 1);
+  const running = {};
+  try {
+    for (const name of names) {
+      log(`starting ${name}…`);
+      running[name] = { name, ...(await CONTENDERS[name]()) };
+    }
+    for (const [scenario, contenders] of Object.entries(SCENARIOS)) {
+      if (!wanted(scenario)) continue;
+      for (const name of contenders) {
+        if (!running[name]) continue;
+        try {
+          await runScenario(scenario, name, running[name], entries, failures);
+        } catch (error) {
+          failures.push(`${scenario} / ${name}: ${error.message}`);
+          entries.push({
+            scenario,
+            contender: name,
+            rps: null,
+            p50_ms: null,
+            p99_ms: null,
+            errors: null,
+            rss_mb: null,
+            failed: error.message,
+          });
+          log(`  FAILED: ${error.message}`);
+        }
+      }
+    }
+    report.ward_peak_rss_mb = Object.fromEntries(names.filter((n) => n.startsWith("ward")).map((n) => [n, peakRssMb(running[n].pid)]));
+    // VmHWM includes Ward's one-off password hashing (scrypt, 128 MiB each: the fixture user, the sign-in).
+    report.ward_rss_at_end_mb = Object.fromEntries(names.filter((n) => n.startsWith("ward")).map((n) => [n, currentRssMb(running[n].pid)]));
+    report.peer_peak_rss_mb = Object.fromEntries(names.filter((n) => !n.startsWith("ward")).map((n) => [n, peakRssMb(running[n].pid)]));
+  } finally {
+    for (const contender of Object.values(running)) {
+      await stopChild(contender.child);
+      await contender.cleanup();
+    }
+  }
+  if (wanted("verify")) {
+    log("verify: @ward/sdk verify against bare jose.jwtVerify (in process)…");
+    const verify = await measureVerify();
+    report.verify_method = verify.method;
+    for (const r of verify.results) entries.push({ ...r, rps: r.ops_per_s, p50_ms: null, p99_ms: null, errors: 0 });
+  }
+  report.results = entries;
+  Object.assign(report, ratiosAndTargets(report));
+  report.failures = failures;
+  report.wall_clock_s = Math.round((Date.now() - started) / 1000);
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  printReport(report);
+  if (failures.length) {
+    console.log(`\n${failures.length} scenario(s) FAILED:\n${failures.map((f) => `  ${f}`).join("\n")}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
