@@ -1,4 +1,5 @@
 import { adminErrors } from "./catalog/admin.js";
+import { agentErrors } from "./catalog/agent.js";
 import { authorizeErrors } from "./catalog/authorize.js";
 import { clientErrors } from "./catalog/client.js";
 import { configErrors } from "./catalog/config.js";
@@ -36,4 +37,5 @@ export const catalog = {
   ...storageErrors,
   ...keyErrors,
   ...adminErrors,
+  ...agentErrors,
 };
