@@ -1,7 +1,14 @@
 import type { Command } from "commander";
 import { registerDaemon } from "./daemon.js";
+import { registerGet } from "./get.js";
+import { registerLogin } from "./login.js";
+import { registerInspect, registerProviders } from "./providers.js";
 
 /** The agent side of `ward`: login, credentials, the daemon. */
 export function registerAgent(program: Command): void {
+  registerLogin(program);
+  registerGet(program);
+  registerProviders(program);
+  registerInspect(program);
   registerDaemon(program);
 }

@@ -1,0 +1,134 @@
+import { WardError } from "@ward/core";
+import type { Command } from "commander";
+import { err, out, printJson } from "../../output.js";
+import { audit } from "../audit.js";
+import { resolveEndpoints } from "../oauth/discovery.js";
+import { pkceLogin } from "../oauth/pkce-login.js";
+import { FLOWS, type Flow, type ProviderDefinition } from "../providers/types.js";
+import { DEFAULT_CONNECTION } from "../store/credential-store.js";
+import type { ClientRegistration, Connection } from "../store/model.js";
+import { agentAction, globalOptions } from "./action.js";
+import { agentContext } from "./context.js";
+
+interface LoginOptions {
+  flow?: string;
+  scopes?: string;
+  force?: boolean;
+  connection?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretStdin?: boolean;
+  resource?: string;
+  timeout: string;
+}
+
+async function readStdin(): Promise<string> {
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  return text.trim();
+}
+
+function chooseFlow(provider: ProviderDefinition, requested: string | undefined): Flow {
+  const flow = (requested ?? provider.default_flow) as Flow;
+  if (!FLOWS.includes(flow))
+    throw new WardError("agent_flow_unsupported", { flow, provider: provider.name, reason: `flows are ${FLOWS.join(", ")}` });
+  if (!provider.flows.includes(flow))
+    throw new WardError("agent_flow_unsupported", { flow, provider: provider.name, reason: `it supports ${provider.flows.join(", ")}` });
+  return flow;
+}
+
+/** The client to use: the stored one, else --client-id (+ secret on stdin), else the provider's public client_id. */
+async function chooseClient(provider: ProviderDefinition, stored: ClientRegistration | undefined, opts: LoginOptions, flow: Flow) {
+  if (opts.clientSecret !== undefined) throw new WardError("agent_secret_in_argv", { field: "--client-secret" });
+  if (opts.clientId) {
+    const secret = opts.clientSecretStdin ? await readStdin() : undefined;
+    return { client_id: opts.clientId, client_secret: secret || undefined, source: "configured" } satisfies ClientRegistration;
+  }
+  if (stored) return stored;
+  if (provider.client_id) return { client_id: provider.client_id, source: "configured" } satisfies ClientRegistration;
+  throw new WardError("agent_flow_unsupported", {
+    flow,
+    provider: provider.name,
+    reason: `no client_id is stored or configured: pass --client-id (and --client-secret-stdin for a confidential app)${provider.docs_url ? `, created at ${provider.docs_url}` : ""}`,
+  });
+}
+
+export function registerLogin(program: Command): void {
+  program
+    .command("login <provider>")
+    .description("log in to a provider and store its credentials encrypted")
+    .option("--flow <flow>", `how to log in: ${FLOWS.join(", ")} (default: the provider's)`)
+    .option("--scopes <list>", "comma-separated scopes (default: the provider's)")
+    .option("--force", "log in again even when credentials are stored")
+    .option("--connection <name>", "store under this connection name (default: default)")
+    .option("--client-id <id>", "OAuth client_id of your app at the provider")
+    .option("--client-secret <secret>", "refused: secrets never go on the command line (use --client-secret-stdin)")
+    .option("--client-secret-stdin", "read the client secret from stdin")
+    .option("--resource <uri>", "RFC 8707 resource to ask tokens for (default: the provider's)")
+    .option("--timeout <seconds>", "how long to wait for the browser", "300")
+    .addHelpText("after", "\nExit codes: 0 logged in · 2 usage · 3 the provider refused · 4 provider unreachable · 5 timed out")
+    .action(
+      agentAction(async (name: string, opts: LoginOptions, command: Command) => {
+        const output = globalOptions(command);
+        const ctx = await agentContext();
+        const provider = ctx.provider(name);
+        const connectionName = opts.connection ?? DEFAULT_CONNECTION;
+        const existing = ctx.store.getConnection(provider.name, opts.connection);
+        if (existing && !opts.force) {
+          if (output.json) printJson({ provider: provider.name, connection: existing.name, already_logged_in: true });
+          else if (!output.quiet) out(`Already logged in to ${provider.name} (${existing.name}). Use --force to log in again.`);
+          return;
+        }
+        const flow = chooseFlow(provider, opts.flow);
+        const scopes = opts.scopes ? opts.scopes.split(/[ ,]+/).filter(Boolean) : (provider.scopes ?? []);
+        const say = (line: string) => (output.quiet ? undefined : err(line));
+        let connection: Connection;
+        if (flow === "pkce") {
+          const client = await chooseClient(provider, ctx.store.read().providers[provider.name]?.client, opts, flow);
+          const endpoints = await resolveEndpoints(provider);
+          ctx.store.saveClient(provider.name, client);
+          connection = await pkceLogin({
+            paths: ctx.paths,
+            port: ctx.port,
+            provider: provider.name,
+            endpoints,
+            client,
+            scopes,
+            resource: opts.resource ?? provider.resource,
+            timeoutMs: Number(opts.timeout) * 1000,
+            say,
+          });
+        } else {
+          throw new WardError("agent_flow_unsupported", {
+            flow,
+            provider: provider.name,
+            reason: "this CLI build does not implement it yet",
+          });
+        }
+        ctx.store.saveConnection(provider.name, connectionName, connection, { makeDefault: opts.connection === undefined });
+        audit(ctx.paths, {
+          event: "login",
+          provider: provider.name,
+          connection: connectionName,
+          detail: `flow=${flow} scopes=${(connection.scopes ?? []).join(" ")}`,
+        });
+        const missing = scopes.filter((s) => !(connection.scopes ?? []).includes(s));
+        if (output.json)
+          printJson({
+            provider: provider.name,
+            connection: connectionName,
+            flow,
+            scopes: connection.scopes ?? [],
+            missing_scopes: missing,
+          });
+        else if (!output.quiet)
+          out(`✓ Logged in to ${provider.name} (${connectionName}), scopes: ${(connection.scopes ?? []).join(" ") || "(none)"}`);
+        if (missing.length)
+          throw new WardError("agent_scope_missing", {
+            provider: provider.name,
+            granted: (connection.scopes ?? []).join(" ") || "(none)",
+            missing: missing.join(" "),
+          });
+      }),
+    );
+}
