@@ -30,7 +30,8 @@ export async function freshConnection(
   return withFileLock(store.paths.refreshLock, async () => {
     const current = store.getConnection(provider.name, found.name);
     if (!current) throw new WardError("agent_not_logged_in", { provider: provider.name, connection: found.name });
-    if (!needsRefresh(current.connection)) return current;
+    // Another process refreshed while this one waited for the lock: use its tokens.
+    if (current.connection.access_token !== found.connection.access_token || !needsRefresh(current.connection)) return current;
     const fail = (reason: string): never => {
       audit(store.paths, { event: "refresh_failed", provider: provider.name, connection: found.name, detail: reason });
       throw new WardError("agent_refresh_failed", { provider: provider.name, connection: found.name, reason });
