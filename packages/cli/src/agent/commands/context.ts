@@ -1,4 +1,5 @@
 import { agentPaths, agentPort } from "../paths.js";
+import { isUrl, mcpProviderName } from "../providers/mcp.js";
 import { findProvider } from "../providers/registry.js";
 import { CredentialStore } from "../store/credential-store.js";
 
@@ -6,7 +7,7 @@ import { CredentialStore } from "../store/credential-store.js";
 export async function agentContext() {
   const paths = agentPaths();
   const store = await CredentialStore.open(paths);
-  return { paths, port: agentPort(), store, provider: (name: string) => findProvider(paths, name) };
+  return { paths, port: agentPort(), store, provider: (name: string) => findProvider(paths, isUrl(name) ? mcpProviderName(name) : name) };
 }
 
 /** `gho_…(40 characters)`: enough to recognise a secret, not to use it. */

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { registerCredentials } from "./credentials.js";
 import { registerDaemon } from "./daemon.js";
+import { registerDoctor } from "./doctor.js";
 import { registerGet } from "./get.js";
 import { registerLogin } from "./login.js";
 import { registerInspect, registerProviders } from "./providers.js";
@@ -10,5 +12,7 @@ export function registerAgent(program: Command): void {
   registerGet(program);
   registerProviders(program);
   registerInspect(program);
+  registerCredentials(program);
   registerDaemon(program);
+  registerDoctor(program);
 }

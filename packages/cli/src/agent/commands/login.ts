@@ -1,10 +1,15 @@
 import { WardError } from "@ward/core";
 import type { Command } from "commander";
-import { err, out, printJson } from "../../output.js";
+import { err, type OutputOptions, out, printJson } from "../../output.js";
 import { audit } from "../audit.js";
+import { registerClient } from "../oauth/dcr.js";
+import { deviceLogin } from "../oauth/device-login.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
 import { pkceLogin } from "../oauth/pkce-login.js";
+import { redirectUri } from "../paths.js";
+import { isUrl, providerFromMcpUrl } from "../providers/mcp.js";
 import { FLOWS, type Flow, type ProviderDefinition } from "../providers/types.js";
+import { readSecret } from "../secret-input.js";
 import { DEFAULT_CONNECTION } from "../store/credential-store.js";
 import type { ClientRegistration, Connection } from "../store/model.js";
 import { agentAction, globalOptions } from "./action.js";
@@ -18,6 +23,7 @@ interface LoginOptions {
   clientId?: string;
   clientSecret?: string;
   clientSecretStdin?: boolean;
+  apiKey?: string;
   resource?: string;
   timeout: string;
 }
@@ -53,6 +59,34 @@ async function chooseClient(provider: ProviderDefinition, stored: ClientRegistra
   });
 }
 
+/** --flow api_key: the key comes from a hidden prompt or stdin, never from argv. */
+async function saveApiKey(
+  ctx: Awaited<ReturnType<typeof agentContext>>,
+  provider: ProviderDefinition,
+  connectionName: string,
+  opts: LoginOptions,
+  output: OutputOptions,
+): Promise<void> {
+  if (opts.apiKey !== undefined) throw new WardError("agent_secret_in_argv", { field: "--api-key" });
+  const key = await readSecret(`API key for ${provider.name}${provider.docs_url ? ` (from ${provider.docs_url})` : ""}: `);
+  if (!key)
+    throw new WardError("agent_provider_invalid", {
+      name: provider.name,
+      field: "api key",
+      received: "empty",
+      expected: "the key, typed at the prompt or piped on stdin",
+    });
+  ctx.store.saveConnection(
+    provider.name,
+    connectionName,
+    { kind: "api_key", api_key: key, obtained_at: Date.now() },
+    { makeDefault: opts.connection === undefined },
+  );
+  audit(ctx.paths, { event: "login", provider: provider.name, connection: connectionName, detail: "flow=api_key" });
+  if (output.json) printJson({ provider: provider.name, connection: connectionName, flow: "api_key" });
+  else if (!output.quiet) out(`✓ Stored the API key for ${provider.name} (${connectionName})`);
+}
+
 export function registerLogin(program: Command): void {
   program
     .command("login <provider>")
@@ -64,6 +98,7 @@ export function registerLogin(program: Command): void {
     .option("--client-id <id>", "OAuth client_id of your app at the provider")
     .option("--client-secret <secret>", "refused: secrets never go on the command line (use --client-secret-stdin)")
     .option("--client-secret-stdin", "read the client secret from stdin")
+    .option("--api-key <key>", "refused: API keys are read from a hidden prompt or stdin (--flow api_key)")
     .option("--resource <uri>", "RFC 8707 resource to ask tokens for (default: the provider's)")
     .option("--timeout <seconds>", "how long to wait for the browser", "300")
     .addHelpText("after", "\nExit codes: 0 logged in · 2 usage · 3 the provider refused · 4 provider unreachable · 5 timed out")
@@ -71,7 +106,7 @@ export function registerLogin(program: Command): void {
       agentAction(async (name: string, opts: LoginOptions, command: Command) => {
         const output = globalOptions(command);
         const ctx = await agentContext();
-        const provider = ctx.provider(name);
+        const provider = isUrl(name) ? await providerFromMcpUrl(ctx.paths, name, { clientId: opts.clientId }) : ctx.provider(name);
         const connectionName = opts.connection ?? DEFAULT_CONNECTION;
         const existing = ctx.store.getConnection(provider.name, opts.connection);
         if (existing && !opts.force) {
@@ -82,11 +117,27 @@ export function registerLogin(program: Command): void {
         const flow = chooseFlow(provider, opts.flow);
         const scopes = opts.scopes ? opts.scopes.split(/[ ,]+/).filter(Boolean) : (provider.scopes ?? []);
         const say = (line: string) => (output.quiet ? undefined : err(line));
+        if (flow === "api_key") return saveApiKey(ctx, provider, connectionName, opts, output);
+        const endpoints = await resolveEndpoints(provider);
+        const resource = opts.resource ?? provider.resource;
+        const timeoutMs = Number(opts.timeout) * 1000;
+        const stored = ctx.store.read().providers[provider.name]?.client;
+        let client: ClientRegistration;
+        if (flow === "dcr_pkce" && !opts.clientId && !(stored?.source === "dcr" && !opts.force)) {
+          if (!endpoints.registration_endpoint)
+            throw new WardError("agent_flow_unsupported", {
+              flow,
+              provider: provider.name,
+              reason: "its metadata has no registration_endpoint",
+            });
+          client = await registerClient(provider.name, endpoints.registration_endpoint, redirectUri(ctx.port), scopes);
+          say(`Registered client ${client.client_id} at ${endpoints.registration_endpoint}`);
+        } else client = await chooseClient(provider, stored, opts, flow);
+        ctx.store.saveClient(provider.name, client);
         let connection: Connection;
-        if (flow === "pkce") {
-          const client = await chooseClient(provider, ctx.store.read().providers[provider.name]?.client, opts, flow);
-          const endpoints = await resolveEndpoints(provider);
-          ctx.store.saveClient(provider.name, client);
+        if (flow === "device_code")
+          connection = await deviceLogin({ provider: provider.name, endpoints, client, scopes, resource, timeoutMs, say });
+        else if (flow === "pkce" || flow === "dcr_pkce")
           connection = await pkceLogin({
             paths: ctx.paths,
             port: ctx.port,
@@ -94,17 +145,11 @@ export function registerLogin(program: Command): void {
             endpoints,
             client,
             scopes,
-            resource: opts.resource ?? provider.resource,
-            timeoutMs: Number(opts.timeout) * 1000,
+            resource,
+            timeoutMs,
             say,
           });
-        } else {
-          throw new WardError("agent_flow_unsupported", {
-            flow,
-            provider: provider.name,
-            reason: "this CLI build does not implement it yet",
-          });
-        }
+        else throw new WardError("agent_flow_unsupported", { flow, provider: provider.name, reason: "unknown flow" });
         ctx.store.saveConnection(provider.name, connectionName, connection, { makeDefault: opts.connection === undefined });
         audit(ctx.paths, {
           event: "login",

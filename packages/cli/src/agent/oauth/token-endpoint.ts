@@ -3,7 +3,7 @@ import type { ClientRegistration, Connection } from "../store/model.js";
 import { postForm } from "./http.js";
 
 /** RFC 6749 §2.3.1: client_secret_basic for a confidential client, client_id in the body for a public one. */
-function clientAuth(client: ClientRegistration): { form: Record<string, string>; headers: Record<string, string> } {
+export function clientAuth(client: ClientRegistration): { form: Record<string, string>; headers: Record<string, string> } {
   if (!client.client_secret) return { form: { client_id: client.client_id }, headers: {} };
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, "+");
   const basic = Buffer.from(`${encode(client.client_id)}:${encode(client.client_secret)}`).toString("base64");

@@ -127,6 +127,16 @@ export const agentErrors = defineErrors({
       "The browser never opened (SSH session or no display), consent was not finished, a proxy intercepts 127.0.0.1 (NO_PROXY), or the browser profile used cannot reach this machine's loopback.",
     fix: "Open the printed URL in a browser on this machine and finish consent, add 127.0.0.1 and localhost to NO_PROXY, or use `ward login <provider> --flow device_code` on a machine without a browser; then retry with `--force`.",
   },
+  agent_device_login_expired: {
+    area: "agent",
+    status: 503,
+    oauthError: "temporarily_unavailable",
+    title: "Device login was not confirmed in time",
+    description: "The user code {user_code} was not entered and approved at {verification_uri} within {seconds} seconds.",
+    params: ["user_code", "verification_uri", "seconds"],
+    cause: "Nobody opened the verification page, the code was mistyped, or the approval happened after the code expired.",
+    fix: "Run `ward login <provider> --flow device_code --force` again and enter the new code promptly.",
+  },
   agent_oauth_state_mismatch: {
     area: "agent",
     status: 400,
