@@ -52,6 +52,7 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
   for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
 
   options.say(`Open this URL to log in to ${options.provider}:\n  ${url}`);
+  options.say(`Waiting for the callback on ${redirect} (the provider's app must allow exactly this redirect URI).`);
   const headless = headlessReason(options.env);
   if (headless) options.say(`No browser will open: ${headless}. Open the URL on this machine, or use --flow device_code.`);
   else await openBrowser(url.toString(), options.env);

@@ -124,8 +124,8 @@ export const agentErrors = defineErrors({
     description: "No callback reached {redirect_uri} within {seconds} seconds.",
     params: ["redirect_uri", "seconds"],
     cause:
-      "The browser never opened (SSH session or no display), consent was not finished, a proxy intercepts 127.0.0.1 (NO_PROXY), or the browser profile used cannot reach this machine's loopback.",
-    fix: "Open the printed URL in a browser on this machine and finish consent, add 127.0.0.1 and localhost to NO_PROXY, or use `ward login <provider> --flow device_code` on a machine without a browser; then retry with `--force`.",
+      "The browser never opened (SSH session or no display), sign-in or consent was not finished, the provider refused the redirect URI (its page says the redirect_uri does not match the registered callback), a proxy intercepts 127.0.0.1, or a browser profile that cannot reach this machine's loopback was used.",
+    fix: "Open the printed URL in a browser profile on this machine and finish consent; register the exact callback URL shown above at the provider; add 127.0.0.1 and localhost to NO_PROXY; on a machine without a browser use `ward login <provider> --flow device_code`; then retry with `--force`.",
   },
   agent_device_login_expired: {
     area: "agent",
