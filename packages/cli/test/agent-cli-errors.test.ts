@@ -24,7 +24,7 @@ async function withApiKey(env: Record<string, string> = {}) {
   return s;
 }
 
-describe("api keys: read from stdin or a hidden prompt, never argv", () => {
+describe("api keys: read from stdin or a hidden prompt, never argv", { timeout: 60_000 }, () => {
   it("stores a piped key, shows it redacted, and exports it under the provider's variable", async () => {
     const s = await withApiKey();
     expect(readFileSync(join(s.home, "credentials.enc"), "utf8")).not.toContain("sk-test-0123456789abcdef");
@@ -62,7 +62,7 @@ describe("api keys: read from stdin or a hidden prompt, never argv", () => {
   });
 });
 
-describe("store failures through the CLI: clear error, nothing overwritten", () => {
+describe("store failures through the CLI: clear error, nothing overwritten", { timeout: 60_000 }, () => {
   it("corrupted store file: agent_store_corrupted naming the file (exit 1); a login attempt leaves the bytes as they were", async () => {
     const s = await withApiKey();
     const path = join(s.home, "credentials.enc");
@@ -94,7 +94,7 @@ describe("store failures through the CLI: clear error, nothing overwritten", () 
   });
 });
 
-describe("providers", () => {
+describe("providers", { timeout: 60_000 }, () => {
   it("lists the built-in catalog, and an unknown provider is agent_provider_unknown (exit 2) listing the known ones", async () => {
     const s = await sandbox();
     const list = await runWard(["providers", "list"], { env: s.env });
@@ -141,7 +141,7 @@ describe("providers", () => {
   });
 });
 
-describe("ward doctor", () => {
+describe("ward doctor", { timeout: 60_000 }, () => {
   it("reports the store, master key source and daemon; a damaged store makes it exit 1", async () => {
     const s = await withApiKey();
     const ok = await runWard(["doctor"], { env: s.env });

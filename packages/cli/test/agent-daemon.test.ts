@@ -17,7 +17,7 @@ async function sandbox() {
   return s;
 }
 
-describe("agent daemon lifecycle", () => {
+describe("agent daemon lifecycle", { timeout: 60_000 }, () => {
   it("starts on demand, answers /health with its version, is reused by a second start, and stops", async () => {
     const s = await sandbox();
     const first = await runWard(["--json", "daemon", "start"], { env: s.env });
@@ -56,7 +56,7 @@ describe("agent daemon lifecycle", () => {
   });
 });
 
-describe("OAuth callback /auth/callback/oauth", () => {
+describe("OAuth callback /auth/callback/oauth", { timeout: 60_000 }, () => {
   async function daemonWithLogin(state: string) {
     const s = await sandbox();
     expect((await runWard(["daemon", "start"], { env: s.env })).code).toBe(0);

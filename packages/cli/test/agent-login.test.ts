@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 /** A sandbox with the live Ward added as provider `notes`. */
-async function withProvider(consent: "allow" | "deny" | "none" = "allow") {
+async function withProvider(consent: "allow" | "deny" | "none" = "allow", clientId = "agent-cli") {
   const s = await agentSandbox();
   sandboxes.push(s);
   s.env = { ...s.env, ...browserEnv(s.home, consent) };
@@ -44,7 +44,7 @@ async function withProvider(consent: "allow" | "deny" | "none" = "allow") {
   return s;
 }
 
-describe.skipIf(skip !== undefined)("ward login --flow pkce against a live Ward, $BROWSER driving chromium", () => {
+describe.skipIf(skip !== undefined)("ward login --flow pkce against a live Ward, $BROWSER driving chromium", { timeout: 120_000 }, () => {
   it("signs in, consents, lands on the daemon's callback, stores the tokens encrypted; ward get shows the granted scopes", async () => {
     const s = await withProvider();
     const login = await runWard(["login", "notes", "--flow", "pkce", "--timeout", "60"], { env: s.env, timeoutMs: 90_000 });
@@ -98,5 +98,44 @@ describe.skipIf(skip !== undefined)("ward login --flow pkce against a live Ward,
     );
     expect(login.stderr).toContain("NO_PROXY");
     expect(login.stderr).toContain("--flow device_code");
+  });
+
+  it("invalid_client: a wrong client secret ends with agent_client_rejected suggesting ward revoke then ward login; revoke clears the client", async () => {
+    const s = await withProvider("allow", "agent-secret");
+    const login = await runWard(["login", "notes", "--client-id", "agent-secret", "--client-secret-stdin", "--timeout", "60"], {
+      env: s.env,
+      input: "not-the-secret\n",
+      timeoutMs: 90_000,
+    });
+    expect(login.code, login.stderr).toBe(3);
+    expect(login.stderr).toContain(
+      "✗ agent_client_rejected: The token endpoint of notes answered invalid_client for client_id agent-secret",
+    );
+    expect(login.stderr).toContain("Fix: Run `ward revoke <provider>` to clear the stored client and tokens, then `ward login <provider>`");
+    expect(JSON.parse((await runWard(["--json", "inspect", "notes"], { env: s.env })).stdout)).toMatchObject({
+      client_source: "configured",
+    });
+    const revoke = await runWard(["revoke", "notes"], { env: s.env });
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stdout).toContain("✓ Cleared notes's client and tokens");
+    expect(JSON.parse((await runWard(["--json", "inspect", "notes"], { env: s.env })).stdout).client_source).toBeUndefined();
+  });
+
+  it("ward revoke revokes the refresh token at Ward (RFC 7009): it no longer refreshes", async () => {
+    const s = await withProvider();
+    const login = await runWard(["login", "notes", "--scopes", "notes:read,offline_access", "--timeout", "60"], {
+      env: s.env,
+      timeoutMs: 90_000,
+    });
+    expect(login.code, login.stderr).toBe(0);
+    const refresh = (await runWard(["get", "notes", "--field", "refresh_token"], { env: s.env })).stdout.trim();
+    expect(refresh.length).toBeGreaterThan(20);
+    const revoke = await runWard(["revoke", "notes"], { env: s.env });
+    expect(revoke.stdout).toContain("revoked at the provider: refresh_token: HTTP 200, access_token: HTTP 200");
+    const reuse = await fetch(`${t.publicUrl}/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refresh, client_id: "agent-cli" }),
+    });
+    expect(((await reuse.json()) as { error: string }).error).toBe("invalid_grant");
   });
 });

@@ -44,26 +44,30 @@ fetch(${JSON.stringify(url)}, { method: "POST", headers, body: JSON.stringify({ 
   .then(async (r) => { console.log(name ?? "(no token variable)", r.status, (await r.text()).includes('"name":"notes"')); process.exit(r.status === 200 ? 0 : 7); });
 `;
 
-describe.skipIf(skip !== undefined)("ward login <MCP server URL>: RFC 9728 PRM → RFC 8414 → PKCE with resource", () => {
-  it("an MCP server protected by @ward/sdk refuses a call without a token", async () => {
-    const result = await runWard(["run", "--", process.execPath, "-e", CALL_MCP(resource)], { env: s.env });
-    expect(result.code).toBe(7);
-    expect(result.stdout).toContain("(no token variable) 401 false");
-  });
+describe.skipIf(skip !== undefined)(
+  "ward login <MCP server URL>: RFC 9728 PRM → RFC 8414 → PKCE with resource",
+  { timeout: 120_000 },
+  () => {
+    it("an MCP server protected by @ward/sdk refuses a call without a token", async () => {
+      const result = await runWard(["run", "--", process.execPath, "-e", CALL_MCP(resource)], { env: s.env });
+      expect(result.code).toBe(7);
+      expect(result.stdout).toContain("(no token variable) 401 false");
+    });
 
-  it("logs in from the MCP URL alone, and `ward run` injects the token so the child reaches the MCP server", async () => {
-    const login = await runWard(["login", resource, "--client-id", "agent-cli", "--timeout", "60"], { env: s.env, timeoutMs: 90_000 });
-    expect(login.code, login.stderr).toBe(0);
-    const name = `mcp-127-0-0-1-${new URL(resource).port}-mcp`;
-    expect(login.stdout).toContain(`✓ Logged in to ${name} (default), scopes: notes:read`);
-    expect(login.stderr).toContain(`resource=${encodeURIComponent(resource)}`);
+    it("logs in from the MCP URL alone, and `ward run` injects the token so the child reaches the MCP server", async () => {
+      const login = await runWard(["login", resource, "--client-id", "agent-cli", "--timeout", "60"], { env: s.env, timeoutMs: 90_000 });
+      expect(login.code, login.stderr).toBe(0);
+      const name = `mcp-127-0-0-1-${new URL(resource).port}-mcp`;
+      expect(login.stdout).toContain(`✓ Logged in to ${name} (default), scopes: notes:read`);
+      expect(login.stderr).toContain(`resource=${encodeURIComponent(resource)}`);
 
-    const inspect = JSON.parse((await runWard(["--json", "inspect", name], { env: s.env })).stdout);
-    expect(inspect).toMatchObject({ mcp_url: resource, issuer: t.publicUrl, resource, client_id: "agent-cli", connections: ["default"] });
+      const inspect = JSON.parse((await runWard(["--json", "inspect", name], { env: s.env })).stdout);
+      expect(inspect).toMatchObject({ mcp_url: resource, issuer: t.publicUrl, resource, client_id: "agent-cli", connections: ["default"] });
 
-    const run = await runWard(["run", "--", process.execPath, "-e", CALL_MCP(resource)], { env: s.env });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`MCP_127_0_0_1_${new URL(resource).port}_MCP_ACCESS_TOKEN 200 true`);
-    expect((await runWard(["get", resource, "--field", "resource"], { env: s.env })).stdout.trim()).toBe(resource);
-  });
-});
+      const run = await runWard(["run", "--", process.execPath, "-e", CALL_MCP(resource)], { env: s.env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`MCP_127_0_0_1_${new URL(resource).port}_MCP_ACCESS_TOKEN 200 true`);
+      expect((await runWard(["get", resource, "--field", "resource"], { env: s.env })).stdout.trim()).toBe(resource);
+    });
+  },
+);

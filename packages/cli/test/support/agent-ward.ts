@@ -31,6 +31,14 @@ export async function wardForAgent(overrides: Parameters<typeof startTestWard>[0
     token_endpoint_auth_method: "none",
     application_type: "native",
   });
+  await created("/admin/v1/clients", {
+    client_id: "agent-secret",
+    client_name: "Ward agent CLI (confidential)",
+    redirect_uris: ["http://127.0.0.1:7998/auth/callback/oauth"],
+    grant_types: ["authorization_code", "refresh_token"],
+    token_endpoint_auth_method: "client_secret_basic",
+    application_type: "native",
+  });
   return t;
 }
 
