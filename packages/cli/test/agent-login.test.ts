@@ -32,7 +32,7 @@ async function withProvider(consent: "allow" | "deny" | "none" = "allow", client
       "--name",
       "notes",
       "--client-id",
-      "agent-cli",
+      clientId,
       "--scopes",
       "notes:read",
       "--resource",
