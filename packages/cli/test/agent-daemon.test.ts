@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
-import { runWard } from "./run-ward.js";
+import { runWard, startWard } from "./run-ward.js";
 
 const sandboxes: AgentSandbox[] = [];
 const children: ChildProcess[] = [];
@@ -112,5 +114,34 @@ describe("OAuth callback /auth/callback/oauth", { timeout: 60_000 }, () => {
     const { s } = await daemonWithLogin("u".repeat(32));
     const response = await fetch(`http://127.0.0.1:${s.port}/logins/${"u".repeat(32)}`);
     expect(response.status).toBe(401);
+  });
+});
+
+describe("a login waiting for its callback", { timeout: 60_000 }, () => {
+  it("aborts with agent_oauth_state_mismatch (exit 3) when a callback with another state arrives, and says how to retry", async () => {
+    const s = await sandbox();
+    const file = join(s.home, "idp.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "idp",
+        authorization_endpoint: "http://127.0.0.1:9/authorize",
+        token_endpoint: "http://127.0.0.1:9/token",
+        flows: ["pkce"],
+        default_flow: "pkce",
+        client_id: "agent-cli",
+      }),
+    );
+    expect((await runWard(["providers", "add", file], { env: s.env })).code).toBe(0);
+    // $BROWSER=true opens nothing: the login waits until the forged callback arrives.
+    const login = await startWard(["login", "idp", "--timeout", "40"], "Waiting for the callback on", {
+      env: { ...s.env, BROWSER: "true" },
+    });
+    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    const page = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
+    expect(page.status).toBe(400);
+    expect(await exited).toBe(3);
+    expect(login.stderr()).toContain("✗ agent_oauth_state_mismatch: The callback carried state replayed, which no login in progress sent.");
+    expect(login.stderr()).toContain("Fix: Close old login tabs and run `ward login <provider> --force` again");
   });
 });
