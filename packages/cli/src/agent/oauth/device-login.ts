@@ -1,24 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WardError } from "@ward/core";
-import type { ClientRegistration, Connection } from "../store/model.js";
-import type { Endpoints } from "./discovery.js";
+import type { Connection } from "../store/model.js";
+import type { LoginFlowOptions } from "./flow-options.js";
 import { postForm } from "./http.js";
 import { clientAuth, requestTokens } from "./token-endpoint.js";
 
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-export interface DeviceLoginOptions {
-  provider: string;
-  endpoints: Endpoints;
-  client: ClientRegistration;
-  scopes: string[];
-  resource?: string;
-  timeoutMs: number;
-  say: (line: string) => void;
-}
-
 /** RFC 8628: shows the user code and verification URI, then polls the token endpoint at the server's interval. */
-export async function deviceLogin(options: DeviceLoginOptions): Promise<Connection> {
+export async function deviceLogin(options: LoginFlowOptions): Promise<Connection> {
   const { endpoints, client, provider } = options;
   if (!endpoints.device_authorization_endpoint || !endpoints.token_endpoint)
     throw new WardError("agent_flow_unsupported", {

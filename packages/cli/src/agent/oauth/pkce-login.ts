@@ -2,23 +2,15 @@ import { randomBytes } from "node:crypto";
 import { s256Challenge, WardError } from "@ward/core";
 import { ensureDaemon } from "../daemon/lifecycle.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
-import type { ClientRegistration, Connection } from "../store/model.js";
+import type { Connection } from "../store/model.js";
 import { headlessReason, openBrowser } from "./browser.js";
 import { LoginWaiter } from "./daemon-client.js";
-import type { Endpoints } from "./discovery.js";
+import type { LoginFlowOptions } from "./flow-options.js";
 import { requestTokens } from "./token-endpoint.js";
 
-export interface PkceLoginOptions {
+export interface PkceLoginOptions extends LoginFlowOptions {
   paths: AgentPaths;
   port: number;
-  provider: string;
-  endpoints: Endpoints;
-  client: ClientRegistration;
-  scopes: string[];
-  resource?: string;
-  timeoutMs: number;
-  /** Progress lines for the user (stderr). */
-  say: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
 
