@@ -117,22 +117,44 @@ describe("OAuth callback /auth/callback/oauth", { timeout: 60_000 }, () => {
   });
 });
 
+/** A provider whose endpoints nobody serves (port 9, discard): the login can only wait for the daemon's callback. */
+async function addUnreachableProvider(s: AgentSandbox) {
+  const file = join(s.home, "idp.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: "idp",
+      authorization_endpoint: "http://127.0.0.1:9/authorize",
+      token_endpoint: "http://127.0.0.1:9/token",
+      flows: ["pkce"],
+      default_flow: "pkce",
+      client_id: "agent-cli",
+    }),
+  );
+  expect((await runWard(["providers", "add", file], { env: s.env })).code).toBe(0);
+}
+
 describe("a login waiting for its callback", { timeout: 60_000 }, () => {
+  it("over SSH with no $BROWSER: prints the URL, says no browser will open and suggests --flow device_code; then times out (exit 5)", async () => {
+    const s = await sandbox();
+    await addUnreachableProvider(s);
+    const env = { ...s.env, SSH_CONNECTION: "10.0.0.2 50000 10.0.0.1 22", BROWSER: "" };
+    const login = await runWard(["login", "idp", "--timeout", "2"], { env });
+    expect(login.code).toBe(5);
+    expect(login.stderr).toMatch(
+      /Open this URL to log in to idp:\n {2}http:\/\/127\.0\.0\.1:9\/authorize\?response_type=code&client_id=agent-cli/,
+    );
+    expect(login.stderr).toContain(
+      "No browser will open: this is an SSH session. Open the URL on this machine, or use --flow device_code.",
+    );
+    expect(login.stderr).toContain(
+      `✗ agent_login_timeout: No callback reached http://127.0.0.1:${s.port}/auth/callback/oauth within 2 seconds.`,
+    );
+  });
+
   it("aborts with agent_oauth_state_mismatch (exit 3) when a callback with another state arrives, and says how to retry", async () => {
     const s = await sandbox();
-    const file = join(s.home, "idp.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name: "idp",
-        authorization_endpoint: "http://127.0.0.1:9/authorize",
-        token_endpoint: "http://127.0.0.1:9/token",
-        flows: ["pkce"],
-        default_flow: "pkce",
-        client_id: "agent-cli",
-      }),
-    );
-    expect((await runWard(["providers", "add", file], { env: s.env })).code).toBe(0);
+    await addUnreachableProvider(s);
     // $BROWSER=true opens nothing: the login waits until the forged callback arrives.
     const login = await startWard(["login", "idp", "--timeout", "40"], "Waiting for the callback on", {
       env: { ...s.env, BROWSER: "true" },
