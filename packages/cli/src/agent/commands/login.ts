@@ -1,5 +1,5 @@
 import { WardError } from "@ward/core";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { err, type OutputOptions, out, printJson } from "../../output.js";
 import { audit } from "../audit.js";
 import { registerClient } from "../oauth/dcr.js";
@@ -25,7 +25,7 @@ interface LoginOptions {
   clientSecretStdin?: boolean;
   apiKey?: string;
   resource?: string;
-  timeout: string;
+  timeout: number;
 }
 
 async function readStdin(): Promise<string> {
@@ -87,6 +87,12 @@ async function saveApiKey(
   else if (!output.quiet) out(`✓ Stored the API key for ${provider.name} (${connectionName})`);
 }
 
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) throw new InvalidArgumentError("expected whole seconds from 1 to 3600");
+  return seconds;
+}
+
 export function registerLogin(program: Command): void {
   program
     .command("login <provider>")
@@ -100,7 +106,7 @@ export function registerLogin(program: Command): void {
     .option("--client-secret-stdin", "read the client secret from stdin")
     .option("--api-key <key>", "refused: API keys are read from a hidden prompt or stdin (--flow api_key)")
     .option("--resource <uri>", "RFC 8707 resource to ask tokens for (default: the provider's)")
-    .option("--timeout <seconds>", "how long to wait for the browser", "300")
+    .option("--timeout <seconds>", "how long to wait for the browser or the device", parseSeconds, 300)
     .addHelpText("after", "\nExit codes: 0 logged in · 2 usage · 3 the provider refused · 4 provider unreachable · 5 timed out")
     .action(
       agentAction(async (name: string, opts: LoginOptions, command: Command) => {
@@ -120,7 +126,7 @@ export function registerLogin(program: Command): void {
         if (flow === "api_key") return saveApiKey(ctx, provider, connectionName, opts, output);
         const endpoints = await resolveEndpoints(provider);
         const resource = opts.resource ?? provider.resource;
-        const timeoutMs = Number(opts.timeout) * 1000;
+        const timeoutMs = opts.timeout * 1000;
         const stored = ctx.store.read().providers[provider.name]?.client;
         let client: ClientRegistration;
         if (flow === "dcr_pkce" && !opts.clientId && !(stored?.source === "dcr" && !opts.force)) {
