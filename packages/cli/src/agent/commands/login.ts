@@ -87,6 +87,15 @@ async function saveApiKey(
   else if (!output.quiet) out(`✓ Stored the API key for ${provider.name} (${connectionName})`);
 }
 
+/**
+ * Asked-for scopes the grant lacks. offline_access counts as granted when a refresh token came back:
+ * many providers leave it out of the response's `scope`.
+ */
+function missingScopes(asked: string[], connection: Connection): string[] {
+  const granted = connection.scopes ?? [];
+  return asked.filter((s) => (s === "offline_access" ? !connection.refresh_token : !granted.includes(s)));
+}
+
 function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) throw new InvalidArgumentError("expected whole seconds from 1 to 3600");
@@ -163,7 +172,7 @@ export function registerLogin(program: Command): void {
           connection: connectionName,
           detail: `flow=${flow} scopes=${(connection.scopes ?? []).join(" ")}`,
         });
-        const missing = scopes.filter((s) => !(connection.scopes ?? []).includes(s));
+        const missing = missingScopes(scopes, connection);
         if (output.json)
           printJson({
             provider: provider.name,
