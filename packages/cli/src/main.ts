@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAgent } from "./agent/commands/index.js";
 import { registerAdmin } from "./commands/admin.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
@@ -22,9 +23,10 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerConfig(program);
   registerDocs(program);
+  registerAgent(program);
   program.addHelpText(
     "after",
-    "\nExit codes: 0 ok · 1 failure (unsafe config, could not start) · 2 usage (or no admin key) · 3 the server refused the request · 4 the server is unreachable",
+    "\nExit codes: 0 ok · 1 failure (unsafe config, could not start) · 2 usage (or no admin key) · 3 the server refused the request · 4 the server is unreachable · agent: 5 login timed out · 6 not logged in",
   );
   return program;
 }

@@ -11,6 +11,10 @@ export const EXIT = {
   rejected: 3,
   /** The server could not be reached. */
   unreachable: 4,
+  /** Agent: a login waited too long for the browser or the device. */
+  timeout: 5,
+  /** Agent: no credentials stored for the provider or connection asked for. */
+  notLoggedIn: 6,
 } as const;
 
 export interface OutputOptions {

@@ -1,4 +1,5 @@
 import { adminErrors } from "./catalog/admin.js";
+import { agentErrors } from "./catalog/agent.js";
 import { authorizeErrors } from "./catalog/authorize.js";
 import { clientErrors } from "./catalog/client.js";
 import { configErrors } from "./catalog/config.js";
@@ -38,4 +39,5 @@ export const catalog = {
   ...storageErrors,
   ...keyErrors,
   ...adminErrors,
+  ...agentErrors,
 };

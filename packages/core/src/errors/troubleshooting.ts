@@ -19,6 +19,7 @@ const AREA_TITLES: Record<ErrorArea, string> = {
   storage: "Storage",
   keys: "Signing keys",
   http: "HTTP",
+  agent: "Agent CLI and daemon",
 };
 
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/gi;

@@ -50,7 +50,8 @@ export type ErrorArea =
   | "config"
   | "storage"
   | "keys"
-  | "http";
+  | "http"
+  | "agent";
 
 /**
  * One catalog entry. `description` is a template: `{name}` placeholders are filled from the

@@ -1,0 +1,134 @@
+import { spawn } from "node:child_process";
+import { WardError } from "@ward/core";
+import type { Command } from "commander";
+import { EXIT, out, printJson, printTable } from "../../output.js";
+import { audit, readAudit } from "../audit.js";
+import { envVarName, secretOf } from "../env-vars.js";
+import { resolveEndpoints } from "../oauth/discovery.js";
+import { freshConnection } from "../oauth/refresh.js";
+import { revokeTokens } from "../oauth/revoke.js";
+import { agentAction, globalOptions } from "./action.js";
+import { agentContext } from "./context.js";
+
+type Context = Awaited<ReturnType<typeof agentContext>>;
+
+/** Fresh secrets as environment variables, for the named providers or every stored one. */
+async function secretEnv(ctx: Context, names: string[]): Promise<Record<string, string>> {
+  const stored = Object.keys(ctx.store.read().providers);
+  const env: Record<string, string> = {};
+  for (const name of names.length ? names : stored) {
+    const provider = ctx.provider(name);
+    const { connection } = await freshConnection(ctx.store, provider, undefined);
+    const secret = secretOf(connection);
+    if (secret) env[envVarName(provider, connection)] = secret;
+  }
+  return env;
+}
+
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+export function registerCredentials(program: Command): void {
+  program
+    .command("export [provider]")
+    .description("print fresh credentials as environment variables (every stored provider when none is named)")
+    .option("--format <format>", "env (NAME=value), shell (export NAME='value') or json", "env")
+    .action(
+      agentAction(async (name: string | undefined, opts: { format: string }) => {
+        if (!["env", "shell", "json"].includes(opts.format)) throw new Error(`--format ${opts.format}: expected env, shell or json`);
+        const ctx = await agentContext();
+        const env = await secretEnv(ctx, name ? [name] : []);
+        audit(ctx.paths, { event: "export", provider: name, detail: `variables=${Object.keys(env).join(",")}` });
+        if (opts.format === "json") return printJson(env);
+        for (const [key, value] of Object.entries(env))
+          out(opts.format === "shell" ? `export ${key}=${shellQuote(value)}` : `${key}=${value}`);
+      }),
+    );
+
+  program
+    .command("run")
+    .description("run a command with fresh credentials in its environment: ward run [--provider p] -- <cmd> [args…]")
+    .option("--provider <name...>", "only these providers (default: every stored one)")
+    .argument("<command...>")
+    .addHelpText("after", "\nExit code: the command's own; 6 when a provider has no credentials.")
+    .action(
+      agentAction(async (argv: string[], opts: { provider?: string[] }) => {
+        const ctx = await agentContext();
+        const env = await secretEnv(ctx, opts.provider ?? []);
+        audit(ctx.paths, { event: "run", detail: `command=${argv[0]} variables=${Object.keys(env).join(",")}` });
+        const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...env } });
+        const code = await new Promise<number>((resolve) => {
+          child.on("error", (error) => {
+            process.stderr.write(`✗ ${argv[0]}: ${error.message}\n`);
+            resolve(127);
+          });
+          child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : EXIT.failure)));
+        });
+        process.exitCode = code;
+      }),
+    );
+
+  program
+    .command("logout <provider>")
+    .description("delete stored credentials of a provider (one --connection, or all) from this machine")
+    .option("--connection <name>", "only this connection")
+    .action(
+      agentAction(async (name: string, opts: { connection?: string }, command: Command) => {
+        const ctx = await agentContext();
+        const provider = ctx.provider(name);
+        const entry = ctx.store.read().providers[provider.name];
+        if (!entry || (opts.connection && !entry.connections[opts.connection]))
+          throw new WardError("agent_not_logged_in", { provider: provider.name, connection: opts.connection ?? "default" });
+        if (opts.connection) ctx.store.remove(provider.name, opts.connection);
+        else
+          ctx.store.update((data) => {
+            const kept = data.providers[provider.name];
+            if (kept) kept.connections = {};
+          });
+        audit(ctx.paths, { event: "logout", provider: provider.name, connection: opts.connection ?? "(all)" });
+        if (globalOptions(command).json) printJson({ logged_out: provider.name, connection: opts.connection ?? null });
+        else if (!globalOptions(command).quiet) out(`✓ Logged out of ${provider.name}${opts.connection ? ` (${opts.connection})` : ""}`);
+      }),
+    );
+
+  program
+    .command("revoke <provider>")
+    .description("revoke the tokens at the provider (RFC 7009) and clear the stored client and tokens")
+    .action(
+      agentAction(async (name: string, _opts: unknown, command: Command) => {
+        const ctx = await agentContext();
+        const provider = ctx.provider(name);
+        const entry = ctx.store.read().providers[provider.name];
+        if (!entry) throw new WardError("agent_not_logged_in", { provider: provider.name, connection: "default" });
+        const answers: string[] = [];
+        const endpoints = await resolveEndpoints(provider).catch(() => undefined);
+        if (endpoints?.revocation_endpoint && entry.client) {
+          for (const connection of Object.values(entry.connections))
+            answers.push(...(await revokeTokens(endpoints.revocation_endpoint, entry.client, connection).catch((e: Error) => [e.message])));
+        }
+        ctx.store.remove(provider.name);
+        audit(ctx.paths, {
+          event: "revoke",
+          provider: provider.name,
+          detail: answers.join("; ") || "no revocation endpoint: cleared locally",
+        });
+        if (globalOptions(command).json) printJson({ revoked: provider.name, server: answers });
+        else if (!globalOptions(command).quiet)
+          out(
+            `✓ Cleared ${provider.name}'s client and tokens${answers.length ? ` (revoked at the provider: ${answers.join(", ")})` : " (the provider has no revocation endpoint)"}`,
+          );
+      }),
+    );
+
+  program
+    .command("log")
+    .description("the audit log: logins, refreshes, exports, runs (never secrets)")
+    .option("-n, --lines <n>", "last N events", "50")
+    .action(
+      agentAction(async (opts: { lines: string }, command: Command) => {
+        const { paths } = await agentContext();
+        const events = readAudit(paths).slice(-Number(opts.lines));
+        if (globalOptions(command).json) printJson(events);
+        else printTable(events as unknown as Record<string, unknown>[], ["time", "event", "provider", "connection", "detail"]);
+      }),
+    );
+}

@@ -1,0 +1,85 @@
+import type { Command } from "commander";
+import { EXIT, out, printJson } from "../../output.js";
+import { probeDaemon } from "../daemon/health.js";
+import { headlessReason } from "../oauth/browser.js";
+import { needsRefresh } from "../oauth/refresh.js";
+import { agentPaths, agentPort, redirectUri } from "../paths.js";
+import { listProviders } from "../providers/registry.js";
+import { CredentialStore } from "../store/credential-store.js";
+import { WARD_VERSION } from "../version.js";
+import { globalOptions } from "./action.js";
+
+interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function runChecks(): Promise<Check[]> {
+  const paths = agentPaths();
+  const checks: Check[] = [];
+  const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
+  try {
+    const store = await CredentialStore.open(paths);
+    const data = store.read();
+    add("store", true, `${paths.store} readable, master key from ${store.masterKeySource}`);
+    for (const [provider, entry] of Object.entries(data.providers))
+      for (const [name, c] of Object.entries(entry.connections)) {
+        const expired = needsRefresh(c);
+        add(
+          `${provider}/${name}`,
+          !expired || Boolean(c.refresh_token),
+          expired
+            ? c.refresh_token
+              ? "expired, will refresh on next use"
+              : "expired and no refresh token: run ward login --force"
+            : "valid",
+        );
+      }
+  } catch (error) {
+    add("store", false, error instanceof Error ? error.message : String(error));
+  }
+  try {
+    add("providers", true, `${listProviders(paths).length} providers`);
+  } catch (error) {
+    add("providers", false, (error as Error).message);
+  }
+  const port = agentPort();
+  const probe = await probeDaemon(port);
+  if (probe.kind === "other") add("daemon", false, `127.0.0.1:${port} is held by another program (ward daemon start explains)`);
+  else if (probe.kind === "ward" && probe.version !== WARD_VERSION)
+    add("daemon", false, `Ward ${probe.version} runs it; run ward daemon restart`);
+  else
+    add(
+      "daemon",
+      true,
+      probe.kind === "ward" ? `running, PID ${probe.pid}, callback ${redirectUri(port)}` : `not running (starts on demand on ${port})`,
+    );
+  const headless = headlessReason();
+  add(
+    "browser",
+    true,
+    headless
+      ? `${headless}: use --flow device_code or open the printed URL yourself`
+      : process.env.BROWSER
+        ? `$BROWSER=${process.env.BROWSER}`
+        : "OS default browser",
+  );
+  const proxied = process.env.HTTP_PROXY || process.env.http_proxy;
+  const noProxy = `${process.env.NO_PROXY ?? ""},${process.env.no_proxy ?? ""}`;
+  if (proxied && !/127\.0\.0\.1/.test(noProxy))
+    add("proxy", false, "HTTP_PROXY is set but NO_PROXY lacks 127.0.0.1,localhost: callbacks may never arrive");
+  return checks;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command("doctor")
+    .description("check the agent's store, master key, providers, daemon, browser and proxy settings")
+    .action(async (_opts: unknown, command: Command) => {
+      const checks = await runChecks();
+      if (globalOptions(command).json) printJson(checks);
+      else for (const c of checks) out(`${c.ok ? "✓" : "✗"} ${c.check}: ${c.detail}`);
+      if (checks.some((c) => !c.ok)) process.exitCode = EXIT.failure;
+    });
+}

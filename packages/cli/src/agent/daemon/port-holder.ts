@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+function listeningInode(port: number): string | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // cols: sl local_address rem_address st ... inode (index 9); st 0A is LISTEN.
+      if (cols[1]?.endsWith(`:${hexPort}`) && cols[3] === "0A") return cols[9];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Who listens on a local TCP port, from /proc (Linux): "PID 1234 (python3 -m http.server)", or a
+ * sentence saying the PID is not visible (another user's process, or no /proc).
+ */
+export function describePortHolder(port: number): string {
+  const inode = listeningInode(port);
+  if (inode && inode !== "0") {
+    const target = `socket:[${inode}]`;
+    let pids: string[] = [];
+    try {
+      pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+    } catch {}
+    for (const pid of pids) {
+      let fds: string[];
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== target) continue;
+        } catch {
+          continue;
+        }
+        let command = "";
+        try {
+          command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+        } catch {}
+        return `PID ${pid}${command ? ` (${command.slice(0, 120)})` : ""}`;
+      }
+    }
+  }
+  return `a process whose PID is not visible to this user (find it with lsof -nP -iTCP:${port} -sTCP:LISTEN)`;
+}

@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { WardError } from "@ward/core";
+import type { Connection } from "../store/model.js";
+import type { LoginFlowOptions } from "./flow-options.js";
+import { postForm } from "./http.js";
+import { clientAuth, requestTokens } from "./token-endpoint.js";
+
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** RFC 8628: shows the user code and verification URI, then polls the token endpoint at the server's interval. */
+export async function deviceLogin(options: LoginFlowOptions): Promise<Connection> {
+  const { endpoints, client, provider } = options;
+  if (!endpoints.device_authorization_endpoint || !endpoints.token_endpoint)
+    throw new WardError("agent_flow_unsupported", {
+      flow: "device_code",
+      provider,
+      reason: "it publishes no device_authorization_endpoint",
+    });
+  const auth = clientAuth(client);
+  const started = await postForm(
+    endpoints.device_authorization_endpoint,
+    { scope: options.scopes.join(" ") || undefined, resource: options.resource, ...auth.form },
+    auth.headers,
+  );
+  const b = started.body;
+  if (
+    started.status !== 200 ||
+    typeof b.device_code !== "string" ||
+    typeof b.user_code !== "string" ||
+    typeof b.verification_uri !== "string"
+  )
+    throw new WardError("agent_token_request_failed", {
+      provider,
+      error: typeof b.error === "string" ? b.error : `HTTP ${started.status}`,
+      error_description:
+        typeof b.error_description === "string"
+          ? b.error_description
+          : "the device authorization response lacks device_code, user_code or verification_uri",
+    });
+  options.say(`On any device, open ${b.verification_uri} and enter the code ${b.user_code}`);
+  if (typeof b.verification_uri_complete === "string") options.say(`  (or open ${b.verification_uri_complete})`);
+  let interval = (typeof b.interval === "number" ? b.interval : 5) * 1000;
+  const expiresMs = (typeof b.expires_in === "number" ? b.expires_in : 600) * 1000;
+  const deadline = Date.now() + Math.min(options.timeoutMs, expiresMs);
+  while (Date.now() < deadline) {
+    await sleep(interval);
+    try {
+      return await requestTokens({
+        provider,
+        tokenEndpoint: endpoints.token_endpoint,
+        client,
+        params: { grant_type: DEVICE_GRANT, device_code: b.device_code, resource: options.resource },
+        requestedScopes: options.scopes,
+      });
+    } catch (error) {
+      const wire = error instanceof WardError ? String(error.params.error ?? "") : "";
+      if (wire === "authorization_pending") continue;
+      if (wire === "slow_down") {
+        interval += 5000; // RFC 8628 §3.5
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw new WardError("agent_device_login_expired", {
+    user_code: b.user_code,
+    verification_uri: b.verification_uri,
+    seconds: Math.round(Math.min(options.timeoutMs, expiresMs) / 1000),
+  });
+}

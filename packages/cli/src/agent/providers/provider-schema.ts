@@ -1,0 +1,88 @@
+import { WardError } from "@ward/core";
+import { FLOWS, type ProviderDefinition } from "./types.js";
+
+const url = { type: "string", format: "uri", pattern: "^https?://" } as const;
+
+/** JSON Schema (draft 2020-12) of a provider file; `ward providers schema` prints it. */
+export const PROVIDER_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://ward.dev/schemas/agent-provider.json",
+  title: "Ward agent provider",
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "flows", "default_flow"],
+  properties: {
+    name: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" },
+    display_name: { type: "string" },
+    issuer: url,
+    mcp_url: url,
+    authorization_endpoint: url,
+    token_endpoint: url,
+    device_authorization_endpoint: url,
+    registration_endpoint: url,
+    revocation_endpoint: url,
+    flows: { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...FLOWS] } },
+    default_flow: { enum: [...FLOWS] },
+    scopes: { type: "array", items: { type: "string", pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$" } },
+    resource: url,
+    client_id: { type: "string", minLength: 1 },
+    docs_url: url,
+    api_key: {
+      type: "object",
+      additionalProperties: false,
+      required: ["env_var", "header"],
+      properties: { env_var: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$" }, header: { type: "string" }, prefix: { type: "string" } },
+    },
+    env_var: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$" },
+  },
+} as const;
+
+const URL_FIELDS = [
+  "issuer",
+  "mcp_url",
+  "authorization_endpoint",
+  "token_endpoint",
+  "device_authorization_endpoint",
+  "registration_endpoint",
+  "revocation_endpoint",
+  "resource",
+  "docs_url",
+] as const;
+
+const show = (value: unknown) => (value === undefined ? "missing" : JSON.stringify(value));
+
+/** Checks a parsed provider file against PROVIDER_SCHEMA (the subset it uses); throws agent_provider_invalid naming the field. */
+export function validateProvider(value: unknown): ProviderDefinition {
+  const name = typeof (value as { name?: unknown })?.name === "string" ? (value as { name: string }).name : "(unnamed)";
+  const fail = (field: string, received: unknown, expected: string): never => {
+    throw new WardError("agent_provider_invalid", { name, field, received: show(received), expected });
+  };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return fail("(file)", value, "a JSON object");
+  const p = value as Record<string, unknown>;
+  const known = Object.keys(PROVIDER_SCHEMA.properties);
+  for (const key of Object.keys(p)) if (!known.includes(key)) fail(key, p[key], `no such field (known: ${known.join(", ")})`);
+  if (typeof p.name !== "string" || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(p.name)) fail("name", p.name, "lower-case letters, digits, - and _");
+  for (const field of URL_FIELDS) {
+    const v = p[field];
+    if (v === undefined) continue;
+    if (typeof v !== "string" || !URL.canParse(v) || !/^https?:$/.test(new URL(v).protocol)) fail(field, v, "an http(s) URL");
+  }
+  const flows = p.flows;
+  if (!Array.isArray(flows) || flows.length === 0 || flows.some((f) => !FLOWS.includes(f)))
+    fail("flows", flows, `a non-empty list of ${FLOWS.join(", ")}`);
+  if (!(flows as unknown[]).includes(p.default_flow))
+    fail("default_flow", p.default_flow, `one of flows (${(flows as string[]).join(", ")})`);
+  if (
+    p.scopes !== undefined &&
+    (!Array.isArray(p.scopes) || p.scopes.some((s) => typeof s !== "string" || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)))
+  )
+    fail("scopes", p.scopes, "a list of RFC 6749 scope tokens (no spaces)");
+  if (p.client_id !== undefined && (typeof p.client_id !== "string" || p.client_id === ""))
+    fail("client_id", p.client_id, "a non-empty string");
+  if (p.env_var !== undefined && (typeof p.env_var !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(p.env_var)))
+    fail("env_var", p.env_var, "an upper-case environment variable name");
+  const oauthFlows = (flows as string[]).filter((f) => f !== "api_key");
+  if (oauthFlows.length && !p.issuer && !p.mcp_url && !(p.authorization_endpoint || p.device_authorization_endpoint))
+    fail("issuer", p.issuer, "an issuer, an mcp_url, or explicit endpoints for the OAuth flows");
+  return p as unknown as ProviderDefinition;
+}

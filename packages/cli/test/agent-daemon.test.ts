@@ -1,0 +1,169 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AgentSandbox, agentSandbox } from "./agent-env.js";
+import { runWard, startWard } from "./run-ward.js";
+
+const sandboxes: AgentSandbox[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
+});
+
+async function sandbox() {
+  const s = await agentSandbox();
+  sandboxes.push(s);
+  return s;
+}
+
+describe("agent daemon lifecycle", { timeout: 60_000 }, () => {
+  it("starts on demand, answers /health with its version, is reused by a second start, and stops", async () => {
+    const s = await sandbox();
+    const first = await runWard(["--json", "daemon", "start"], { env: s.env });
+    expect(first.code, first.stderr).toBe(0);
+    const started = JSON.parse(first.stdout);
+    expect(started).toMatchObject({
+      running: true,
+      started: true,
+      port: s.port,
+      callback: `http://127.0.0.1:${s.port}/auth/callback/oauth`,
+    });
+    const health = (await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as Record<string, unknown>;
+    expect(health).toEqual({ service: "ward-agent-daemon", version: "0.1.0", pid: started.pid, port: s.port });
+    const second = JSON.parse((await runWard(["--json", "daemon", "start"], { env: s.env })).stdout);
+    expect(second).toMatchObject({ started: false, pid: started.pid });
+    expect((await runWard(["daemon", "status"], { env: s.env })).stdout).toContain(`running: PID ${started.pid}, Ward 0.1.0`);
+    expect((await runWard(["daemon", "stop"], { env: s.env })).stdout.trim()).toBe("stopped");
+    expect((await runWard(["daemon", "status"], { env: s.env })).stdout.trim()).toBe("not running");
+    expect((await runWard(["daemon", "logs"], { env: s.env })).stdout).toContain("ward agent daemon listening");
+  });
+
+  it("port held by another program: exit 1 with agent_port_in_use, the port, the holder's PID and the fix", async () => {
+    const s = await sandbox();
+    const holder = spawn(process.execPath, [
+      "-e",
+      `require("node:http").createServer((q, r) => r.end("not ward")).listen(${s.port}, "127.0.0.1", () => console.log("up"))`,
+    ]);
+    children.push(holder);
+    await once(holder.stdout, "data");
+    const result = await runWard(["daemon", "start"], { env: s.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`✗ agent_port_in_use: 127.0.0.1:${s.port} is already in use by PID ${holder.pid} (`);
+    expect(result.stderr).toContain("which is not a Ward daemon");
+    expect(result.stderr).toContain("Fix: Stop that program (`kill <pid>`");
+    expect(result.stderr).toContain("WARD_AGENT_PORT");
+  });
+});
+
+describe("OAuth callback /auth/callback/oauth", { timeout: 60_000 }, () => {
+  async function daemonWithLogin(state: string) {
+    const s = await sandbox();
+    expect((await runWard(["daemon", "start"], { env: s.env })).code).toBe(0);
+    const control = (path: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${s.port}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${s.daemonToken()}`, "content-type": "application/json" },
+      });
+    expect((await control("/logins", { method: "POST", body: JSON.stringify({ state, ttl_ms: 60_000 }) })).status).toBe(201);
+    const callback = (query: string) => fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?${query}`);
+    return { s, control, callback };
+  }
+
+  it("accepts the matching state once and hands the code to the CLI's poll", async () => {
+    const state = "s".repeat(32);
+    const { control, callback } = await daemonWithLogin(state);
+    const page = await callback(`code=abc&state=${state}&iss=http%3A%2F%2F127.0.0.1`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Login complete");
+    expect(await (await control(`/logins/${state}`)).json()).toEqual({
+      status: "received",
+      result: { code: "abc", iss: "http://127.0.0.1", error: undefined, error_description: undefined },
+    });
+  });
+
+  it("state mismatch: its own page naming the state and the fix, and the waiting login learns of it", async () => {
+    const state = "m".repeat(32);
+    const { control, callback } = await daemonWithLogin(state);
+    const page = await callback("code=abc&state=forged-state");
+    expect(page.status).toBe(400);
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).toContain("<title>OAuth state parameter does not match</title>");
+    expect(html).toContain("The callback carried state forged-state, which no login in progress sent.");
+    expect(html).toContain("Fix: Close old login tabs and run `ward login &lt;provider&gt; --force` again");
+    expect(await (await control(`/logins/${state}`)).json()).toEqual({ status: "pending", mismatch: "forged-state" });
+  });
+
+  it("a stale tab (its login already finished) gets its own page, not the mismatch page", async () => {
+    const state = "t".repeat(32);
+    const { control, callback } = await daemonWithLogin(state);
+    expect((await callback(`code=first&state=${state}`)).status).toBe(200);
+    await control(`/logins/${state}`);
+    const page = await callback(`code=again&state=${state}`);
+    expect(page.status).toBe(400);
+    const html = await page.text();
+    expect(html).toContain("<title>Callback from a finished login</title>");
+    expect(html).toContain(`The callback carried state ${state}, of a login that already finished.`);
+    expect(html).toContain("Fix: Close this tab.");
+  });
+
+  it("control routes refuse requests without the daemon's token", async () => {
+    const { s } = await daemonWithLogin("u".repeat(32));
+    const response = await fetch(`http://127.0.0.1:${s.port}/logins/${"u".repeat(32)}`);
+    expect(response.status).toBe(401);
+  });
+});
+
+/** A provider whose endpoints nobody serves (port 9, discard): the login can only wait for the daemon's callback. */
+async function addUnreachableProvider(s: AgentSandbox) {
+  const file = join(s.home, "idp.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: "idp",
+      authorization_endpoint: "http://127.0.0.1:9/authorize",
+      token_endpoint: "http://127.0.0.1:9/token",
+      flows: ["pkce"],
+      default_flow: "pkce",
+      client_id: "agent-cli",
+    }),
+  );
+  expect((await runWard(["providers", "add", file], { env: s.env })).code).toBe(0);
+}
+
+describe("a login waiting for its callback", { timeout: 60_000 }, () => {
+  it("over SSH with no $BROWSER: prints the URL, says no browser will open and suggests --flow device_code; then times out (exit 5)", async () => {
+    const s = await sandbox();
+    await addUnreachableProvider(s);
+    const env = { ...s.env, SSH_CONNECTION: "10.0.0.2 50000 10.0.0.1 22", BROWSER: "" };
+    const login = await runWard(["login", "idp", "--timeout", "2"], { env });
+    expect(login.code).toBe(5);
+    expect(login.stderr).toMatch(
+      /Open this URL to log in to idp:\n {2}http:\/\/127\.0\.0\.1:9\/authorize\?response_type=code&client_id=agent-cli/,
+    );
+    expect(login.stderr).toContain(
+      "No browser will open: this is an SSH session. Open the URL on this machine, or use --flow device_code.",
+    );
+    expect(login.stderr).toContain(
+      `✗ agent_login_timeout: No callback reached http://127.0.0.1:${s.port}/auth/callback/oauth within 2 seconds.`,
+    );
+  });
+
+  it("aborts with agent_oauth_state_mismatch (exit 3) when a callback with another state arrives, and says how to retry", async () => {
+    const s = await sandbox();
+    await addUnreachableProvider(s);
+    // $BROWSER=true opens nothing: the login waits until the forged callback arrives.
+    const login = await startWard(["login", "idp", "--timeout", "40"], "Waiting for the callback on", {
+      env: { ...s.env, BROWSER: "true" },
+    });
+    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    const page = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
+    expect(page.status).toBe(400);
+    expect(await exited).toBe(3);
+    expect(login.stderr()).toContain("✗ agent_oauth_state_mismatch: The callback carried state replayed, which no login in progress sent.");
+    expect(login.stderr()).toContain("Fix: Close old login tabs and run `ward login <provider> --force` again");
+  });
+});

@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { agentPaths } from "../src/agent/paths.js";
+import { CredentialStore } from "../src/agent/store/credential-store.js";
+
+const KEY_A = "a".repeat(64);
+const KEY_B = "b".repeat(64);
+const homes: string[] = [];
+const freshHome = () => {
+  const home = mkdtempSync(join(tmpdir(), "ward-agent-store-"));
+  homes.push(home);
+  return home;
+};
+afterEach(() => {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
+const env = (home: string, extra: Record<string, string> = {}) => ({ WARD_AGENT_HOME: home, WARD_AGENT_KEYRING: "off", ...extra });
+const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+async function storeWithOneLogin(home: string, key = KEY_A) {
+  const store = await CredentialStore.open(agentPaths(env(home)), env(home, { WARD_AGENT_MASTER_KEY: key }));
+  store.saveConnection("github", "default", { kind: "oauth", access_token: "gho_secret_value", scopes: ["repo"], obtained_at: 1 });
+  return store;
+}
+
+describe("agent store: AES-256-GCM at rest", () => {
+  it("keeps no secret in clear text on disk, and reads back what it wrote", async () => {
+    const home = freshHome();
+    const store = await storeWithOneLogin(home);
+    const raw = readFileSync(agentPaths(env(home)).store, "utf8");
+    expect(raw).not.toContain("gho_secret_value");
+    expect(JSON.parse(raw)).toMatchObject({ format: "ward-agent-store", version: 1, alg: "A256GCM" });
+    expect(statSync(agentPaths(env(home)).store).mode & 0o777).toBe(0o600);
+    expect(store.getConnection("github")?.connection.access_token).toBe("gho_secret_value");
+  });
+
+  it("holds several named connections per provider with a default", async () => {
+    const home = freshHome();
+    const store = await storeWithOneLogin(home);
+    store.saveConnection("github", "work", { kind: "oauth", access_token: "work-token", obtained_at: 2 });
+    expect(store.getConnection("github")?.name).toBe("default");
+    expect(store.getConnection("github", "work")?.connection.access_token).toBe("work-token");
+    store.saveConnection("github", "work", { kind: "oauth", access_token: "work-token-2", obtained_at: 3 }, { makeDefault: true });
+    expect(store.getConnection("github")?.connection.access_token).toBe("work-token-2");
+    expect(store.remove("github", "work")).toBe(true);
+    expect(store.getConnection("github")?.name).toBe("default");
+  });
+
+  it("without WARD_AGENT_MASTER_KEY or a keyring, creates a 0600 master.key and reuses it", async () => {
+    const home = freshHome();
+    const paths = agentPaths(env(home));
+    const first = await CredentialStore.open(paths, env(home));
+    first.saveConnection("slack", "default", { kind: "api_key", api_key: "xoxb-1", obtained_at: 1 });
+    expect(first.masterKeySource).toBe(paths.masterKeyFile);
+    expect(statSync(paths.masterKeyFile).mode & 0o777).toBe(0o600);
+    const second = await CredentialStore.open(paths, env(home));
+    expect(second.getConnection("slack")?.connection.api_key).toBe("xoxb-1");
+  });
+});
+
+describe("agent store: failures leave the file untouched", () => {
+  it("a corrupted store file is agent_store_corrupted naming the file, and nothing is overwritten", async () => {
+    const home = freshHome();
+    const store = await storeWithOneLogin(home);
+    const path = agentPaths(env(home)).store;
+    writeFileSync(path, readFileSync(path, "utf8").slice(0, 40));
+    const before = sha(path);
+    expect(() => store.read()).toThrow(expect.objectContaining({ code: "agent_store_corrupted", message: expect.stringContaining(path) }));
+    expect(() => store.saveConnection("github", "x", { kind: "oauth", obtained_at: 1 })).toThrow(
+      expect.objectContaining({ code: "agent_store_corrupted" }),
+    );
+    expect(sha(path)).toBe(before);
+  });
+
+  it("an altered ciphertext is agent_store_corrupted (the GCM tag fails), not a wrong key", async () => {
+    const home = freshHome();
+    const store = await storeWithOneLogin(home);
+    const path = agentPaths(env(home)).store;
+    const envelope = JSON.parse(readFileSync(path, "utf8"));
+    envelope.ciphertext = `${envelope.ciphertext.slice(0, -2)}${envelope.ciphertext.endsWith("AA") ? "BB" : "AA"}`;
+    writeFileSync(path, JSON.stringify(envelope));
+    const before = sha(path);
+    expect(() => store.read()).toThrow(
+      expect.objectContaining({ code: "agent_store_corrupted", message: expect.stringContaining("authentication tag") }),
+    );
+    expect(sha(path)).toBe(before);
+  });
+
+  it("a wrong master key is agent_master_key_wrong naming both key ids and the key's source, and nothing is overwritten", async () => {
+    const home = freshHome();
+    await storeWithOneLogin(home, KEY_A);
+    const path = agentPaths(env(home)).store;
+    const before = sha(path);
+    const wrong = await CredentialStore.open(agentPaths(env(home)), env(home, { WARD_AGENT_MASTER_KEY: KEY_B }));
+    expect(() => wrong.read()).toThrow(
+      expect.objectContaining({ code: "agent_master_key_wrong", message: expect.stringContaining("WARD_AGENT_MASTER_KEY") }),
+    );
+    expect(() => wrong.saveConnection("github", "y", { kind: "oauth", obtained_at: 1 })).toThrow(
+      expect.objectContaining({ code: "agent_master_key_wrong" }),
+    );
+    expect(sha(path)).toBe(before);
+  });
+
+  it("a malformed WARD_AGENT_MASTER_KEY is agent_master_key_invalid with what was received", async () => {
+    const home = freshHome();
+    await expect(CredentialStore.open(agentPaths(env(home)), env(home, { WARD_AGENT_MASTER_KEY: "hunter2" }))).rejects.toThrow(
+      expect.objectContaining({ code: "agent_master_key_invalid", message: expect.stringContaining("7 characters (not hexadecimal)") }),
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { PendingLogins } from "../src/agent/daemon/logins.js";
+import { metadataUrls } from "../src/agent/oauth/discovery.js";
+import { BUILTIN_PROVIDERS } from "../src/agent/providers/builtin.js";
+import { mcpProviderName } from "../src/agent/providers/mcp.js";
+import { validateProvider } from "../src/agent/providers/provider-schema.js";
+
+describe("RFC 8414 §3.1 metadata URLs", () => {
+  it("inserts the well-known suffix before the issuer's path, then tries OpenID discovery after it", () => {
+    expect(metadataUrls("https://id.example.com")).toEqual([
+      "https://id.example.com/.well-known/oauth-authorization-server",
+      "https://id.example.com/.well-known/openid-configuration",
+    ]);
+    expect(metadataUrls("https://id.example.com/tenant/a")).toEqual([
+      "https://id.example.com/.well-known/oauth-authorization-server/tenant/a",
+      "https://id.example.com/tenant/a/.well-known/openid-configuration",
+    ]);
+  });
+});
+
+describe("pending logins (the daemon's state table)", () => {
+  it("a tab of a login that timed out is stale ('timed out'), not a mismatch, and does not disturb a newer login", () => {
+    let now = 0;
+    const logins = new PendingLogins(() => now);
+    logins.register("old-state-0123456789", 1000);
+    now = 2000;
+    logins.register("new-state-0123456789", 60_000);
+    expect(logins.callback("old-state-0123456789", { code: "late" })).toEqual({
+      kind: "stale",
+      received: "old-state-0123456789",
+      outcome: "timed out",
+    });
+    expect(logins.collect("new-state-0123456789")).toEqual({ status: "pending", mismatch: undefined });
+    expect(logins.callback("new-state-0123456789", { code: "c" })).toEqual({ kind: "accepted" });
+    expect(logins.collect("new-state-0123456789")).toEqual({ status: "received", result: { code: "c" } });
+    expect(logins.callback("new-state-0123456789", { code: "again" })).toMatchObject({ kind: "stale", outcome: "finished" });
+  });
+
+  it("a callback without state is a mismatch", () => {
+    const logins = new PendingLogins();
+    expect(logins.callback(undefined, { code: "x" })).toEqual({ kind: "mismatch", received: "(none)" });
+  });
+});
+
+describe("providers catalog", () => {
+  it("every built-in provider satisfies the provider schema", () => {
+    for (const provider of BUILTIN_PROVIDERS) expect(validateProvider(structuredClone(provider)).name).toBe(provider.name);
+  });
+
+  it("an OAuth provider without an issuer or endpoints is refused naming the field", () => {
+    expect(() => validateProvider({ name: "x", flows: ["pkce"], default_flow: "pkce" })).toThrow(
+      expect.objectContaining({
+        code: "agent_provider_invalid",
+        message: expect.stringContaining("issuer is missing; expected an issuer, an mcp_url"),
+      }),
+    );
+    expect(() => validateProvider({ name: "x", flows: ["api_key"], default_flow: "pkce" })).toThrow(
+      expect.objectContaining({ message: 'Provider x: default_flow is "pkce"; expected one of flows (api_key).' }),
+    );
+  });
+
+  it("names an MCP server after its host, port and path", () => {
+    expect(mcpProviderName("http://127.0.0.1:4100/mcp")).toBe("mcp-127-0-0-1-4100-mcp");
+    expect(mcpProviderName("https://mcp.example.com/")).toBe("mcp-mcp-example-com");
+  });
+});
