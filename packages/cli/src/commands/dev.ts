@@ -127,6 +127,8 @@ export function registerDev(program: Command): void {
           grants: { client_credentials: true, device_code: true, token_exchange: true, jwt_bearer: true },
           registration: { policy: "open", client_id_metadata_documents: true },
           dpop: { require_nonce: true },
+          // MCP clients rarely ask for offline_access; without this they would sign in again every hour.
+          tokens: { refresh_without_offline_access: true },
         },
         overrides: {
           server: { issuer, port, host: "127.0.0.1" },

@@ -173,7 +173,7 @@ export const configSpec = {
       schema: z.boolean(),
       env: "boolean",
       default: false,
-      doc: "Issue a refresh token on every code exchange of a client allowed the refresh_token grant, even when it did not ask for the `offline_access` scope.",
+      doc: "Issue a refresh token on every code exchange (and device code redemption) of a client allowed the refresh_token grant, even when it did not ask for the `offline_access` scope. MCP clients (the official SDKs) usually do not ask for it; turn this on so they refresh instead of signing in again. `ward dev` turns it on.",
     },
     authorization_code_ttl: {
       schema: z.number().int().min(10).max(600),
