@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, searchPathUrl, testDatabases } from "./support/databases.js";
 import { json } from "./support/json.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
@@ -14,7 +14,7 @@ describe("admin API on PostgreSQL", () => {
 
   beforeAll(async () => {
     fresh = await postgres.create();
-    const url = `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}`;
+    const url = searchPathUrl(fresh);
     t = await startTestWard({ database: { url } });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
-import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, searchPathUrl, testDatabases } from "./support/databases.js";
 import {
   authorizeUrl,
   cliAppTokens,
@@ -25,7 +25,7 @@ describe("authorization code flow on PostgreSQL", () => {
 
   beforeAll(async () => {
     fresh = await postgres.create();
-    const url = `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}`;
+    const url = searchPathUrl(fresh);
     t = await startTestWard({ database: { url }, tokens: { refresh_grace_period: 5 } });
     await seedFlowFixtures(t);
     config = await client.discovery(new URL(t.publicUrl), "cli-app", undefined, client.None(), { execute: [client.allowInsecureRequests] });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
-import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, searchPathUrl, testDatabases } from "./support/databases.js";
 import { poll, reachDeviceConsent, seedDeviceClients, startDevice } from "./support/device.js";
 import { seedFlowFixtures } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
@@ -16,7 +16,7 @@ describe("device authorization grant on PostgreSQL", () => {
 
   beforeAll(async () => {
     fresh = await postgres.create();
-    const url = `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}`;
+    const url = searchPathUrl(fresh);
     t = await startTestWard({ database: { url }, grants: { device_code: true }, device: { interval: 1 } });
     await seedFlowFixtures(t);
     await seedDeviceClients(t);

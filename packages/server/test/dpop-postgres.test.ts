@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
-import { type FreshDatabase, postgresOrSkip, testDatabases } from "./support/databases.js";
+import { type FreshDatabase, postgresOrSkip, searchPathUrl, testDatabases } from "./support/databases.js";
 import { dpopKey, issuedCount, proof, rawRequest, type TestDpopKey } from "./support/dpop.js";
 import { cliAppCode, NATIVE_REDIRECT, seedFlowFixtures } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
@@ -24,7 +24,7 @@ describe("DPoP across two stateless instances on PostgreSQL", () => {
 
   beforeAll(async () => {
     fresh = await postgres.create();
-    const database = { url: `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}` };
+    const database = { url: searchPathUrl(fresh) };
     const shared = { database, dpop: { require_nonce: true }, secrets: { master_key: randomBytes(32).toString("hex") } };
     a = await startTestWard(shared);
     b = await startTestWard({ ...shared, server: { issuer: a.publicUrl } });

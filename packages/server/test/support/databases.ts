@@ -80,6 +80,11 @@ function postgres(unavailable: string | undefined): TestDatabase {
  * not, the PostgreSQL suite is skipped with a one-line reason, except under CI=true, where the
  * suite fails with that reason instead (CI starts PostgreSQL; a skip there would hide a broken job).
  */
+/** The URL of a fresh PostgreSQL schema for openDatabase / startTestWard: its search_path in the connection options. */
+export function searchPathUrl(fresh: FreshDatabase): string {
+  return `${fresh.url}?options=${encodeURIComponent(`-c search_path=${fresh.options.schema}`)}`;
+}
+
 export async function testDatabases(): Promise<TestDatabase[]> {
   const problem = await postgresProblem();
   const unavailable = problem === undefined ? undefined : `PostgreSQL at ${POSTGRES_URL} is unreachable (${problem})`;
