@@ -138,7 +138,8 @@ export function registerLogin(program: Command): void {
         const timeoutMs = opts.timeout * 1000;
         const stored = ctx.store.read().providers[provider.name]?.client;
         let client: ClientRegistration;
-        if (flow === "dcr_pkce" && !opts.clientId && !(stored?.source === "dcr" && !opts.force)) {
+        const registered = stored?.source === "dcr" && stored.registered_at === endpoints.registration_endpoint;
+        if (flow === "dcr_pkce" && !opts.clientId && !registered) {
           if (!endpoints.registration_endpoint)
             throw new WardError("agent_flow_unsupported", {
               flow,
