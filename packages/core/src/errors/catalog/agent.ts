@@ -232,4 +232,26 @@ export const agentErrors = defineErrors({
     cause: "Command-line arguments are visible to every user of the machine (ps, /proc) and end up in shell history.",
     fix: "Run the command without the secret and type it at the hidden prompt, or pipe it on stdin (`… --secret-stdin`).",
   },
+  agent_proxy_api_hosts_invalid: {
+    area: "agent",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "No valid API hosts for the credential-injecting proxy",
+    description: "`ward run --proxy` for provider {provider}: the API hosts are {received}; expected {expected}.",
+    params: ["provider", "received", "expected"],
+    cause:
+      "The proxy adds a provider's credentials only to requests for that provider's API hosts; the provider file lists none (`api_hosts`), or --api-host was malformed or given for several providers at once.",
+    fix: "Pass the hosts with `ward run --proxy --provider <name> --api-host <host[:port]> -- <cmd>`, or add `api_hosts` to the provider file and run `ward providers add <file>` again.",
+  },
+  agent_proxy_failed: {
+    area: "agent",
+    status: 503,
+    oauthError: "temporarily_unavailable",
+    title: "The credential-injecting proxy could not forward a request",
+    description: "The proxy could not forward {method} https://{host}{path}: {reason}.",
+    params: ["method", "host", "path", "reason"],
+    cause:
+      "The API host is unreachable, its certificate is not trusted by the ward process (a private CA needs NODE_EXTRA_CA_CERTS when starting ward), or the provider's credentials could not be refreshed.",
+    fix: "Check the host with `curl https://<host>/`; for a private CA start ward with NODE_EXTRA_CA_CERTS=<ca.pem>; for a refresh failure run `ward login <provider> --force`.",
+  },
 });
