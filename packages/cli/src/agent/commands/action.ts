@@ -18,6 +18,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_discovery_failed: EXIT.unreachable,
   agent_login_timeout: EXIT.timeout,
   agent_device_login_expired: EXIT.timeout,
+  agent_bridge_not_answered: EXIT.timeout,
   agent_not_logged_in: EXIT.notLoggedIn,
 };
 
