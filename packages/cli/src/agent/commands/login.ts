@@ -105,8 +105,14 @@ async function saveApiKey(
  * many providers leave it out of the response's `scope`.
  */
 function missingScopes(asked: string[], connection: Connection): string[] {
-  const granted = connection.scopes ?? [];
+  const granted = grantedScopes(connection);
   return asked.filter((s) => (s === "offline_access" ? !connection.refresh_token : !granted.includes(s)));
+}
+
+/** The scopes in effect: offline_access only when a refresh token came back, whatever `scope` says. */
+function grantedScopes(connection: Connection): string[] {
+  const scopes = connection.scopes ?? [];
+  return connection.refresh_token ? scopes : scopes.filter((s) => s !== "offline_access");
 }
 
 const bridgeOptions = (ctx: Awaited<ReturnType<typeof agentContext>>, opts: LoginOptions, output: OutputOptions) => ({
@@ -216,7 +222,7 @@ export function registerLogin(program: Command): void {
         if (missing.length)
           throw new WardError("agent_scope_missing", {
             provider: provider.name,
-            granted: (connection.scopes ?? []).join(" ") || "(none)",
+            granted: grantedScopes(connection).join(" ") || "(none)",
             missing: missing.join(" "),
           });
       }),
