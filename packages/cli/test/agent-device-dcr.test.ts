@@ -8,6 +8,7 @@ import type { TestWard } from "../../server/test/support/ward.js";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
 import { runWard, startWard } from "./run-ward.js";
 import { AGENT_RESOURCE, browserEnv, wardForAgent } from "./support/agent-ward.js";
+import { echoApi, trustTestApi } from "./support/echo-api.js";
 
 let t: TestWard;
 let clockOffset = 0;
@@ -28,6 +29,14 @@ beforeAll(async () => {
   expect(device.status, await device.clone().text()).toBe(201);
 });
 afterAll(async () => t?.stop());
+let api: Awaited<ReturnType<typeof echoApi>>;
+beforeAll(async () => {
+  api = await echoApi();
+});
+afterAll(async () => {
+  api?.server.closeAllConnections();
+  await new Promise((resolve) => api?.server.close(resolve));
+});
 afterEach(async () => {
   clockOffset = 0;
   await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
@@ -77,7 +86,7 @@ describe("ward providers add --issuer / inspect against a Ward with the device f
 });
 
 describe("ward login --flow device_code against a live Ward (the user enters the code on Ward's /device page)", { timeout: 60_000 }, () => {
-  it("Allow: the CLI's polling gets tokens for the granted scope", async () => {
+  it("Allow: the CLI's polling gets tokens for the granted scope; ward run --proxy injects the access token", async () => {
     const s = await withProvider("agent-device");
     const { userCode, exited, login } = await startDeviceLogin(s);
     const browser = new TestBrowser(t.publicUrl);
@@ -88,6 +97,21 @@ describe("ward login --flow device_code against a live Ward (the user enters the
     const token = (await runWard(["get", "notes", "--field", "access_token"], { env: s.env })).stdout.trim();
     const claims = JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString());
     expect(claims).toMatchObject({ iss: t.publicUrl, aud: AGENT_RESOURCE, client_id: "agent-device", scope: "notes:read" });
+
+    // ward run --proxy: the API gets `Authorization: Bearer <Ward's access token>`, the child's environment does not hold it.
+    const fetchAndDump = `fetch("https://${api.host}/notes").then((r) => console.log(JSON.stringify({ status: r.status, env: process.env })))`;
+    const run = await runWard(
+      ["run", "--proxy", "--provider", "notes", "--api-host", api.host, "--", process.execPath, "-e", fetchAndDump],
+      {
+        env: { ...s.env, ...trustTestApi(s.home) },
+        timeoutMs: 30_000,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(api.seen).toEqual([`Bearer ${token}`]);
+    const child = JSON.parse(run.stdout) as { status: number; env: Record<string, string> };
+    expect(child.status).toBe(200);
+    expect(JSON.stringify(child.env)).not.toContain(token);
   });
 
   it("Deny: the login ends with agent_authorization_denied access_denied and its fix (exit 3); nothing is stored", async () => {

@@ -1,25 +1,12 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loopbackCertificate } from "../../server/test/support/tls.js";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
 import { runWard } from "./run-ward.js";
+import { echoApi, trustTestApi } from "./support/echo-api.js";
 
 const API_KEY = "sk-test-proxy-0123456789abcdef";
-
-/** An https API on 127.0.0.1 (throwaway certificate) that records the Authorization header of each request. */
-async function echoApi(): Promise<{ server: Server; host: string; seen: (string | undefined)[] }> {
-  const seen: (string | undefined)[] = [];
-  const server = createServer(loopbackCertificate(), (request, response) => {
-    seen.push(request.headers.authorization);
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: request.url }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, host: `127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
 
 let api: Awaited<ReturnType<typeof echoApi>>;
 let other: Awaited<ReturnType<typeof echoApi>>;
@@ -42,9 +29,7 @@ afterEach(async () => {
 async function withApiKey(apiHosts?: string[]) {
   const s = await agentSandbox();
   sandboxes.push(s);
-  const caFile = join(s.home, "test-api-ca.pem");
-  writeFileSync(caFile, loopbackCertificate().cert);
-  s.env = { ...s.env, NODE_EXTRA_CA_CERTS: caFile };
+  s.env = { ...s.env, ...trustTestApi(s.home) };
   const provider = {
     name: "echo",
     flows: ["api_key"],
