@@ -9,8 +9,11 @@ export const AGENT_RESOURCE = "https://api.example.test/notes";
 const BROWSER_SCRIPT = fileURLToPath(new URL("./browser-login.mjs", import.meta.url));
 
 /** A live Ward with a user, a resource (notes:read, notes:write) and the agent's public native client `agent-cli`. */
-export async function wardForAgent(overrides: Parameters<typeof startTestWard>[0] = {}): Promise<TestWard> {
-  const t = await startTestWard(overrides);
+export async function wardForAgent(
+  overrides: Parameters<typeof startTestWard>[0] = {},
+  options: Parameters<typeof startTestWard>[1] = {},
+): Promise<TestWard> {
+  const t = await startTestWard(overrides, options);
   const created = async (path: string, body: unknown) => {
     const response = await t.admin(path, { body });
     expect(response.status, await response.clone().text()).toBe(201);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 let credentials: { key: string; cert: string } | undefined;
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made once per test process with openssl. */
-function loopbackCertificate(): { key: string; cert: string } {
+export function loopbackCertificate(): { key: string; cert: string } {
   if (credentials) return credentials;
   const dir = mkdtempSync(join(tmpdir(), "ward-tls-"));
   try {

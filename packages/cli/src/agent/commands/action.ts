@@ -7,6 +7,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_provider_invalid: EXIT.usage,
   agent_secret_in_argv: EXIT.usage,
   agent_flow_unsupported: EXIT.usage,
+  agent_proxy_api_hosts_invalid: EXIT.usage,
   agent_client_rejected: EXIT.rejected,
   agent_token_request_failed: EXIT.rejected,
   agent_authorization_denied: EXIT.rejected,
@@ -17,6 +18,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_discovery_failed: EXIT.unreachable,
   agent_login_timeout: EXIT.timeout,
   agent_device_login_expired: EXIT.timeout,
+  agent_bridge_not_answered: EXIT.timeout,
   agent_not_logged_in: EXIT.notLoggedIn,
 };
 

@@ -10,6 +10,8 @@ export async function agentContext() {
   return { paths, port: agentPort(), store, provider: (name: string) => findProvider(paths, isUrl(name) ? mcpProviderName(name) : name) };
 }
 
+export type AgentContext = Awaited<ReturnType<typeof agentContext>>;
+
 /** `gho_…(40 characters)`: enough to recognise a secret, not to use it. */
 export function redact(secret: string | undefined): string | undefined {
   if (secret === undefined) return undefined;

@@ -7,10 +7,9 @@ import { envVarName, secretOf } from "../env-vars.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
 import { freshConnection } from "../oauth/refresh.js";
 import { revokeTokens } from "../oauth/revoke.js";
+import { startProxySession } from "../proxy/proxy-session.js";
 import { agentAction, globalOptions } from "./action.js";
-import { agentContext } from "./context.js";
-
-type Context = Awaited<ReturnType<typeof agentContext>>;
+import { agentContext, type AgentContext as Context } from "./context.js";
 
 /** Fresh secrets as environment variables, for the named providers or every stored one. */
 async function secretEnv(ctx: Context, names: string[]): Promise<Record<string, string>> {
@@ -23,6 +22,18 @@ async function secretEnv(ctx: Context, names: string[]): Promise<Record<string, 
     if (secret) env[envVarName(provider, connection)] = secret;
   }
   return env;
+}
+
+/** Runs the command with stdio inherited; resolves with its exit code (127 when it cannot start). */
+function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit", env });
+  return new Promise<number>((resolve) => {
+    child.on("error", (error) => {
+      process.stderr.write(`✗ ${argv[0]}: ${error.message}\n`);
+      resolve(127);
+    });
+    child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : EXIT.failure)));
+  });
 }
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -46,24 +57,33 @@ export function registerCredentials(program: Command): void {
 
   program
     .command("run")
-    .description("run a command with fresh credentials in its environment: ward run [--provider p] -- <cmd> [args…]")
+    .description("run a command with fresh credentials: ward run [--provider p] [--proxy] -- <cmd> [args…]")
     .option("--provider <name...>", "only these providers (default: every stored one)")
+    .option("--proxy", "keep credentials out of the child: a local HTTPS proxy adds them to requests for the providers' API hosts")
+    .option("--api-host <host...>", "with --proxy and one --provider: the hosts (host or host:port) to add its credentials for")
     .argument("<command...>")
-    .addHelpText("after", "\nExit code: the command's own; 6 when a provider has no credentials.")
+    .addHelpText(
+      "after",
+      "\nExit code: the command's own; 6 when a provider has no credentials.\n--proxy works for curl, Python requests and Node (fetch via a preload, node:https via HTTPS_PROXY-aware agents); see docs/cli.md.",
+    )
     .action(
-      agentAction(async (argv: string[], opts: { provider?: string[] }) => {
+      agentAction(async (argv: string[], opts: { provider?: string[]; proxy?: boolean; apiHost?: string[] }) => {
         const ctx = await agentContext();
-        const env = await secretEnv(ctx, opts.provider ?? []);
-        audit(ctx.paths, { event: "run", detail: `command=${argv[0]} variables=${Object.keys(env).join(",")}` });
-        const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...env } });
-        const code = await new Promise<number>((resolve) => {
-          child.on("error", (error) => {
-            process.stderr.write(`✗ ${argv[0]}: ${error.message}\n`);
-            resolve(127);
-          });
-          child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : EXIT.failure)));
-        });
-        process.exitCode = code;
+        if (opts.apiHost && !opts.proxy) throw new Error("--api-host only applies with --proxy");
+        if (!opts.proxy) {
+          const env = await secretEnv(ctx, opts.provider ?? []);
+          audit(ctx.paths, { event: "run", detail: `command=${argv[0]} variables=${Object.keys(env).join(",")}` });
+          process.exitCode = await runChild(argv, { ...process.env, ...env });
+          return;
+        }
+        const names = opts.provider ?? Object.keys(ctx.store.read().providers);
+        const session = await startProxySession(ctx, names.map(ctx.provider), opts.apiHost, process.env);
+        audit(ctx.paths, { event: "run", detail: `command=${argv[0]} proxy hosts=${session.hosts.join(",")}` });
+        try {
+          process.exitCode = await runChild(argv, session.env);
+        } finally {
+          await session.close();
+        }
       }),
     );
 

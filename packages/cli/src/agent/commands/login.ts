@@ -2,6 +2,8 @@ import { WardError } from "@ward/core";
 import { type Command, InvalidArgumentError } from "commander";
 import { err, type OutputOptions, out, printJson } from "../../output.js";
 import { audit } from "../audit.js";
+import type { BridgeAnswer } from "../daemon/bridge.js";
+import { askInBrowser } from "../oauth/bridge-client.js";
 import { registerClient } from "../oauth/dcr.js";
 import { deviceLogin } from "../oauth/device-login.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
@@ -24,6 +26,7 @@ interface LoginOptions {
   clientSecret?: string;
   clientSecretStdin?: boolean;
   apiKey?: string;
+  bridge?: boolean;
   resource?: string;
   timeout: number;
 }
@@ -43,20 +46,26 @@ function chooseFlow(provider: ProviderDefinition, requested: string | undefined)
   return flow;
 }
 
-/** The client to use: the stored one, else --client-id (+ secret on stdin), else the provider's public client_id. */
-async function chooseClient(provider: ProviderDefinition, stored: ClientRegistration | undefined, opts: LoginOptions, flow: Flow) {
+/**
+ * The client to use: the stored one, else --client-id (+ secret on stdin), else the provider's public
+ * client_id, else the one the user creates and pastes on the browser bridge page.
+ */
+async function chooseClient(
+  provider: ProviderDefinition,
+  stored: ClientRegistration | undefined,
+  opts: LoginOptions,
+  askUser: () => Promise<BridgeAnswer>,
+): Promise<ClientRegistration> {
   if (opts.clientSecret !== undefined) throw new WardError("agent_secret_in_argv", { field: "--client-secret" });
   if (opts.clientId) {
     const secret = opts.clientSecretStdin ? await readStdin() : undefined;
-    return { client_id: opts.clientId, client_secret: secret || undefined, source: "configured" } satisfies ClientRegistration;
+    return { client_id: opts.clientId, client_secret: secret || undefined, source: "configured" };
   }
   if (stored) return stored;
-  if (provider.client_id) return { client_id: provider.client_id, source: "configured" } satisfies ClientRegistration;
-  throw new WardError("agent_flow_unsupported", {
-    flow,
-    provider: provider.name,
-    reason: `no client_id is stored or configured: pass --client-id (and --client-secret-stdin for a confidential app)${provider.docs_url ? `, created at ${provider.docs_url}` : ""}`,
-  });
+  if (provider.client_id) return { client_id: provider.client_id, source: "configured" };
+  const answer = await askUser();
+  if (!("client_id" in answer)) throw new Error("the setup page answered an API key where a client was asked for");
+  return { client_id: answer.client_id, client_secret: answer.client_secret, source: "configured" };
 }
 
 /** --flow api_key: the key comes from a hidden prompt or stdin, never from argv. */
@@ -68,7 +77,11 @@ async function saveApiKey(
   output: OutputOptions,
 ): Promise<void> {
   if (opts.apiKey !== undefined) throw new WardError("agent_secret_in_argv", { field: "--api-key" });
-  const key = await readSecret(`API key for ${provider.name}${provider.docs_url ? ` (from ${provider.docs_url})` : ""}: `);
+  const key = opts.bridge
+    ? await askInBrowser(bridgeOptions(ctx, opts, output), { kind: "api_key", provider: provider.name, setup_url: provider.docs_url }).then(
+        (answer) => ("api_key" in answer ? answer.api_key : ""),
+      )
+    : await readSecret(`API key for ${provider.name}${provider.docs_url ? ` (from ${provider.docs_url})` : ""}: `);
   if (!key)
     throw new WardError("agent_provider_invalid", {
       name: provider.name,
@@ -92,9 +105,22 @@ async function saveApiKey(
  * many providers leave it out of the response's `scope`.
  */
 function missingScopes(asked: string[], connection: Connection): string[] {
-  const granted = connection.scopes ?? [];
+  const granted = grantedScopes(connection);
   return asked.filter((s) => (s === "offline_access" ? !connection.refresh_token : !granted.includes(s)));
 }
+
+/** The scopes in effect: offline_access only when a refresh token came back, whatever `scope` says. */
+function grantedScopes(connection: Connection): string[] {
+  const scopes = connection.scopes ?? [];
+  return connection.refresh_token ? scopes : scopes.filter((s) => s !== "offline_access");
+}
+
+const bridgeOptions = (ctx: Awaited<ReturnType<typeof agentContext>>, opts: LoginOptions, output: OutputOptions) => ({
+  paths: ctx.paths,
+  port: ctx.port,
+  timeoutMs: opts.timeout * 1000,
+  say: (line: string) => (output.quiet ? undefined : err(line)),
+});
 
 function parseSeconds(value: string): number {
   const seconds = Number(value);
@@ -114,6 +140,7 @@ export function registerLogin(program: Command): void {
     .option("--client-secret <secret>", "refused: secrets never go on the command line (use --client-secret-stdin)")
     .option("--client-secret-stdin", "read the client secret from stdin")
     .option("--api-key <key>", "refused: API keys are read from a hidden prompt or stdin (--flow api_key)")
+    .option("--bridge", "with --flow api_key: paste the key on a one-time local web page instead of the hidden prompt")
     .option("--resource <uri>", "RFC 8707 resource to ask tokens for (default: the provider's)")
     .option("--timeout <seconds>", "how long to wait for the browser or the device", parseSeconds, 300)
     .addHelpText("after", "\nExit codes: 0 logged in · 2 usage · 3 the provider refused · 4 provider unreachable · 5 timed out")
@@ -138,7 +165,8 @@ export function registerLogin(program: Command): void {
         const timeoutMs = opts.timeout * 1000;
         const stored = ctx.store.read().providers[provider.name]?.client;
         let client: ClientRegistration;
-        if (flow === "dcr_pkce" && !opts.clientId && !(stored?.source === "dcr" && !opts.force)) {
+        const registered = stored?.source === "dcr" && stored.registered_at === endpoints.registration_endpoint;
+        if (flow === "dcr_pkce" && !opts.clientId && !registered) {
           if (!endpoints.registration_endpoint)
             throw new WardError("agent_flow_unsupported", {
               flow,
@@ -147,7 +175,15 @@ export function registerLogin(program: Command): void {
             });
           client = await registerClient(provider.name, endpoints.registration_endpoint, redirectUri(ctx.port), scopes);
           say(`Registered client ${client.client_id} at ${endpoints.registration_endpoint}`);
-        } else client = await chooseClient(provider, stored, opts, flow);
+        } else
+          client = await chooseClient(provider, stored, opts, () =>
+            askInBrowser(bridgeOptions(ctx, opts, output), {
+              kind: "client",
+              provider: provider.name,
+              redirect_uri: flow === "device_code" ? undefined : redirectUri(ctx.port),
+              setup_url: provider.docs_url,
+            }),
+          );
         ctx.store.saveClient(provider.name, client);
         let connection: Connection;
         if (flow === "device_code")
@@ -186,7 +222,7 @@ export function registerLogin(program: Command): void {
         if (missing.length)
           throw new WardError("agent_scope_missing", {
             provider: provider.name,
-            granted: (connection.scopes ?? []).join(" ") || "(none)",
+            granted: grantedScopes(connection).join(" ") || "(none)",
             missing: missing.join(" "),
           });
       }),

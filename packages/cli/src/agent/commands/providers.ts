@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { WardError } from "@ward/core";
 import type { Command } from "commander";
 import { out, printJson, printRecord, printTable } from "../../output.js";
-import { discoverIssuer } from "../oauth/discovery.js";
+import { discoverIssuer, type Endpoints } from "../oauth/discovery.js";
 import { PROVIDER_SCHEMA } from "../providers/provider-schema.js";
 import { deleteProvider, isBuiltin, listProviders, saveProvider } from "../providers/registry.js";
 import type { Flow, ProviderDefinition } from "../providers/types.js";
@@ -141,7 +141,8 @@ export function registerInspect(program: Command): void {
         const record = {
           ...provider,
           discovered: endpoints,
-          supports_dcr: Boolean((endpoints as { registration_endpoint?: string }).registration_endpoint ?? provider.registration_endpoint),
+          supports_dcr: Boolean((endpoints as Endpoints).registration_endpoint ?? provider.registration_endpoint),
+          supports_device_code: Boolean((endpoints as Endpoints).device_authorization_endpoint ?? provider.device_authorization_endpoint),
           client_id: entry?.client?.client_id ?? provider.client_id,
           client_source: entry?.client?.source,
           connections: entry ? Object.keys(entry.connections) : [],

@@ -1,4 +1,4 @@
-import { escapeHtml, findError, formatDescription } from "@ward/core";
+import { type ErrorCode, escapeHtml, findError, formatDescription } from "@ward/core";
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
@@ -10,7 +10,7 @@ export const PAGE_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-function page(title: string, paragraphs: string[]): string {
+export function page(title: string, paragraphs: string[]): string {
   const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head>
@@ -24,10 +24,7 @@ export function successPage(): string {
 }
 
 /** A page for a catalog error: what happened and the fix. */
-export function errorPage(
-  code: "agent_oauth_state_mismatch" | "agent_oauth_callback_stale" | "agent_authorization_denied",
-  params: Record<string, string>,
-): string {
+export function errorPage(code: ErrorCode, params: Record<string, string>): string {
   const definition = findError(code);
   if (!definition) throw new Error(`${code} is not in the catalog`);
   return page(definition.title, [formatDescription(definition, params), definition.cause, `Fix: ${definition.fix}`, `Error code: ${code}`]);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { callbackPath } from "../paths.js";
 import { DAEMON_SERVICE, WARD_VERSION } from "../version.js";
+import { BRIDGE_PREFIX, Bridges, handleBridgePage } from "./bridge-routes.js";
 import { PendingLogins } from "./logins.js";
 import { errorPage, notFoundPage, PAGE_HEADERS, successPage } from "./pages.js";
 
@@ -73,8 +74,32 @@ function handleCallback(url: URL, res: ServerResponse, logins: PendingLogins, lo
 }
 
 /** Control routes the CLI uses while a login waits: register, poll, cancel; and shutdown. */
-async function handleControl(req: IncomingMessage, url: URL, res: ServerResponse, logins: PendingLogins, options: DaemonOptions) {
+async function handleControl(
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+  { logins, bridges }: { logins: PendingLogins; bridges: Bridges },
+  options: DaemonOptions,
+) {
   if (!authorized(req, options.token)) return send(res, 401, { error: "unauthorized" });
+  const bridgeMatch = /^\/bridges\/([^/]+)$/.exec(url.pathname);
+  if (req.method === "POST" && url.pathname === "/bridges") {
+    const body = await readJson(req);
+    if (body.kind !== "client" && body.kind !== "api_key") return send(res, 400, { error: "kind must be client or api_key" });
+    if (typeof body.provider !== "string") return send(res, 400, { error: "provider must be a string" });
+    const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+    const ttl = typeof body.ttl_ms === "number" ? body.ttl_ms : 300_000;
+    const id = bridges.open(
+      { kind: body.kind, provider: body.provider, redirect_uri: text(body.redirect_uri), setup_url: text(body.setup_url) },
+      ttl,
+    );
+    return send(res, 201, { id, url: `http://127.0.0.1:${options.port}${BRIDGE_PREFIX}${id}` });
+  }
+  if (req.method === "GET" && bridgeMatch?.[1]) return send(res, 200, bridges.collect(bridgeMatch[1]));
+  if (req.method === "DELETE" && bridgeMatch?.[1]) {
+    bridges.cancel(bridgeMatch[1]);
+    return send(res, 200, { status: "cancelled" });
+  }
   const stateMatch = /^\/logins\/([^/]+)$/.exec(url.pathname);
   if (req.method === "POST" && url.pathname === "/logins") {
     const body = await readJson(req);
@@ -102,13 +127,18 @@ async function handleControl(req: IncomingMessage, url: URL, res: ServerResponse
  */
 export function createDaemonServer(options: DaemonOptions): Server {
   const logins = new PendingLogins();
+  const bridges = new Bridges();
+  const origins = [`http://127.0.0.1:${options.port}`, `http://localhost:${options.port}`];
   return createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (req.method === "GET" && url.pathname === "/health")
       return send(res, 200, { service: DAEMON_SERVICE, version: WARD_VERSION, pid: process.pid, port: options.port });
     if (req.method === "GET" && url.pathname === callbackPath) return handleCallback(url, res, logins, options.log);
-    if (url.pathname === "/logins" || url.pathname.startsWith("/logins/") || url.pathname === "/shutdown")
-      return void handleControl(req, url, res, logins, options).catch((error: Error) => send(res, 400, { error: error.message }));
+    if (url.pathname.startsWith(BRIDGE_PREFIX)) return void handleBridgePage(req, res, url, bridges, origins).catch(() => res.destroy());
+    if (/^\/(logins|bridges)(\/|$)/.test(url.pathname) || url.pathname === "/shutdown")
+      return void handleControl(req, url, res, { logins, bridges }, options).catch((error: Error) =>
+        send(res, 400, { error: error.message }),
+      );
     sendPage(res, 404, notFoundPage());
   });
 }

@@ -4,6 +4,14 @@ import { daemonToken } from "../daemon/lifecycle.js";
 import type { CallbackResult } from "../daemon/logins.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
 
+/** A control request to the running daemon, with its token. */
+export function daemonRequest(paths: AgentPaths, port: number, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${daemonToken(paths)}`, "content-type": "application/json" },
+  });
+}
+
 /** Talks to the running daemon about one login's state. */
 export class LoginWaiter {
   constructor(
@@ -13,10 +21,7 @@ export class LoginWaiter {
   ) {}
 
   private request(path: string, init: RequestInit = {}) {
-    return fetch(`http://127.0.0.1:${this.port}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${daemonToken(this.paths)}`, "content-type": "application/json" },
-    });
+    return daemonRequest(this.paths, this.port, path, init);
   }
 
   async register(ttlMs: number): Promise<void> {

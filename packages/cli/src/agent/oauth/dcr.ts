@@ -45,6 +45,7 @@ export async function registerClient(
     registration_access_token: typeof body.registration_access_token === "string" ? body.registration_access_token : undefined,
     registration_client_uri: typeof body.registration_client_uri === "string" ? body.registration_client_uri : undefined,
     redirect_uri: redirectUri,
+    registered_at: registrationEndpoint,
     source: "dcr",
   };
 }

@@ -42,6 +42,12 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
   let interval = (typeof b.interval === "number" ? b.interval : 5) * 1000;
   const expiresMs = (typeof b.expires_in === "number" ? b.expires_in : 600) * 1000;
   const deadline = Date.now() + Math.min(options.timeoutMs, expiresMs);
+  const expired = () =>
+    new WardError("agent_device_login_expired", {
+      user_code: String(b.user_code),
+      verification_uri: String(b.verification_uri),
+      seconds: Math.round(Math.min(options.timeoutMs, expiresMs) / 1000),
+    });
   while (Date.now() < deadline) {
     await sleep(interval);
     try {
@@ -59,12 +65,14 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
         interval += 5000; // RFC 8628 §3.5
         continue;
       }
+      if (wire === "expired_token") throw expired();
+      if (wire === "access_denied")
+        throw new WardError("agent_authorization_denied", {
+          error: wire,
+          error_description: String((error as WardError).params.error_description ?? "the user denied the device"),
+        });
       throw error;
     }
   }
-  throw new WardError("agent_device_login_expired", {
-    user_code: b.user_code,
-    verification_uri: b.verification_uri,
-    seconds: Math.round(Math.min(options.timeoutMs, expiresMs) / 1000),
-  });
+  throw expired();
 }

@@ -14,6 +14,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://github.com/settings/developers",
     api_key: { env_var: "GITHUB_TOKEN", header: "Authorization", prefix: "Bearer " },
     env_var: "GITHUB_TOKEN",
+    api_hosts: ["api.github.com", "uploads.github.com"],
   },
   {
     name: "gitlab",
@@ -25,6 +26,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://gitlab.com/-/user_settings/applications",
     api_key: { env_var: "GITLAB_TOKEN", header: "PRIVATE-TOKEN" },
     env_var: "GITLAB_TOKEN",
+    api_hosts: ["gitlab.com"],
   },
   {
     name: "google",
@@ -35,6 +37,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     scopes: ["openid", "email"],
     docs_url: "https://console.cloud.google.com/apis/credentials",
     env_var: "GOOGLE_ACCESS_TOKEN",
+    api_hosts: ["www.googleapis.com"],
   },
   {
     name: "microsoft",
@@ -48,6 +51,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     scopes: ["openid", "offline_access", "User.Read"],
     docs_url: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps",
     env_var: "MICROSOFT_ACCESS_TOKEN",
+    api_hosts: ["graph.microsoft.com"],
   },
   {
     name: "slack",
@@ -61,6 +65,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://api.slack.com/apps",
     api_key: { env_var: "SLACK_BOT_TOKEN", header: "Authorization", prefix: "Bearer " },
     env_var: "SLACK_TOKEN",
+    api_hosts: ["slack.com"],
   },
   {
     name: "linear",
@@ -74,6 +79,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://linear.app/settings/api",
     api_key: { env_var: "LINEAR_API_KEY", header: "Authorization" },
     env_var: "LINEAR_TOKEN",
+    api_hosts: ["api.linear.app"],
   },
   {
     name: "notion",
@@ -85,6 +91,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://www.notion.so/my-integrations",
     api_key: { env_var: "NOTION_TOKEN", header: "Authorization", prefix: "Bearer " },
     env_var: "NOTION_TOKEN",
+    api_hosts: ["api.notion.com"],
   },
   {
     name: "atlassian",
@@ -97,6 +104,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://developer.atlassian.com/console/myapps/",
     api_key: { env_var: "ATLASSIAN_API_TOKEN", header: "Authorization", prefix: "Basic " },
     env_var: "ATLASSIAN_TOKEN",
+    api_hosts: ["api.atlassian.com"],
   },
   {
     name: "discord",
@@ -110,6 +118,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://discord.com/developers/applications",
     api_key: { env_var: "DISCORD_BOT_TOKEN", header: "Authorization", prefix: "Bot " },
     env_var: "DISCORD_TOKEN",
+    api_hosts: ["discord.com"],
   },
   {
     name: "openai",
@@ -119,6 +128,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://platform.openai.com/api-keys",
     api_key: { env_var: "OPENAI_API_KEY", header: "Authorization", prefix: "Bearer " },
     env_var: "OPENAI_API_KEY",
+    api_hosts: ["api.openai.com"],
   },
   {
     name: "anthropic",
@@ -128,5 +138,6 @@ export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [
     docs_url: "https://console.anthropic.com/settings/keys",
     api_key: { env_var: "ANTHROPIC_API_KEY", header: "x-api-key" },
     env_var: "ANTHROPIC_API_KEY",
+    api_hosts: ["api.anthropic.com"],
   },
 ];

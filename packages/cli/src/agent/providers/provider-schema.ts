@@ -1,6 +1,9 @@
 import { WardError } from "@ward/core";
 import { FLOWS, type ProviderDefinition } from "./types.js";
 
+/** host or host:port (lower-case DNS name or IPv4), as `ward run --proxy` matches CONNECT targets. */
+export const API_HOST_PATTERN = /^[a-z0-9.-]+(:[0-9]{1,5})?$/;
+
 const url = { type: "string", format: "uri", pattern: "^https?://" } as const;
 
 /** JSON Schema (draft 2020-12) of a provider file; `ward providers schema` prints it. */
@@ -34,6 +37,7 @@ export const PROVIDER_SCHEMA = {
       properties: { env_var: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$" }, header: { type: "string" }, prefix: { type: "string" } },
     },
     env_var: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$" },
+    api_hosts: { type: "array", items: { type: "string", pattern: API_HOST_PATTERN.source } },
   },
 } as const;
 
@@ -81,6 +85,11 @@ export function validateProvider(value: unknown): ProviderDefinition {
     fail("client_id", p.client_id, "a non-empty string");
   if (p.env_var !== undefined && (typeof p.env_var !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(p.env_var)))
     fail("env_var", p.env_var, "an upper-case environment variable name");
+  if (
+    p.api_hosts !== undefined &&
+    (!Array.isArray(p.api_hosts) || p.api_hosts.some((h) => typeof h !== "string" || !API_HOST_PATTERN.test(h)))
+  )
+    fail("api_hosts", p.api_hosts, "a list of host or host:port names (lower-case)");
   const oauthFlows = (flows as string[]).filter((f) => f !== "api_key");
   if (oauthFlows.length && !p.issuer && !p.mcp_url && !(p.authorization_endpoint || p.device_authorization_endpoint))
     fail("issuer", p.issuer, "an issuer, an mcp_url, or explicit endpoints for the OAuth flows");

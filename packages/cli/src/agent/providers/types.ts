@@ -24,6 +24,8 @@ export interface ProviderDefinition {
   /** Where to create the OAuth app or API key. */
   docs_url?: string;
   api_key?: { env_var: string; header: string; prefix?: string };
+  /** Hosts (host or host:port, 443 when absent) `ward run --proxy` injects this provider's credentials into. */
+  api_hosts?: string[];
   /** Environment variable `ward run` / `ward export` put the access token in. */
   env_var?: string;
 }

@@ -23,6 +23,8 @@ export interface ClientRegistration {
   registration_access_token?: string;
   registration_client_uri?: string;
   redirect_uri?: string;
+  /** For a DCR client: the registration endpoint it was registered at (another one registers again). */
+  registered_at?: string;
   source: "configured" | "dcr" | "cimd";
 }
 

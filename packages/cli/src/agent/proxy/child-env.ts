@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rootCertificates } from "node:tls";
+
+/** Trust-store variables the common runtimes read: Node, OpenSSL-based tools, Python requests, curl. */
+export const CA_BUNDLE_VARS = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"] as const;
+
+const PRELOAD = new URL("./fetch-preload.js", import.meta.url);
+
+const readable = (path: string | undefined) => {
+  try {
+    return path ? readFileSync(path, "utf8") : "";
+  } catch {
+    return "";
+  }
+};
+
+export interface ProxyChildEnvironment {
+  env: NodeJS.ProcessEnv;
+  /** Deletes the CA bundle written for the child. */
+  cleanup(): void;
+}
+
+/**
+ * The child's environment in proxy mode: the proxy in HTTPS_PROXY/HTTP_PROXY, a CA bundle (the
+ * public roots, the bundles the caller already trusted, and the run's CA) in every trust-store
+ * variable, the fetch preload in NODE_OPTIONS, and the API hosts removed from NO_PROXY so their
+ * requests do reach the proxy. No credential is put in it.
+ */
+export function proxyChildEnv(base: NodeJS.ProcessEnv, proxyUrl: string, caPem: string, apiHosts: string[]): ProxyChildEnvironment {
+  const dir = mkdtempSync(join(tmpdir(), "ward-run-proxy-"));
+  const bundle = join(dir, "ca-bundle.pem");
+  const trusted = [...rootCertificates, readable(base.SSL_CERT_FILE), readable(base.NODE_EXTRA_CA_CERTS), caPem];
+  writeFileSync(bundle, `${trusted.filter(Boolean).join("\n")}\n`, { mode: 0o600 });
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of CA_BUNDLE_VARS) env[name] = bundle;
+  for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]) env[name] = proxyUrl;
+  const hostNames = new Set(apiHosts.map((h) => h.replace(/:\d+$/, "")));
+  const noProxy = (base.NO_PROXY ?? base.no_proxy ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry && !hostNames.has(entry.replace(/:\d+$/, "").toLowerCase()));
+  env.NO_PROXY = noProxy.join(",");
+  env.no_proxy = env.NO_PROXY;
+  env.NODE_OPTIONS = `${base.NODE_OPTIONS ?? ""} --import "${PRELOAD.href}"`.trim();
+  return { env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
