@@ -9,6 +9,7 @@ import { allowOnly, jsonError } from "../http/errors.js";
 import type { ServerContext } from "../oauth/context.js";
 import { validateRegistration } from "../registration/metadata.js";
 import { recordAuditEvent } from "../store/audit.js";
+import { revokeEverythingOfClient } from "../store/client-grants.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, updateClient } from "../store/clients.js";
 import {
   type ClientRegistration,
@@ -251,11 +252,18 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
       await ctx.db.transaction().execute(async (trx) => {
         await deleteClient(trx, ctx.tenantId, client.client_id);
         await deleteRegistration(trx, ctx.tenantId, client.client_id);
+        const families = await revokeEverythingOfClient(
+          trx,
+          ctx.tenantId,
+          client.client_id,
+          "client deleted its registration (RFC 7592)",
+          ctx.now(),
+        );
         await recordAuditEvent(trx, ctx.tenantId, {
           type: "client.registration_deleted",
           actor: "registration",
           subject: client.client_id,
-          data: { address: clientAddress(c) },
+          data: { address: clientAddress(c), families_revoked: families },
         });
       });
       return c.body(null, 204);
