@@ -15,7 +15,7 @@ const t = useTestWard({ grants: { device_code: true }, device: { interval: 1 } }
 const tokenUrl = () => `${t.publicUrl}/token`;
 
 async function tokenRequest(form: Record<string, string>, key?: TestDpopKey) {
-  const headers = key ? { dpop: await proof(key, { htu: tokenUrl() }) } : {};
+  const headers: Record<string, string> = key ? { dpop: await proof(key, { htu: tokenUrl() }) } : {};
   return rawRequest(tokenUrl(), { headers, form: { client_id: "tv-app", ...form } });
 }
 
