@@ -11,23 +11,36 @@ import { authorizeUrl, seedFlowFixtures, signInAndConsent, verifierAndChallenge 
 const REDIRECT = "http://127.0.0.1:41234/callback";
 const t = useTestWard({ registration: { policy: "open" } });
 
-async function register(): Promise<{ clientId: string; registrationToken: string }> {
+const METADATA = { redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token"] };
+
+async function register(method = "none"): Promise<{ clientId: string; registrationToken: string; secret?: string }> {
   const response = await fetch(`${t.publicUrl}/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      redirect_uris: [REDIRECT],
-      grant_types: ["authorization_code", "refresh_token"],
-      token_endpoint_auth_method: "none",
-    }),
+    body: JSON.stringify({ ...METADATA, token_endpoint_auth_method: method }),
   });
   const body = (await response.json()) as Json;
   expect(response.status, JSON.stringify(body)).toBe(201);
-  return { clientId: body.client_id as string, registrationToken: body.registration_access_token as string };
+  return {
+    clientId: body.client_id as string,
+    registrationToken: body.registration_access_token as string,
+    secret: body.client_secret as string | undefined,
+  };
+}
+
+const basic = (clientId: string, secret: string | undefined): Record<string, string> =>
+  secret ? { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}` } : {};
+
+function refresh(clientId: string, refreshToken: string, secret?: string): Promise<Response> {
+  return fetch(`${t.publicUrl}/token`, {
+    method: "POST",
+    headers: basic(clientId, secret),
+    body: new URLSearchParams({ grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken }),
+  });
 }
 
 /** Signs in, consents and redeems a code for `clientId`: an access token (for /userinfo) and a refresh token. */
-async function tokensFor(clientId: string): Promise<{ access_token: string; refresh_token: string }> {
+async function tokensFor(clientId: string, secret?: string): Promise<{ access_token: string; refresh_token: string }> {
   const { verifier, challenge } = verifierAndChallenge();
   const page = await signInAndConsent(
     new TestBrowser(t.publicUrl),
@@ -42,6 +55,7 @@ async function tokensFor(clientId: string): Promise<{ access_token: string; refr
   );
   const response = await fetch(`${t.publicUrl}/token`, {
     method: "POST",
+    headers: basic(clientId, secret),
     body: new URLSearchParams({
       grant_type: "authorization_code",
       client_id: clientId,
@@ -125,5 +139,37 @@ describe("RFC 7592 §2.3: deleting a client invalidates its grants and tokens", 
     expect(response.status).toBe(404);
     expect(((await response.json()) as Json).code).toBe("client_not_found");
     expect(await liveGrants(clientId)).toEqual(before);
+  });
+});
+
+describe("a confidential client turning public (token_endpoint_auth_method none)", () => {
+  it("RFC 7592 PUT revokes the refresh tokens it got with its secret: they would otherwise work with client_id alone", async () => {
+    const { clientId, registrationToken, secret } = await register("client_secret_basic");
+    const tokens = await tokensFor(clientId, secret);
+    const updated = await fetch(`${t.publicUrl}/register/${clientId}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${registrationToken}` },
+      body: JSON.stringify({ ...METADATA, client_id: clientId, token_endpoint_auth_method: "none" }),
+    });
+    expect(updated.status, await updated.clone().text()).toBe(200);
+    const response = await refresh(clientId, tokens.refresh_token);
+    const body = (await response.json()) as Json;
+    expect(response.status, JSON.stringify(body)).toBe(400);
+    expect(body.code).toBe("refresh_token_revoked");
+    expect((await liveGrants(clientId)).families).toBe(0);
+    await expectUserinfoRevoked(tokens.access_token);
+  });
+
+  it("the admin API's update does the same; an update that keeps the method keeps the tokens", async () => {
+    const { clientId, secret } = await register("client_secret_basic");
+    const kept = await tokensFor(clientId, secret);
+    const renamed = await t.admin(`/admin/v1/clients/${clientId}`, { method: "PATCH", body: { client_name: "Renamed" } });
+    expect(renamed.status).toBe(200);
+    const rotated = (await (await refresh(clientId, kept.refresh_token, secret)).json()) as Json;
+    expect(rotated.refresh_token, JSON.stringify(rotated)).toBeTruthy();
+    const publicNow = await t.admin(`/admin/v1/clients/${clientId}`, { method: "PATCH", body: { token_endpoint_auth_method: "none" } });
+    expect(publicNow.status, await publicNow.clone().text()).toBe(200);
+    const response = await refresh(clientId, rotated.refresh_token as string);
+    expect(((await response.json()) as Json).code).toBe("refresh_token_revoked");
   });
 });
