@@ -145,6 +145,19 @@ describe("JWT bearer grant (RFC 7523 §2.1) and ID-JAG from a trusted issuer", (
     expect(expired.code).toBe("jwt_bearer_assertion_expired");
   });
 
+  it("RFC 7523 §3: refuses an nbf in the future with jwt_bearer_assertion_not_yet_valid, and does not spend its jti", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const jti = randomUUID();
+    const early = await refusedWithoutIssuing(redeem(agent, await idJag({ nbf: now + 120, jti })));
+    expect(early).toMatchObject({ error: "invalid_grant", code: "jwt_bearer_assertion_not_yet_valid" });
+    expect(early.description).toContain(new Date((now + 120) * 1000).toISOString());
+    const unreadable = await refusedWithoutIssuing(redeem(agent, await idJag({ nbf: "soon" as unknown as number })));
+    expect(unreadable.code).toBe("jwt_bearer_assertion_not_yet_valid");
+    // nbf within the clock skew is accepted, and the refused assertion's jti was not spent.
+    const response = await redeem(agent, await idJag({ nbf: now + 10, jti }));
+    expect(decodeJwt(response.access_token).client_id).toBe("agent-app");
+  });
+
   it("refuses a wrong aud, and does not spend the jti of a refused assertion", async () => {
     const jti = randomUUID();
     const wrong = await refusedWithoutIssuing(redeem(agent, await idJag({ aud: "https://other-as.example.test", jti })));

@@ -205,6 +205,44 @@ describe("Token exchange (RFC 8693) with openid-client", () => {
     expect(result).toMatchObject({ code: "token_exchange_actor_token_foreign" });
   });
 
+  it("a DPoP-bound subject token is exchanged only with a DPoP proof, for a token bound to the exchanging client's key", async () => {
+    const subjectKey = client.getDPoPHandle(serviceA, await client.randomDPoPKeyPair());
+    const bound = (await client.clientCredentialsGrant(serviceA, { resource: RESOURCE }, { DPoP: subjectKey })).access_token;
+    const subjectJkt = (decodeJwt(bound).cnf as { jkt: string }).jkt;
+    const unproven = await refusedWithoutIssuing(exchange(serviceA, { subject_token: bound, resource: SERVICE_B }));
+    expect(unproven).toMatchObject({ error: "invalid_request", code: "token_exchange_subject_dpop_unproven" });
+    expect(unproven.description).toContain(subjectJkt);
+    const exchangeKey = await client.randomDPoPKeyPair();
+    const response = await client.genericGrantRequest(
+      serviceA,
+      TOKEN_EXCHANGE,
+      { subject_token_type: ACCESS_TOKEN, subject_token: bound, resource: SERVICE_B },
+      { DPoP: client.getDPoPHandle(serviceA, exchangeKey) },
+    );
+    expect(response.token_type.toLowerCase()).toBe("dpop");
+    expect((decodeJwt(response.access_token).cnf as { jkt: string }).jkt).not.toBe(subjectJkt);
+  });
+
+  it("a DPoP-bound actor token needs the exchange's proof to be by its key (token_exchange_actor_dpop_key_mismatch)", async () => {
+    const actorKey = client.getDPoPHandle(serviceA, await client.randomDPoPKeyPair());
+    const actor = (await client.clientCredentialsGrant(serviceA, { resource: RESOURCE }, { DPoP: actorKey })).access_token;
+    const parameters = {
+      subject_token_type: ACCESS_TOKEN,
+      subject_token: userToken,
+      actor_token: actor,
+      actor_token_type: ACCESS_TOKEN,
+      resource: SERVICE_B,
+    };
+    const withoutProof = await refusedWithoutIssuing(exchange(serviceA, parameters));
+    expect(withoutProof).toMatchObject({ error: "invalid_dpop_proof", code: "token_exchange_actor_dpop_key_mismatch" });
+    expect(withoutProof.description).toContain("has no DPoP proof");
+    const otherKey = client.getDPoPHandle(serviceA, await client.randomDPoPKeyPair());
+    const wrongKey = await refusedWithoutIssuing(client.genericGrantRequest(serviceA, TOKEN_EXCHANGE, parameters, { DPoP: otherKey }));
+    expect(wrongKey.code).toBe("token_exchange_actor_dpop_key_mismatch");
+    const response = await client.genericGrantRequest(serviceA, TOKEN_EXCHANGE, parameters, { DPoP: actorKey });
+    expect(decodeJwt(response.access_token).act).toMatchObject({ sub: "svc-a" });
+  });
+
   it("refuses a foreign, a revoked and an expired subject token, and an unsupported token type", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const foreign = await new SignJWT({ client_id: "cli-app", scope: "notes:read" })

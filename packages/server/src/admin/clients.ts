@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { recordAuditEvent } from "../store/audit.js";
+import { revokeEverythingOfClient, revokeWhenTurnedPublic } from "../store/client-grants.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../store/clients.js";
 import { deleteRegistration } from "../store/registrations.js";
 import {
@@ -149,11 +150,17 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
         ...(methodChanged && !needsSecret(merged.token_endpoint_auth_method) ? { client_secret_hash: null } : {}),
         updated_at: now,
       });
+      const change = {
+        client_id: existing.client_id,
+        before: existing.token_endpoint_auth_method,
+        after: merged.token_endpoint_auth_method,
+      };
+      const familiesRevoked = await revokeWhenTurnedPublic(trx, ctx.tenantId, change, now);
       await recordAuditEvent(trx, ctx.tenantId, {
         type: "client.updated",
         actor: "admin",
         subject: existing.client_id,
-        data: { fields: Object.keys(patch) },
+        data: { fields: Object.keys(patch), ...(familiesRevoked ? { families_revoked: familiesRevoked } : {}) },
       });
       return result;
     });
@@ -165,9 +172,16 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
     const clientId = c.req.param("client_id");
     const deleted = await ctx.db.transaction().execute(async (trx) => {
       const removed = await deleteClient(trx, ctx.tenantId, clientId);
+      if (!removed) return false;
       await deleteRegistration(trx, ctx.tenantId, clientId);
-      if (removed) await recordAuditEvent(trx, ctx.tenantId, { type: "client.deleted", actor: "admin", subject: clientId, data: {} });
-      return removed;
+      const families = await revokeEverythingOfClient(trx, ctx.tenantId, clientId, "client deleted by an administrator", Date.now());
+      await recordAuditEvent(trx, ctx.tenantId, {
+        type: "client.deleted",
+        actor: "admin",
+        subject: clientId,
+        data: { families_revoked: families },
+      });
+      return true;
     });
     if (!deleted) throw new WardError("client_not_found", { client_id: clientId });
     return c.body(null, 204);

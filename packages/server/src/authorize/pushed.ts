@@ -27,6 +27,17 @@ export function refuseRequestUriInPush(params: URLSearchParams): void {
   if (uri !== null) throw new WardError("request_uri_in_pushed_request", { received: shown(uri) });
 }
 
+/**
+ * RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key, as dpop_jkt does; when
+ * both are sent they must name the same key. Runs after the /authorize checks (dpop_jkt well formed).
+ */
+export function bindPushToProofKey(params: URLSearchParams, proofJkt: string | undefined): void {
+  if (proofJkt === undefined) return;
+  const named = params.get("dpop_jkt");
+  if (named !== null && named !== proofJkt) throw new WardError("dpop_jkt_proof_mismatch", { dpop_jkt: shown(named), proof_jkt: proofJkt });
+  params.set("dpop_jkt", proofJkt);
+}
+
 /** Stores validated pushed parameters; returns the request_uri (only its hash is stored) and its lifetime. */
 export async function storePushedRequest(
   ctx: ServerContext,

@@ -1,12 +1,13 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
-import { pushedAuthorizationParameters, refuseRequestUriInPush, storePushedRequest } from "../authorize/pushed.js";
+import { bindPushToProofKey, pushedAuthorizationParameters, refuseRequestUriInPush, storePushedRequest } from "../authorize/pushed.js";
 import { RedirectableError, refuseRepeatedParameters, validateAuthorizationRequest } from "../authorize/request.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { readParams } from "../http/params.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
+import { postedProofKey, sendCurrentNonce } from "../oauth/dpop.js";
 import { oauthError } from "./token.js";
 
 /**
@@ -29,12 +30,17 @@ export function mountPushedAuthorizationRequest(app: Hono<WardEnv>, ctx: ServerC
         if (error instanceof RedirectableError) throw error.error;
         throw error;
       }
+      bindPushToProofKey(pushed, await postedProofKey(c, ctx, ctx.endpoints.pushed_authorization_request));
       const response = await storePushedRequest(ctx, client, pushed);
+      sendCurrentNonce(c, ctx);
       c.header("Cache-Control", "no-store");
       c.header("Pragma", "no-cache");
       return c.json(response, 201);
     } catch (error) {
-      if (error instanceof WardError) return oauthError(c, ctx, error);
+      if (error instanceof WardError) {
+        sendCurrentNonce(c, ctx);
+        return oauthError(c, ctx, error);
+      }
       throw error;
     }
   });

@@ -9,6 +9,7 @@ import { allowOnly, jsonError } from "../http/errors.js";
 import type { ServerContext } from "../oauth/context.js";
 import { validateRegistration } from "../registration/metadata.js";
 import { recordAuditEvent } from "../store/audit.js";
+import { revokeEverythingOfClient, revokeWhenTurnedPublic } from "../store/client-grants.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, updateClient } from "../store/clients.js";
 import {
   type ClientRegistration,
@@ -231,11 +232,13 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
           updated_at: now,
         });
         await updateRegistrationMetadata(trx, ctx.tenantId, client.client_id, registered.informational);
+        const change = { client_id: client.client_id, before: client.token_endpoint_auth_method, after: method };
+        const familiesRevoked = await revokeWhenTurnedPublic(trx, ctx.tenantId, change, now);
         await recordAuditEvent(trx, ctx.tenantId, {
           type: "client.registration_updated",
           actor: "registration",
           subject: client.client_id,
-          data: { address: clientAddress(c) },
+          data: { address: clientAddress(c), ...(familiesRevoked ? { families_revoked: familiesRevoked } : {}) },
         });
         return result;
       });
@@ -251,11 +254,18 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
       await ctx.db.transaction().execute(async (trx) => {
         await deleteClient(trx, ctx.tenantId, client.client_id);
         await deleteRegistration(trx, ctx.tenantId, client.client_id);
+        const families = await revokeEverythingOfClient(
+          trx,
+          ctx.tenantId,
+          client.client_id,
+          "client deleted its registration (RFC 7592)",
+          ctx.now(),
+        );
         await recordAuditEvent(trx, ctx.tenantId, {
           type: "client.registration_deleted",
           actor: "registration",
           subject: client.client_id,
-          data: { address: clientAddress(c) },
+          data: { address: clientAddress(c), families_revoked: families },
         });
       });
       return c.body(null, 204);

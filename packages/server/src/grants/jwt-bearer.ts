@@ -111,6 +111,19 @@ const notExpired: Check = ({ ctx, payload }) => {
   }
 };
 
+/** RFC 7523 §3 item 5: an nbf in the future (beyond the skew) means not yet; a non-numeric nbf never passes. */
+const notBeforeReached: Check = ({ ctx, payload }) => {
+  const raw = (payload as JWTPayload).nbf;
+  if (raw === undefined) return;
+  const nbf = Number(raw) * 1000;
+  if (!(nbf - SKEW_S * 1000 <= ctx.now())) {
+    throw new WardError("jwt_bearer_assertion_not_yet_valid", {
+      not_before: Number.isFinite(nbf) ? new Date(nbf).toISOString() : JSON.stringify(raw),
+      wait: Number.isFinite(nbf) ? formatAge(nbf - ctx.now()) : "unknown",
+    });
+  }
+};
+
 const issuedRecently: Check = ({ ctx, payload }) => {
   const iat = Number((payload as JWTPayload).iat) * 1000;
   const maxAge = ctx.config.jwt_bearer.max_assertion_age;
@@ -221,6 +234,7 @@ const CHECKS: readonly Check[] = [
   requiredClaimsPresent,
   audienceIsThisServer,
   notExpired,
+  notBeforeReached,
   issuedRecently,
   idJagForThisClient,
   targetAllowed,

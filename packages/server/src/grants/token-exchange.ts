@@ -1,6 +1,7 @@
 import { WardError } from "@ward/core";
 import { checkScopesDeclaredOnResource, formatScopes, parseScope, resolveResource } from "../authorize/scopes.js";
 import { param } from "../http/params.js";
+import { describeProofKey } from "../oauth/dpop.js";
 import { formatAge } from "../oauth/format.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import { issueStandaloneAccessToken } from "../oauth/standalone-token.js";
@@ -97,6 +98,22 @@ const actorTokenValid: Check = async (exchange) => {
   exchange.actor = actor;
 };
 
+const boundKey = (token: VerifiedAccessToken) => (token.payload.cnf as { jkt?: string } | undefined)?.jkt;
+
+/** A DPoP-bound subject token is exchanged only for a DPoP-bound token (no proof of the subject's key: the caller that presented it holds that). */
+const subjectSenderConstraintKept: Check = (exchange) => {
+  const jkt = boundKey(subjectOf(exchange));
+  if (jkt !== undefined && exchange.dpopJkt === undefined)
+    throw new WardError("token_exchange_subject_dpop_unproven", { subject_jkt: jkt });
+};
+
+/** The actor token is the client's own: when DPoP-bound, the exchange's proof must be by its key. */
+const actorKeyProven: Check = (exchange) => {
+  const jkt = exchange.actor ? boundKey(exchange.actor) : undefined;
+  if (jkt !== undefined && exchange.dpopJkt !== jkt)
+    throw new WardError("token_exchange_actor_dpop_key_mismatch", { expected: jkt, received: describeProofKey(exchange.dpopJkt) });
+};
+
 /** RFC 8693 §4.4: a subject token naming who may act for it accepts no other actor (the actor token's sub, else the client). */
 const mayActHonoured: Check = (exchange) => {
   const mayAct = subjectOf(exchange).payload.may_act as { sub?: unknown } | undefined;
@@ -172,6 +189,8 @@ const CHECKS: readonly Check[] = [
   requestedTypeIsAccessToken,
   subjectTokenValid,
   actorTokenValid,
+  subjectSenderConstraintKept,
+  actorKeyProven,
   mayActHonoured,
   targetAllowed,
   scopeNarrowed,

@@ -52,10 +52,15 @@ function proofOptions(ctx: ServerContext) {
  * The DPoP proof of a token request (RFC 9449 §5), checked against POST and the token endpoint URL;
  * the thumbprint of its key, or undefined when the request has no DPoP header.
  */
-export async function tokenRequestDpopKey(c: Context<WardEnv>, ctx: ServerContext): Promise<string | undefined> {
+export function tokenRequestDpopKey(c: Context<WardEnv>, ctx: ServerContext): Promise<string | undefined> {
+  return postedProofKey(c, ctx, ctx.endpoints.token);
+}
+
+/** The thumbprint of the key of a DPoP proof sent with a POST to `url` (checked as at /token), or undefined without one. */
+export async function postedProofKey(c: Context<WardEnv>, ctx: ServerContext, url: string): Promise<string | undefined> {
   const proof = c.req.header("dpop");
   if (proof === undefined) return undefined;
-  const { jkt } = await verifyDpopProof({ ...proofOptions(ctx), proof, method: "POST", url: ctx.endpoints.token });
+  const { jkt } = await verifyDpopProof({ ...proofOptions(ctx), proof, method: "POST", url });
   return jkt;
 }
 

@@ -87,6 +87,25 @@ function unservedGrants(ctx: ServerContext, grants: readonly string[]): FieldPro
   ];
 }
 
+/**
+ * Grants that act without a user approving anything: only an administrator gives them. A client
+ * registering itself also names its own `scope`, so client_credentials would let anyone who can
+ * reach /register mint machine tokens for every registered resource.
+ */
+const ADMIN_ONLY_GRANTS = ["client_credentials"];
+
+function adminOnlyGrants(grants: readonly string[]): FieldProblem[] {
+  const refused = grants.filter((grant) => ADMIN_ONLY_GRANTS.includes(grant));
+  if (refused.length === 0) return [];
+  return [
+    {
+      field: "grant_types",
+      received: JSON.stringify(grants),
+      expected: `no ${refused.join(", ")}: only an administrator registers such clients (ward admin clients create)`,
+    },
+  ];
+}
+
 /** Every token must be an OpenID scope or declared on a registered resource. */
 async function checkScope(ctx: ServerContext, scope: string | undefined): Promise<void> {
   if (scope === undefined) return;
@@ -154,7 +173,12 @@ export async function validateRegistration(ctx: ServerContext, body: unknown): P
     require_pushed_authorization_requests: input.require_pushed_authorization_requests,
     dpop_bound_access_tokens: input.dpop_bound_access_tokens,
   };
-  const problems = [...refused, ...unservedGrants(ctx, metadata.grant_types), ...clientConsistencyProblems(metadata, issuerIsLoopback)];
+  const problems = [
+    ...refused,
+    ...unservedGrants(ctx, metadata.grant_types),
+    ...adminOnlyGrants(metadata.grant_types),
+    ...clientConsistencyProblems(metadata, issuerIsLoopback),
+  ];
   if (problems.length > 0) throw refusal(problems);
   await checkScope(ctx, metadata.scope);
   checkApprovedRedirects(ctx, metadata);

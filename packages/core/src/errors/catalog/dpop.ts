@@ -67,6 +67,17 @@ export const dpopErrors = defineErrors({
       "RFC 9449 §10 binds the code to the key named on /authorize; another key (or no proof) at the token endpoint means the code may have been intercepted, or the client lost its key between the two requests.",
     fix: "Send the token request with a DPoP proof signed by the same key whose thumbprint was sent as dpop_jkt, or start a new authorization with the current key.",
   },
+  dpop_jkt_proof_mismatch: {
+    area: "dpop",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "dpop_jkt differs from the key of the DPoP proof sent with it",
+    description: "The pushed authorization request names dpop_jkt {dpop_jkt}, but its DPoP header is signed by key {proof_jkt}.",
+    params: ["dpop_jkt", "proof_jkt"],
+    cause:
+      "RFC 9449 §10.1: a DPoP proof at the PAR endpoint binds the authorization code to its key just as dpop_jkt does; when both are sent they must name the same key, otherwise the code would be bound to a key the client did not prove it holds.",
+    fix: "Send dpop_jkt = the JWK thumbprint of the key that signs the DPoP header (or send only one of the two).",
+  },
   dpop_refresh_key_swap: {
     area: "dpop",
     status: 400,

@@ -84,6 +84,17 @@ export const jwtBearerErrors = defineErrors({
     cause: "An old assertion is more likely to be stolen and replayed; an iat in the future means a clock is wrong.",
     fix: "Redeem assertions as soon as they are issued; check both servers' clocks (NTP).",
   },
+  jwt_bearer_assertion_not_yet_valid: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "Assertion not valid yet (nbf in the future)",
+    description:
+      "The assertion's nbf is {not_before} ({wait} from now); an assertion is accepted from its nbf on (RFC 7523 §3), with 30 seconds of clock skew.",
+    params: ["not_before", "wait"],
+    cause: "The identity provider issued the assertion for later use, or its clock runs ahead of Ward's.",
+    fix: "Redeem the assertion once its nbf has passed, or fix the clocks (NTP); leave nbf out (or set it to iat) for immediate use.",
+  },
   jwt_bearer_assertion_reused: {
     area: "token",
     status: 400,

@@ -86,6 +86,29 @@ export const tokenExchangeErrors = defineErrors({
       "The actor is the party the new token says is acting; Ward only lets a client name itself as the actor, so a leaked token of another service cannot be used to claim its identity.",
     fix: "Get an access token for the exchanging client itself (client_credentials) and send it as actor_token.",
   },
+  token_exchange_subject_dpop_unproven: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "DPoP-bound subject token exchanged without a DPoP proof",
+    description:
+      "subject_token is DPoP-bound (cnf.jkt {subject_jkt}), but the exchange request has no DPoP header; expected a DPoP proof, so that the new token is DPoP-bound too.",
+    params: ["subject_jkt"],
+    cause:
+      "An exchange without a proof would issue a Bearer token for a sender-constrained one, stripping the protection DPoP gave it (RFC 8693 leaves this to the server; Ward never downgrades).",
+    fix: "Send the exchange request with a DPoP header signed by the exchanging client's own key (the new token is bound to that key).",
+  },
+  token_exchange_actor_dpop_key_mismatch: {
+    area: "token",
+    status: 400,
+    oauthError: "invalid_dpop_proof",
+    title: "DPoP-bound actor token without a proof by its key",
+    description: "actor_token is bound to DPoP key {expected}, but the exchange request {received}.",
+    params: ["expected", "received"],
+    cause:
+      "The actor token is the exchanging client's own; a DPoP-bound one proves the actor only together with a proof by its key, otherwise a leaked actor token would name its client as the actor.",
+    fix: "Sign the exchange request's DPoP header with the key the actor token is bound to.",
+  },
   token_exchange_may_act_mismatch: {
     area: "token",
     status: 400,
