@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import type { ResolveHost } from "@ward/core";
 import { WardError } from "@ward/core";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { type Logger, pino } from "pino";
 import { mountAuditRoutes } from "./admin/audit.js";
 import { adminAuth } from "./admin/auth.js";
@@ -32,6 +31,7 @@ import { mountRegistration } from "./endpoints/register.js";
 import { mountRevoke } from "./endpoints/revoke.js";
 import { mountToken } from "./endpoints/token.js";
 import { mountUserinfo } from "./endpoints/userinfo.js";
+import { limitBody } from "./http/body-limit.js";
 import type { WardEnv } from "./http/context.js";
 import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
@@ -53,15 +53,6 @@ import { renderErrorPage } from "./ui/error-page.js";
 const ADMIN_BODY_LIMIT = 256 * 1024;
 /** Every public request body (forms of OAuth endpoints and pages) is small. */
 const PUBLIC_BODY_LIMIT = 64 * 1024;
-
-function limitBody(maxSize: number) {
-  return bodyLimit({
-    maxSize,
-    onError: (c) => {
-      throw new WardError("body_too_large", { received: c.req.header("content-length") ?? "more than the limit", limit: maxSize });
-    },
-  });
-}
 
 export interface WardOptions {
   logger?: Logger;
