@@ -35,6 +35,7 @@ import { limitBody } from "./http/body-limit.js";
 import type { WardEnv } from "./http/context.js";
 import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
+import { forgetCachedRecordsAfterWrites } from "./http/forget-cached-records.js";
 import { type Listener, listen } from "./http/listen.js";
 import { refuseNulInUrl } from "./http/nul-guard.js";
 import { requestLog } from "./http/request-log.js";
@@ -46,6 +47,7 @@ import { ClientKeyCache } from "./oauth/client-jwks.js";
 import { ClientMetadataDocuments } from "./oauth/client-metadata-document.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
+import { createRecordCaches } from "./store/record-cache.js";
 import { listResources } from "./store/resources.js";
 import { DEFAULT_TENANT } from "./store/schema.js";
 import { renderErrorPage } from "./ui/error-page.js";
@@ -160,6 +162,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl, true);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
+  const records = createRecordCaches(config.database.record_cache_ttl, options.now ?? Date.now);
   const serverContext: ServerContext = {
     db: database.db,
     tenantId,
@@ -176,10 +179,12 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       { allowLoopback: isLoopbackIssuer(config), resolve: options.resolveHost },
       options.now ?? Date.now,
     ),
+    records,
     logger,
     now: options.now ?? Date.now,
   };
   publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
+  publicApp.use("/register/*", forgetCachedRecordsAfterWrites(records));
   allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json", "/par", "/register"]);
   mountDiscovery(publicApp, {
     issuer,
@@ -226,6 +231,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountHealth(adminApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
     adminApp.use("/admin/*", adminAuth(config.admin.api_key));
     adminApp.use("/admin/*", limitBody(ADMIN_BODY_LIMIT));
+    adminApp.use("/admin/v1/*", forgetCachedRecordsAfterWrites(records));
     mountClientRoutes(adminApp, ctx);
     mountResourceRoutes(adminApp, ctx);
     mountUserRoutes(adminApp, ctx);
