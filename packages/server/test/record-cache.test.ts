@@ -135,6 +135,38 @@ describe("cached clients and resources: this instance's own admin writes apply a
   });
 });
 
+describe("cached clients: RFC 7592 client management applies at once on this instance", () => {
+  let t: TestWard;
+  beforeAll(async () => {
+    t = await startTestWard({ registration: { policy: "open" }, database: { record_cache_ttl: 60 } });
+  });
+  afterAll(() => t.stop());
+
+  it("a client deleted through its registration_client_uri is unknown on the next token request", async () => {
+    const response = await fetch(`${t.publicUrl}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_name: "Cached", redirect_uris: ["https://app.example.test/cb"], token_endpoint_auth_method: "none" }),
+    });
+    const created = await expectCreated(response);
+    const refresh = async () => {
+      const answer = await fetch(`${t.publicUrl}/token`, {
+        method: "POST",
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "unknown", client_id: created.client_id as string }),
+      });
+      return ((await answer.json()) as { code?: string }).code;
+    };
+    const known = await refresh();
+    expect(known).not.toBe("client_unknown");
+    const deleted = await fetch(created.registration_client_uri as string, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${created.registration_access_token as string}` },
+    });
+    expect(deleted.status).toBe(204);
+    expect(await refresh()).toBe("client_unknown");
+  });
+});
+
 /**
  * Two stateless instances on one PostgreSQL database, one clock the test moves: a change made through
  * one instance's admin API reaches the other within database.record_cache_ttl, never later.
