@@ -48,6 +48,8 @@ export function ratiosAndTargets(report) {
   }
   target("verify: @ward/sdk / jose >= 0.9", ratio("verify", "@ward/sdk / jose"), (v) => v >= 0.9);
   for (const [ward, mb] of Object.entries(report.ward_peak_rss_mb ?? {})) target(`${ward} peak RSS < 200 MB`, mb, (v) => v < 200);
+  for (const [ward, mb] of Object.entries(report.ward_serving_peak_rss_mb ?? {}))
+    target(`${ward} peak RSS while serving tokens (no password hashing) < 200 MB`, mb || undefined, (v) => v < 200);
   for (const [boot, ms] of Object.entries(report.ward_time_to_ready_ms ?? {}))
     target(`ward server ready (${boot.replace("_ms", "")}) < 1000 ms`, ms, (v) => v < 1000);
   return { ratios, targets };

@@ -1,7 +1,7 @@
 // Child processes of the benchmark: each server runs in its own process so its CPU and peak RSS
 // (VmHWM) are its own, and a crash in one contender cannot take the load generator down with it.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 /** A free loopback port (listen on 0, read it, close). */
@@ -30,6 +30,20 @@ function statusMb(pid, field) {
 
 /** Peak resident set size of a live process since it started, in MB (VmHWM). */
 export const peakRssMb = (pid) => statusMb(pid, "VmHWM");
+
+/**
+ * Starts a new peak-RSS window for a live process (Linux: "5" to /proc/<pid>/clear_refs resets
+ * VmHWM to the current RSS); returns the peak of the window that ends, in MB. False where not allowed.
+ */
+export function restartPeakRss(pid) {
+  const peak = peakRssMb(pid);
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return peak;
+  } catch {
+    return false;
+  }
+}
 
 /** Resident set size of a live process now, in MB (VmRSS). */
 export const currentRssMb = (pid) => statusMb(pid, "VmRSS");

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import type { ResolveHost } from "@ward/core";
 import { WardError } from "@ward/core";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { type Logger, pino } from "pino";
 import { mountAuditRoutes } from "./admin/audit.js";
 import { adminAuth } from "./admin/auth.js";
@@ -32,9 +31,11 @@ import { mountRegistration } from "./endpoints/register.js";
 import { mountRevoke } from "./endpoints/revoke.js";
 import { mountToken } from "./endpoints/token.js";
 import { mountUserinfo } from "./endpoints/userinfo.js";
+import { limitBody } from "./http/body-limit.js";
 import type { WardEnv } from "./http/context.js";
 import { allowBrowserClients } from "./http/cors.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
+import { forgetCachedRecordsAfterWrites } from "./http/forget-cached-records.js";
 import { type Listener, listen } from "./http/listen.js";
 import { refuseNulInUrl } from "./http/nul-guard.js";
 import { requestLog } from "./http/request-log.js";
@@ -46,6 +47,7 @@ import { ClientKeyCache } from "./oauth/client-jwks.js";
 import { ClientMetadataDocuments } from "./oauth/client-metadata-document.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
+import { createRecordCaches } from "./store/record-cache.js";
 import { listResources } from "./store/resources.js";
 import { DEFAULT_TENANT } from "./store/schema.js";
 import { renderErrorPage } from "./ui/error-page.js";
@@ -53,15 +55,6 @@ import { renderErrorPage } from "./ui/error-page.js";
 const ADMIN_BODY_LIMIT = 256 * 1024;
 /** Every public request body (forms of OAuth endpoints and pages) is small. */
 const PUBLIC_BODY_LIMIT = 64 * 1024;
-
-function limitBody(maxSize: number) {
-  return bodyLimit({
-    maxSize,
-    onError: (c) => {
-      throw new WardError("body_too_large", { received: c.req.header("content-length") ?? "more than the limit", limit: maxSize });
-    },
-  });
-}
 
 export interface WardOptions {
   logger?: Logger;
@@ -169,6 +162,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl, true);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
+  const records = createRecordCaches(config.database.record_cache_ttl, options.now ?? Date.now);
   const serverContext: ServerContext = {
     db: database.db,
     tenantId,
@@ -185,10 +179,12 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       { allowLoopback: isLoopbackIssuer(config), resolve: options.resolveHost },
       options.now ?? Date.now,
     ),
+    records,
     logger,
     now: options.now ?? Date.now,
   };
   publicApp.use(limitBody(PUBLIC_BODY_LIMIT));
+  publicApp.use("/register/*", forgetCachedRecordsAfterWrites(records));
   allowBrowserClients(publicApp, ["/token", "/revoke", "/userinfo", "/jwks.json", "/par", "/register"]);
   mountDiscovery(publicApp, {
     issuer,
@@ -235,6 +231,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     mountHealth(adminApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
     adminApp.use("/admin/*", adminAuth(config.admin.api_key));
     adminApp.use("/admin/*", limitBody(ADMIN_BODY_LIMIT));
+    adminApp.use("/admin/v1/*", forgetCachedRecordsAfterWrites(records));
     mountClientRoutes(adminApp, ctx);
     mountResourceRoutes(adminApp, ctx);
     mountUserRoutes(adminApp, ctx);

@@ -51,7 +51,7 @@ describe("JWKS", () => {
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: active.alg, kid: active.kid })
       .setIssuer(t.ward.config.server.issuer)
-      .sign(active.privateKey);
+      .sign(active.signer.key);
     const jwks = createRemoteJWKSet(new URL(`${t.publicUrl}/jwks.json`));
     const { payload } = await jwtVerify(jwt, jwks, { issuer: t.ward.config.server.issuer });
     expect(payload.iss).toBe(t.ward.config.server.issuer);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { compactVerify, createLocalJWKSet, type JWK, SignJWT } from "jose";
+import { compactVerify, createLocalJWKSet, type JWK } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
+import { signCompactJws } from "../src/keys/jws.js";
 import { KeyStore } from "../src/keys/keystore.js";
 import { masterKeyFingerprint, open, seal } from "../src/keys/secret-box.js";
 import { openDatabase, type WardDatabase } from "../src/store/database.js";
@@ -32,8 +33,8 @@ async function setup(options: { algorithm?: "ES256" | "RS256" | "PS256" | "EdDSA
 }
 
 async function signWith(store: KeyStore): Promise<string> {
-  const { kid, alg, privateKey } = store.signingKey();
-  return new SignJWT({ sub: "x" }).setProtectedHeader({ alg, kid }).sign(privateKey);
+  const { kid, alg, signer } = store.signingKey();
+  return signCompactJws(signer, { alg, kid }, { sub: "x" });
 }
 
 describe("signing keys: generation", () => {

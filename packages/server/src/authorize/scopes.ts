@@ -1,7 +1,8 @@
 import { closestMatches, WardError } from "@ward/core";
 import type { ServerContext } from "../oauth/context.js";
+import { findResource } from "../oauth/find-resource.js";
 import type { ClientRecord } from "../store/clients.js";
-import { getResourceByUri, listResources, type ResourceRecord } from "../store/resources.js";
+import { listResources, type ResourceRecord } from "../store/resources.js";
 
 /** The OpenID Connect scopes every client may ask for (unless its `scope` narrows them), with the consent text. */
 export const OIDC_SCOPES: Readonly<Record<string, string>> = {
@@ -60,7 +61,7 @@ export async function resolveResource(
   if (uri !== undefined) {
     const problem = resourceUriProblem(uri);
     if (problem) throw new WardError("resource_invalid", { received: JSON.stringify(uri), reason: problem });
-    const resource = await getResourceByUri(ctx.db, ctx.tenantId, uri);
+    const resource = await findResource(ctx, uri);
     if (!resource) {
       const all = await listResources(ctx.db, ctx.tenantId);
       const [closest] = closestMatches(

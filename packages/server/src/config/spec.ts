@@ -83,6 +83,12 @@ export const configSpec = {
       default: 10,
       doc: "Maximum PostgreSQL connections per instance.",
     },
+    record_cache_ttl: {
+      schema: z.number().int().min(0).max(60),
+      env: "integer",
+      default: 5,
+      doc: "Seconds each instance keeps a client or resource in memory for the token endpoint. A change, secret rotation or deletion made through another instance's admin API or client management takes effect here after at most this long (on the instance that made it, at once); new clients and resources are seen at once everywhere. 0 reads the database on every request.",
+    },
   },
   session: {
     lifetime: {

@@ -6,9 +6,9 @@ import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
+import { findResource } from "../oauth/find-resource.js";
 import { verifyAccessToken } from "../oauth/verify-access-token.js";
 import type { ClientRecord } from "../store/clients.js";
-import { getResourceByUri } from "../store/resources.js";
 import { getRefreshToken, getTokenFamily } from "../store/tokens.js";
 import { oauthError, refuseRepeated } from "./token.js";
 
@@ -22,7 +22,7 @@ async function mayIntrospect(ctx: ServerContext, caller: ClientRecord, tokenClie
   if (caller.token_endpoint_auth_method === "none") return false;
   if (caller.client_id === tokenClientId) return true;
   if (!audience) return false;
-  const resource = await getResourceByUri(ctx.db, ctx.tenantId, audience);
+  const resource = await findResource(ctx, audience);
   return resource?.introspection_clients?.includes(caller.client_id) ?? false;
 }
 

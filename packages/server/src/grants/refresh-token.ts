@@ -5,10 +5,10 @@ import { param } from "../http/params.js";
 import { open } from "../keys/secret-box.js";
 import type { ServerContext } from "../oauth/context.js";
 import { checkResourceDpopRequirement, describeProofKey } from "../oauth/dpop.js";
+import { findResource } from "../oauth/find-resource.js";
 import { formatAge } from "../oauth/format.js";
 import { prepareTokens, sealSuccessor, storeTokens, type TokenResponse } from "../oauth/issue.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { getResourceByUri } from "../store/resources.js";
 import {
   getRefreshToken,
   getTokenFamily,
@@ -157,7 +157,7 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
   const user = family.user_id ? await getUser(ctx.db, ctx.tenantId, family.user_id) : undefined;
   if (!user || user.disabled)
     throw new WardError("refresh_token_revoked", { ago: "0 seconds", reason: "the user was disabled or deleted" });
-  const resource = family.resource ? await getResourceByUri(ctx.db, ctx.tenantId, family.resource) : undefined;
+  const resource = family.resource ? await findResource(ctx, family.resource) : undefined;
   if (family.resource && !resource) {
     throw new WardError("resource_unknown", {
       received: JSON.stringify(family.resource),

@@ -1,11 +1,12 @@
 import { WardError } from "@ward/core";
-import { importJWK, type JWK } from "jose";
+import type { JWK } from "jose";
 import type { Kysely } from "kysely";
 import { isUniqueViolation } from "../store/errors.js";
 import type { Database } from "../store/schema.js";
 import { getSetting, setSetting } from "../store/settings.js";
 import { deleteSigningKey, insertSigningKey, listSigningKeys, type SigningKeyRecord, updateSigningKey } from "../store/signing-keys.js";
 import { generateSigningKey, type SigningAlgorithm } from "./algorithms.js";
+import { importNodeSigningKey, type NodeSigningKey } from "./jws.js";
 import { masterKeyFingerprint, open, seal } from "./secret-box.js";
 
 /** Seconds a retired key stays published beyond the longest token lifetime, for clock skew. */
@@ -28,7 +29,8 @@ export interface KeyStoreOptions {
 export interface ActiveSigningKey {
   kid: string;
   alg: SigningAlgorithm;
-  privateKey: Awaited<ReturnType<typeof importJWK>>;
+  /** Imported once per load: signing with node:crypto directly costs a fraction of jose's WebCrypto path. */
+  signer: NodeSigningKey;
 }
 
 /** A key as listed by the admin API (never the private part). */
@@ -135,7 +137,7 @@ export class KeyStore {
     this.active = {
       kid: activeRecord.kid,
       alg: activeRecord.alg as SigningAlgorithm,
-      privateKey: await importJWK(privateJwk, activeRecord.alg),
+      signer: importNodeSigningKey(privateJwk, activeRecord.alg as SigningAlgorithm),
     };
     const order = { active: 0, next: 1, retired: 2 } as const;
     this.published = [...this.records]

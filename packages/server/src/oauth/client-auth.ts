@@ -159,12 +159,20 @@ export async function authenticateClient(
     await verifyAssertion(ctx, client, credentials.assertion, endpoint);
     return client;
   }
+  if (secretAccepted(ctx, client, credentials.secret)) return client;
+  // The record may be another instance's cached copy from before a rotation: confirm a refusal against the database.
+  ctx.records.clients.forget(client.client_id);
+  const current = await findClient(ctx, client.client_id);
+  if (!current) throw new WardError("client_unknown", { client_id: JSON.stringify(client.client_id) });
+  if (current.token_endpoint_auth_method === registered && secretAccepted(ctx, current, credentials.secret)) return current;
+  throw new WardError("client_secret_invalid", {
+    client_id: current.client_id,
+    rotated_at: current.secret_rotated_at ? new Date(current.secret_rotated_at).toISOString() : "never",
+  });
+}
+
+/** The secret matches the stored hash (constant time) and has not expired. */
+function secretAccepted(ctx: ServerContext, client: ClientRecord, secret: string): boolean {
   const expired = client.client_secret_expires_at && client.client_secret_expires_at > 0 && client.client_secret_expires_at <= ctx.now();
-  if (!client.client_secret_hash || expired || !verifySecret(credentials.secret, client.client_secret_hash)) {
-    throw new WardError("client_secret_invalid", {
-      client_id: client.client_id,
-      rotated_at: client.secret_rotated_at ? new Date(client.secret_rotated_at).toISOString() : "never",
-    });
-  }
-  return client;
+  return Boolean(client.client_secret_hash && !expired && verifySecret(secret, client.client_secret_hash));
 }

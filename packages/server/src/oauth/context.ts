@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
+import type { RecordCaches } from "../store/record-cache.js";
 import type { Database } from "../store/schema.js";
 import type { ClientKeyCache } from "./client-jwks.js";
 import type { ClientMetadataDocuments } from "./client-metadata-document.js";
@@ -42,6 +43,8 @@ export interface ServerContext {
   clientKeys: ClientKeyCache;
   /** Client ID metadata documents fetched for URL client_ids (registration.client_id_metadata_documents). */
   clientMetadataDocuments: ClientMetadataDocuments;
+  /** Clients and resources kept for database.record_cache_ttl; writers here forget what they change. */
+  records: RecordCaches;
   logger: Logger;
   now: () => number;
 }

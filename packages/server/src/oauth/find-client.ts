@@ -9,7 +9,7 @@ import type { ServerContext } from "./context.js";
  */
 export async function findClient(ctx: ServerContext, clientId: string): Promise<ClientRecord | undefined> {
   if (isMetadataDocumentClient(ctx, clientId)) return ctx.clientMetadataDocuments.get(clientId);
-  return getClient(ctx.db, ctx.tenantId, clientId);
+  return ctx.records.clients.get(clientId, () => getClient(ctx.db, ctx.tenantId, clientId));
 }
 
 /** True when `clientId` is resolved through its metadata document (not registered with this server). */

@@ -2,13 +2,13 @@ import { WardError } from "@ward/core";
 import type { Kysely } from "kysely";
 import { parseScope } from "../authorize/scopes.js";
 import type { ClientRecord } from "../store/clients.js";
-import { getResourceByUri } from "../store/resources.js";
 import type { Database } from "../store/schema.js";
 import { insertTokenFamily, type TokenFamilyRecord } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 import { getUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 import { checkResourceDpopRequirement } from "./dpop.js";
+import { findResource } from "./find-resource.js";
 import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "./issue.js";
 import { lifetimes } from "./tokens.js";
 
@@ -45,7 +45,7 @@ export async function issueForUserGrant(
 ): Promise<TokenResponse | undefined> {
   const user = await getUser(ctx.db, ctx.tenantId, grant.user_id);
   if (!user || user.disabled) throw options.userGone();
-  const resource = grant.resource ? await getResourceByUri(ctx.db, ctx.tenantId, grant.resource) : undefined;
+  const resource = grant.resource ? await findResource(ctx, grant.resource) : undefined;
   if (grant.resource && !resource)
     throw new WardError("resource_unknown", { received: grant.resource, closest: " (it was deleted after the grant was approved)" });
   checkResourceDpopRequirement(resource, options.dpopJkt);

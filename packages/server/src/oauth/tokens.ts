@@ -1,5 +1,5 @@
-import { SignJWT } from "jose";
 import { randomId } from "../crypto/tokens.js";
+import { signCompactJws } from "../keys/jws.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
 import type { UserRecord } from "../store/users.js";
@@ -52,15 +52,11 @@ export async function signAccessToken(
   if (input.dpop_jkt) claims.cnf = { jkt: input.dpop_jkt };
   if (input.act) claims.act = input.act;
   if (input.may_act) claims.may_act = { sub: input.may_act };
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
-    .setIssuer(ctx.issuer)
-    .setSubject(input.subject)
-    .setAudience(input.audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + input.lifetime)
-    .setJti(jti)
-    .sign(key.privateKey);
+  const token = signCompactJws(
+    key.signer,
+    { alg: key.alg, kid: key.kid, typ: "at+jwt" },
+    { ...claims, iss: ctx.issuer, sub: input.subject, aud: input.audience, iat, exp: iat + input.lifetime, jti },
+  );
   return { token, jti, expires_at: (iat + input.lifetime) * 1000 };
 }
 
@@ -84,14 +80,11 @@ export async function signIdToken(ctx: ServerContext, input: IdTokenInput): Prom
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
   if (input.amr.length > 0) claims.amr = input.amr;
   if (input.session_id) claims.sid = input.session_id;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
-    .setIssuer(ctx.issuer)
-    .setSubject(input.user.id)
-    .setAudience(input.client_id)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + input.lifetime)
-    .sign(key.privateKey);
+  return signCompactJws(
+    key.signer,
+    { alg: key.alg, kid: key.kid, typ: "JWT" },
+    { ...claims, iss: ctx.issuer, sub: input.user.id, aud: input.client_id, iat, exp: iat + input.lifetime },
+  );
 }
 
 /** Claims about the user that the granted scopes release (OIDC Core §5.4). */

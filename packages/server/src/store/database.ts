@@ -3,7 +3,6 @@ import { dirname, resolve } from "node:path";
 import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from "kysely";
-import pg from "pg";
 import { redactUrl } from "../config/redact.js";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
@@ -120,7 +119,9 @@ function openSqlite(url: string): WardDatabase {
   };
 }
 
-function openPostgres(url: string, options: OpenDatabaseOptions): WardDatabase {
+/** `pg` is loaded only for a PostgreSQL URL: an embedded SQLite deployment starts without it. */
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<WardDatabase> {
+  const { default: pg } = await import("pg");
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
     throw new TypeError(`openDatabase: schema must match ${SCHEMA_NAME}, got ${JSON.stringify(options.schema)}`);
   }
@@ -169,7 +170,7 @@ function openPostgres(url: string, options: OpenDatabaseOptions): WardDatabase {
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<WardDatabase> {
   let database: WardDatabase;
   if (/^sqlite:./.test(url)) database = openSqlite(url);
-  else if (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) database = openPostgres(url, options);
+  else if (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) database = await openPostgres(url, options);
   else throw new WardError("database_url_invalid", { received: redactUrl(url) });
   try {
     await database.ping();
