@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PendingLogins } from "../src/agent/daemon/logins.js";
 import { metadataUrls } from "../src/agent/oauth/discovery.js";
+import { waitingLine } from "../src/agent/progress.js";
 import { BUILTIN_PROVIDERS } from "../src/agent/providers/builtin.js";
 import { mcpProviderName } from "../src/agent/providers/mcp.js";
 import { validateProvider } from "../src/agent/providers/provider-schema.js";
@@ -62,5 +63,32 @@ describe("providers catalog", () => {
   it("names an MCP server after its host, port and path", () => {
     expect(mcpProviderName("http://127.0.0.1:4100/mcp")).toBe("mcp-127-0-0-1-4100-mcp");
     expect(mcpProviderName("https://mcp.example.com/")).toBe("mcp-mcp-example-com");
+  });
+});
+
+describe("waiting line (a spinner with the time left while a login waits)", () => {
+  const recorder = (isTTY: boolean) => {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, write: (text: string) => writes.push(text) } };
+  };
+
+  it("draws the label and the seconds left on a terminal, and clears the line when stopped", async () => {
+    const { writes, stream } = recorder(true);
+    const now = 1_000_000;
+    const stop = waitingLine(stream, () => now, 5)("Waiting for the browser to come back", now + 83_400);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    stop();
+    expect(writes[0]).toBe("\r\x1b[2K⠋ Waiting for the browser to come back (84 s left)");
+    expect(writes.length).toBeGreaterThan(2);
+    expect(writes.at(-1)).toBe("\r\x1b[2K");
+    const count = writes.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(writes.length).toBe(count);
+  });
+
+  it("writes nothing when the stream is not a terminal (logs, CI, --json pipes)", () => {
+    const { writes, stream } = recorder(false);
+    waitingLine(stream)("Waiting", Date.now() + 10_000)();
+    expect(writes).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { deviceLogin } from "../oauth/device-login.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
 import { pkceLogin } from "../oauth/pkce-login.js";
 import { redirectUri } from "../paths.js";
+import { waitingLine } from "../progress.js";
 import { isUrl, providerFromMcpUrl } from "../providers/mcp.js";
 import { FLOWS, type Flow, type ProviderDefinition } from "../providers/types.js";
 import { readSecret } from "../secret-input.js";
@@ -159,6 +160,7 @@ export function registerLogin(program: Command): void {
         const flow = chooseFlow(provider, opts.flow);
         const scopes = opts.scopes ? opts.scopes.split(/[ ,]+/).filter(Boolean) : (provider.scopes ?? []);
         const say = (line: string) => (output.quiet ? undefined : err(line));
+        const waiting = output.quiet || output.json ? undefined : waitingLine(process.stderr);
         if (flow === "api_key") return saveApiKey(ctx, provider, connectionName, opts, output);
         const endpoints = await resolveEndpoints(provider);
         const resource = opts.resource ?? provider.resource;
@@ -187,7 +189,7 @@ export function registerLogin(program: Command): void {
         ctx.store.saveClient(provider.name, client);
         let connection: Connection;
         if (flow === "device_code")
-          connection = await deviceLogin({ provider: provider.name, endpoints, client, scopes, resource, timeoutMs, say });
+          connection = await deviceLogin({ provider: provider.name, endpoints, client, scopes, resource, timeoutMs, say, waiting });
         else if (flow === "pkce" || flow === "dcr_pkce")
           connection = await pkceLogin({
             paths: ctx.paths,
@@ -199,6 +201,7 @@ export function registerLogin(program: Command): void {
             resource,
             timeoutMs,
             say,
+            waiting,
           });
         else throw new WardError("agent_flow_unsupported", { flow, provider: provider.name, reason: "unknown flow" });
         ctx.store.saveConnection(provider.name, connectionName, connection, { makeDefault: opts.connection === undefined });

@@ -48,31 +48,36 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
       verification_uri: String(b.verification_uri),
       seconds: Math.round(Math.min(options.timeoutMs, expiresMs) / 1000),
     });
-  while (Date.now() < deadline) {
-    await sleep(interval);
-    try {
-      return await requestTokens({
-        provider,
-        tokenEndpoint: endpoints.token_endpoint,
-        client,
-        params: { grant_type: DEVICE_GRANT, device_code: b.device_code, resource: options.resource },
-        requestedScopes: options.scopes,
-      });
-    } catch (error) {
-      const wire = error instanceof WardError ? String(error.params.error ?? "") : "";
-      if (wire === "authorization_pending") continue;
-      if (wire === "slow_down") {
-        interval += 5000; // RFC 8628 §3.5
-        continue;
-      }
-      if (wire === "expired_token") throw expired();
-      if (wire === "access_denied")
-        throw new WardError("agent_authorization_denied", {
-          error: wire,
-          error_description: String((error as WardError).params.error_description ?? "the user denied the device"),
+  const stopWaiting = options.waiting?.(`Waiting for the code ${b.user_code} to be approved`, deadline);
+  try {
+    while (Date.now() < deadline) {
+      await sleep(interval);
+      try {
+        return await requestTokens({
+          provider,
+          tokenEndpoint: endpoints.token_endpoint,
+          client,
+          params: { grant_type: DEVICE_GRANT, device_code: b.device_code, resource: options.resource },
+          requestedScopes: options.scopes,
         });
-      throw error;
+      } catch (error) {
+        const wire = error instanceof WardError ? String(error.params.error ?? "") : "";
+        if (wire === "authorization_pending") continue;
+        if (wire === "slow_down") {
+          interval += 5000; // RFC 8628 §3.5
+          continue;
+        }
+        if (wire === "expired_token") throw expired();
+        if (wire === "access_denied")
+          throw new WardError("agent_authorization_denied", {
+            error: wire,
+            error_description: String((error as WardError).params.error_description ?? "the user denied the device"),
+          });
+        throw error;
+      }
     }
+    throw expired();
+  } finally {
+    stopWaiting?.();
   }
-  throw expired();
 }

@@ -1,3 +1,4 @@
+import type { StartWaiting } from "../progress.js";
 import type { ClientRegistration } from "../store/model.js";
 import type { Endpoints } from "./discovery.js";
 
@@ -11,4 +12,6 @@ export interface LoginFlowOptions {
   timeoutMs: number;
   /** Progress lines for the user (stderr). */
   say: (line: string) => void;
+  /** A spinner line with the time left while waiting on the browser or the device (terminals only). */
+  waiting?: StartWaiting;
 }

@@ -49,7 +49,8 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
   if (headless) options.say(`No browser will open: ${headless}. Open the URL on this machine, or use --flow device_code.`);
   else await openBrowser(url.toString(), options.env);
 
-  const result = await waiter.wait(options.timeoutMs);
+  const stopWaiting = options.waiting?.("Waiting for the browser to come back", Date.now() + options.timeoutMs);
+  const result = await waiter.wait(options.timeoutMs).finally(() => stopWaiting?.());
   if (result.error)
     throw new WardError("agent_authorization_denied", {
       error: result.error,
