@@ -32,7 +32,7 @@ describe("agent daemon lifecycle", { timeout: 60_000 }, () => {
       callback: `http://127.0.0.1:${s.port}/auth/callback/oauth`,
     });
     const health = (await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as Record<string, unknown>;
-    expect(health).toEqual({ service: "ward-agent-daemon", version: "0.1.0", pid: started.pid, port: s.port });
+    expect(health).toEqual({ service: "ward-agent-daemon", version: "0.1.0", pid: started.pid, port: s.port, waiting: 0 });
     const second = JSON.parse((await runWard(["--json", "daemon", "start"], { env: s.env })).stdout);
     expect(second).toMatchObject({ started: false, pid: started.pid });
     expect((await runWard(["daemon", "status"], { env: s.env })).stdout).toContain(`running: PID ${started.pid}, Ward 0.1.0`);
@@ -110,10 +110,92 @@ describe("OAuth callback /auth/callback/oauth", { timeout: 60_000 }, () => {
     expect(html).toContain("Fix: Close this tab.");
   });
 
-  it("control routes refuse requests without the daemon's token", async () => {
-    const { s } = await daemonWithLogin("u".repeat(32));
-    const response = await fetch(`http://127.0.0.1:${s.port}/logins/${"u".repeat(32)}`);
-    expect(response.status).toBe(401);
+  it("control routes refuse requests without the daemon's token (agent_daemon_unauthorized) and leak nothing", async () => {
+    const state = "u".repeat(32);
+    const { s, control, callback } = await daemonWithLogin(state);
+    expect((await callback(`state=${state}&code=the-code`)).status).toBe(200);
+    for (const authorization of [undefined, "Bearer not-the-token"]) {
+      const response = await fetch(`http://127.0.0.1:${s.port}/logins/${state}`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as { error: { code: string; message: string; fix: string } };
+      expect(body.error.code).toBe("agent_daemon_unauthorized");
+      expect(body.error.message).toBe(
+        `GET /logins/${state} on the agent daemon needs the bearer token from ${join(s.home, "daemon.token")}; the request carried ${
+          authorization ? "another token" : "no Authorization header"
+        }.`,
+      );
+      expect(JSON.stringify(body)).not.toContain("the-code");
+    }
+    // The refused polls did not consume the callback: the CLI still collects it.
+    expect(await (await control(`/logins/${state}`)).json()).toMatchObject({ status: "received", result: { code: "the-code" } });
+  });
+
+  it("malformed control requests are agent_daemon_request_invalid naming the field, value and what was expected", async () => {
+    const { control } = await daemonWithLogin("w".repeat(32));
+    const cases: [string, string, RequestInit, string, string][] = [
+      ["POST", "/logins", { body: JSON.stringify({ state: "short" }) }, "state", '"short"'],
+      ["POST", "/logins", { body: JSON.stringify({ state: "s".repeat(32), ttl_ms: 7_200_001 }) }, "ttl_ms", "7200001"],
+      ["POST", "/logins", { body: "{not json" }, "body", "not JSON"],
+      ["POST", "/logins", { body: "[1]" }, "body", "object"],
+      ["POST", "/bridges", { body: JSON.stringify({ kind: "password", provider: "p" }) }, "kind", '"password"'],
+      ["POST", "/refresh", { body: JSON.stringify({ provider: "p", connection: "default" }) }, "seen", "missing"],
+      ["POST", "/logins", { body: "x".repeat(20_000) }, "body", "more than 16384 bytes"],
+      ["PUT", "/logins", {}, "route", "no such control route"],
+    ];
+    for (const [method, path, init, field, received] of cases) {
+      const response = await control(path, { ...init, method });
+      expect(response.status, `${method} ${path}`).toBe(400);
+      const body = (await response.json()) as { error: { code: string; message: string; params: Record<string, string> } };
+      expect(body.error.code).toBe("agent_daemon_request_invalid");
+      expect(body.error.params).toMatchObject({ field, method, path, received });
+      expect(body.error.message).toContain(`${field} of ${method} ${path} is ${received}; expected `);
+    }
+  });
+});
+
+/** A process that answers /health as a Ward daemon of another version, and exits on /shutdown. */
+async function fakeOldDaemon(s: AgentSandbox, waiting: number) {
+  const script = `
+    const server = require("node:http").createServer((q, r) => {
+      if (q.url === "/health") return r.end(JSON.stringify({ service: "ward-agent-daemon", version: "0.0.9", pid: process.pid, port: ${s.port}, waiting: ${waiting} }));
+      if (q.url === "/shutdown") { r.end("{}"); return process.exit(0); }
+      r.statusCode = 404; r.end();
+    }).listen(${s.port}, "127.0.0.1", () => console.log("up"));`;
+  const old = spawn(process.execPath, ["-e", script]);
+  children.push(old);
+  await once(old.stdout, "data");
+  return old;
+}
+
+describe("a daemon of another Ward version on the port", { timeout: 60_000 }, () => {
+  it("an idle one is stopped and replaced by this version", async () => {
+    const s = await sandbox();
+    const old = await fakeOldDaemon(s, 0);
+    const exited = once(old, "exit");
+    const result = await runWard(["--json", "daemon", "start"], { env: s.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ started: true, replaced: "0.0.9" });
+    await exited;
+    const health = (await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ service: "ward-agent-daemon", version: "0.1.0" });
+    expect(health.pid).not.toBe(old.pid);
+  });
+
+  it("one waiting for a login is left running: agent_daemon_version_mismatch says why and how to fix it", async () => {
+    const s = await sandbox();
+    const old = await fakeOldDaemon(s, 1);
+    const result = await runWard(["daemon", "start"], { env: s.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `✗ agent_daemon_version_mismatch: The daemon on 127.0.0.1:${s.port} is Ward 0.0.9; this CLI is Ward 0.1.0. It was not replaced because it is waiting for 1 browser login(s) or setup page(s).`,
+    );
+    expect(result.stderr).toContain("Fix: Finish or cancel the login the old daemon waits for, then retry; or run `ward daemon restart`");
+    expect(old.exitCode).toBeNull();
+    expect((await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as Record<string, unknown>).toMatchObject({
+      version: "0.0.9",
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeSkew } from "../src/agent/commands/doctor-network.js";
 import { PendingLogins } from "../src/agent/daemon/logins.js";
 import { metadataUrls } from "../src/agent/oauth/discovery.js";
 import { waitingLine } from "../src/agent/progress.js";
@@ -90,5 +91,23 @@ describe("waiting line (a spinner with the time left while a login waits)", () =
     const { writes, stream } = recorder(false);
     waitingLine(stream)("Waiting", Date.now() + 10_000)();
     expect(writes).toEqual([]);
+  });
+});
+
+describe("ward doctor's clock verdict", () => {
+  const url = "https://id.example.com/token";
+  it("within 30 s is in sync; beyond it says ahead or behind by how much and how to fix it", () => {
+    expect(describeSkew({ url, skewSeconds: 0 })).toEqual({ ok: true, detail: `in sync with ${url} (±1 s)` });
+    expect(describeSkew({ url, skewSeconds: -30 })).toEqual({ ok: true, detail: `in sync with ${url} (-30 s)` });
+    const ahead = describeSkew({ url, skewSeconds: 95 });
+    expect(ahead.ok).toBe(false);
+    expect(ahead.detail).toBe(
+      `this machine is 95 s ahead of ${url}: tokens will look expired or not yet valid; sync the clock (timedatectl set-ntp true, or your OS's time settings)`,
+    );
+    expect(describeSkew({ url, skewSeconds: -31 }).detail).toMatch(/^this machine is 31 s behind /);
+    expect(describeSkew({ url, problem: "unreachable (ECONNREFUSED)" })).toEqual({
+      ok: false,
+      detail: `${url}: unreachable (ECONNREFUSED)`,
+    });
   });
 });

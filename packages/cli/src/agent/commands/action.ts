@@ -16,6 +16,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_oauth_state_mismatch: EXIT.rejected,
   agent_oauth_callback_stale: EXIT.rejected,
   agent_discovery_failed: EXIT.unreachable,
+  agent_refresh_unreachable: EXIT.unreachable,
   agent_login_timeout: EXIT.timeout,
   agent_device_login_expired: EXIT.timeout,
   agent_bridge_not_answered: EXIT.timeout,

@@ -27,8 +27,10 @@ export function registerDaemon(program: Command): void {
         const handle = await ensureDaemon(agentPaths(), port);
         report(
           command,
-          { running: true, started: handle.started, pid: handle.pid, port, callback: redirectUri(port) },
-          `${handle.started ? "started" : "already running"}: PID ${handle.pid} on 127.0.0.1:${port} (callback ${redirectUri(port)})`,
+          { running: true, started: handle.started, replaced: handle.replaced, pid: handle.pid, port, callback: redirectUri(port) },
+          `${handle.started ? "started" : "already running"}: PID ${handle.pid} on 127.0.0.1:${port} (callback ${redirectUri(port)})${
+            handle.replaced ? `; replaced the idle Ward ${handle.replaced} daemon` : ""
+          }`,
         );
       }),
     );

@@ -5,9 +5,12 @@ import { headlessReason } from "../oauth/browser.js";
 import { needsRefresh } from "../oauth/refresh.js";
 import { agentPaths, agentPort, redirectUri } from "../paths.js";
 import { listProviders } from "../providers/registry.js";
+import type { ProviderDefinition } from "../providers/types.js";
 import { CredentialStore } from "../store/credential-store.js";
+import type { StoreData } from "../store/model.js";
 import { WARD_VERSION } from "../version.js";
 import { globalOptions } from "./action.js";
+import { type ClockReading, describeSkew, proxyPreloadPath, proxyPreloadProblem, readProviderClock } from "./doctor-network.js";
 
 interface Check {
   check: string;
@@ -19,9 +22,11 @@ async function runChecks(): Promise<Check[]> {
   const paths = agentPaths();
   const checks: Check[] = [];
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
+  let stored: StoreData | undefined;
   try {
     const store = await CredentialStore.open(paths);
     const data = store.read();
+    stored = data;
     add("store", true, `${paths.store} readable, master key from ${store.masterKeySource}`);
     for (const [provider, entry] of Object.entries(data.providers))
       for (const [name, c] of Object.entries(entry.connections)) {
@@ -39,11 +44,19 @@ async function runChecks(): Promise<Check[]> {
   } catch (error) {
     add("store", false, error instanceof Error ? error.message : String(error));
   }
+  let providers: ProviderDefinition[] = [];
   try {
-    add("providers", true, `${listProviders(paths).length} providers`);
+    providers = listProviders(paths);
+    add("providers", true, `${providers.length} providers`);
   } catch (error) {
     add("providers", false, (error as Error).message);
   }
+  const connected = providers.filter((p) => Object.values(stored?.providers[p.name]?.connections ?? {}).some((c) => c.kind === "oauth"));
+  const clocks = await Promise.all(connected.map(readProviderClock));
+  connected.forEach((provider, i) => {
+    const verdict = describeSkew(clocks[i] as ClockReading);
+    add(`clock (${provider.name})`, verdict.ok, verdict.detail);
+  });
   const port = agentPort();
   const probe = await probeDaemon(port);
   if (probe.kind === "other") add("daemon", false, `127.0.0.1:${port} is held by another program (ward daemon start explains)`);
@@ -65,6 +78,8 @@ async function runChecks(): Promise<Check[]> {
         ? `$BROWSER=${process.env.BROWSER}`
         : "OS default browser",
   );
+  const preload = proxyPreloadProblem();
+  add("run --proxy", !preload, preload ?? `Node children get ${proxyPreloadPath()} (routes fetch through the proxy)`);
   const proxied = process.env.HTTP_PROXY || process.env.http_proxy;
   const noProxy = `${process.env.NO_PROXY ?? ""},${process.env.no_proxy ?? ""}`;
   if (proxied && !/127\.0\.0\.1/.test(noProxy))
@@ -75,7 +90,7 @@ async function runChecks(): Promise<Check[]> {
 export function registerDoctor(program: Command): void {
   program
     .command("doctor")
-    .description("check the agent's store, master key, providers, daemon, browser and proxy settings")
+    .description("check the agent's store, master key, connections, providers' clocks, daemon, browser and proxy settings")
     .action(async (_opts: unknown, command: Command) => {
       const checks = await runChecks();
       if (globalOptions(command).json) printJson(checks);

@@ -34,7 +34,10 @@ export function registerGet(program: Command): void {
     .option("--field <name>", "print one field only (e.g. access_token, scopes, expires_at)")
     .option("--connection <name>", "a named connection instead of the provider's default")
     .option("--reveal", "show secret values in the full record")
-    .addHelpText("after", "\nExit codes: 0 ok · 2 unknown provider · 3 refresh refused · 6 not logged in")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok · 2 unknown provider · 3 refresh refused (log in again) · 4 provider unreachable (tokens kept) · 6 not logged in",
+    )
     .action(
       agentAction(async (name: string, opts: { field?: string; connection?: string; reveal?: boolean }, command: Command) => {
         const output = globalOptions(command);

@@ -78,6 +78,12 @@ export class Bridges {
     if (bridge) bridge.answer = undefined;
   }
 
+  /** Pages still open or answered but not yet collected by their `ward login`. */
+  waiting(): number {
+    this.sweep();
+    return [...this.bridges.values()].filter((bridge) => bridge.status === "pending" || bridge.status === "submitted").length;
+  }
+
   private sweep(): void {
     const now = this.now();
     for (const [id, bridge] of this.bridges) {

@@ -13,6 +13,8 @@ export interface DaemonHandle {
   pid: number;
   /** True when this call started it. */
   started: boolean;
+  /** The version of an idle daemon this call stopped because it was not this CLI's version. */
+  replaced?: string;
 }
 
 const WARD_BIN = fileURLToPath(new URL("../../bin/ward.js", import.meta.url));
@@ -29,15 +31,23 @@ async function waitForHealth(port: number, seconds: number): Promise<{ pid: numb
 
 /**
  * Makes sure Ward's daemon of this version listens on 127.0.0.1:port: reuses a running one, starts
- * one (detached, logging to daemon.log) when the port is free, and refuses when another program or
- * another Ward version holds the port.
+ * one (detached, logging to daemon.log) when the port is free, replaces an idle daemon of another
+ * Ward version, and refuses when another program holds the port or the other version is mid-login.
  */
 export async function ensureDaemon(paths: AgentPaths, port: number, env: NodeJS.ProcessEnv = process.env): Promise<DaemonHandle> {
   const probe = await probeDaemon(port);
+  let replaced: string | undefined;
   if (probe.kind === "ward") {
-    if (probe.version !== WARD_VERSION)
-      throw new WardError("agent_daemon_version_mismatch", { port, running: probe.version, expected: WARD_VERSION });
-    return { port, pid: probe.pid, started: false };
+    if (probe.version === WARD_VERSION) return { port, pid: probe.pid, started: false };
+    if (probe.waiting !== 0) {
+      const reason =
+        probe.waiting === undefined
+          ? "it does not say whether a login is in progress"
+          : `it is waiting for ${probe.waiting} browser login(s) or setup page(s)`;
+      throw new WardError("agent_daemon_version_mismatch", { port, running: probe.version, expected: WARD_VERSION, reason });
+    }
+    await stopDaemon(paths, port);
+    replaced = probe.version;
   }
   if (probe.kind === "other") throw new WardError("agent_port_in_use", { port, holder: describePortHolder(port) });
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
@@ -56,7 +66,7 @@ export async function ensureDaemon(paths: AgentPaths, port: number, env: NodeJS.
     if (now.kind === "other") throw new WardError("agent_port_in_use", { port, holder: describePortHolder(port) });
     throw new WardError("agent_daemon_unreachable", { port, seconds, reason: `see ${paths.daemonLog}` });
   }
-  return { port, pid: up.pid, started: true };
+  return { port, pid: up.pid, started: true, replaced };
 }
 
 /** The control token the running daemon wrote (0600) for this user's CLI. */

@@ -77,6 +77,12 @@ export class PendingLogins {
     if (login?.status === "pending") login.status = "cancelled";
   }
 
+  /** Logins still waiting for their callback (the daemon is not replaced while one waits). */
+  waiting(): number {
+    this.sweep();
+    return [...this.logins.values()].filter((login) => login.status === "pending" || login.status === "received").length;
+  }
+
   private sweep(): void {
     const now = this.now();
     for (const [state, login] of this.logins) {

@@ -15,7 +15,7 @@ export async function runDaemon(paths: AgentPaths, port: number): Promise<void> 
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
   });
-  const server = createDaemonServer({ port, token, log, onShutdown: () => stop() });
+  const server = createDaemonServer({ port, token, tokenFile: paths.daemonToken, log, onShutdown: () => stop() });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(new WardError("agent_port_in_use", { port, holder: describePortHolder(port) }));

@@ -4,7 +4,7 @@ import type { BridgeAnswer, BridgeRequest } from "../daemon/bridge.js";
 import { ensureDaemon } from "../daemon/lifecycle.js";
 import type { AgentPaths } from "../paths.js";
 import { headlessReason, openBrowser } from "./browser.js";
-import { daemonRequest } from "./daemon-client.js";
+import { daemonRefusal, daemonRequest } from "./daemon-client.js";
 
 /**
  * Asks the user for a client_id/secret or an API key on a one-time page of the daemon (the browser
@@ -20,8 +20,7 @@ export async function askInBrowser(
     method: "POST",
     body: JSON.stringify({ ...request, ttl_ms: options.timeoutMs }),
   });
-  if (opened.status !== 201)
-    throw new Error(`the daemon refused to open the setup page (HTTP ${opened.status}): run \`ward daemon restart\``);
+  if (opened.status !== 201) throw await daemonRefusal(opened, "open the setup page");
   const { id, url } = (await opened.json()) as { id: string; url: string };
   const what = request.kind === "client" ? "your OAuth app's client ID (and secret)" : "the API key";
   options.say(`Paste ${what} for ${request.provider} on this one-time page:\n  ${url}`);

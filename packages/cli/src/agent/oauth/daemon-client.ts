@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { WardError } from "@ward/core";
+import { type ErrorParams, findError, WardError } from "@ward/core";
 import { daemonToken } from "../daemon/lifecycle.js";
 import type { CallbackResult } from "../daemon/logins.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
@@ -10,6 +10,43 @@ export function daemonRequest(paths: AgentPaths, port: number, path: string, ini
     ...init,
     headers: { authorization: `Bearer ${daemonToken(paths)}`, "content-type": "application/json" },
   });
+}
+
+/** The daemon's refusal as the catalog error it sent (the CLI prints it with its fix). */
+export async function daemonRefusal(response: Response, doing: string): Promise<Error> {
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; params?: ErrorParams } };
+  const code = body.error?.code;
+  if (code && findError(code)) return new WardError(code as "agent_daemon_request_invalid", body.error?.params ?? {});
+  return new Error(`the daemon refused to ${doing} (HTTP ${response.status}): run \`ward daemon restart\``);
+}
+
+/** The outcomes of a refresh the daemon ran: the CLI reports them as its own. */
+const REFRESH_OUTCOMES = new Set(["agent_refresh_failed", "agent_refresh_unreachable", "agent_client_rejected", "agent_not_logged_in"]);
+
+/**
+ * Asks the running daemon to refresh a connection (it runs one refresh per connection at a time
+ * and writes the store). False when no daemon of this user answers, or it cannot do it (another
+ * master key in its environment, an older daemon): the caller then refreshes under the file lock.
+ */
+export async function refreshThroughDaemon(
+  paths: AgentPaths,
+  port: number,
+  request: { provider: string; connection: string; seen: number },
+): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await daemonRequest(paths, port, "/refresh", {
+      method: "POST",
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch {
+    return false; // no daemon (refused), no token file, or it hung: the file lock still serializes
+  }
+  if (response.ok) return true;
+  const refusal = await daemonRefusal(response, "refresh");
+  if (refusal instanceof WardError && REFRESH_OUTCOMES.has(refusal.code)) throw refusal;
+  return false;
 }
 
 /** Talks to the running daemon about one login's state. */
@@ -26,8 +63,7 @@ export class LoginWaiter {
 
   async register(ttlMs: number): Promise<void> {
     const response = await this.request("/logins", { method: "POST", body: JSON.stringify({ state: this.state, ttl_ms: ttlMs }) });
-    if (response.status !== 201)
-      throw new Error(`the daemon refused to register the login (HTTP ${response.status}): run \`ward daemon restart\``);
+    if (response.status !== 201) throw await daemonRefusal(response, "register the login");
   }
 
   /** Polls until the callback arrives; a forged or foreign state aborts, the deadline is agent_login_timeout. */

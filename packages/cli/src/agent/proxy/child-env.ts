@@ -6,7 +6,7 @@ import { rootCertificates } from "node:tls";
 /** Trust-store variables the common runtimes read: Node, OpenSSL-based tools, Python requests, curl. */
 export const CA_BUNDLE_VARS = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"] as const;
 
-const PRELOAD = new URL("./fetch-preload.js", import.meta.url);
+export const PROXY_PRELOAD = new URL("./fetch-preload.js", import.meta.url);
 
 const readable = (path: string | undefined) => {
   try {
@@ -43,6 +43,6 @@ export function proxyChildEnv(base: NodeJS.ProcessEnv, proxyUrl: string, caPem: 
     .filter((entry) => entry && !hostNames.has(entry.replace(/:\d+$/, "").toLowerCase()));
   env.NO_PROXY = noProxy.join(",");
   env.no_proxy = env.NO_PROXY;
-  env.NODE_OPTIONS = `${base.NODE_OPTIONS ?? ""} --import "${PRELOAD.href}"`.trim();
+  env.NODE_OPTIONS = `${base.NODE_OPTIONS ?? ""} --import "${PROXY_PRELOAD.href}"`.trim();
   return { env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -71,10 +71,11 @@ export const agentErrors = defineErrors({
     status: 500,
     oauthError: "configuration_error",
     title: "A different Ward version runs the daemon",
-    description: "The daemon on 127.0.0.1:{port} is Ward {running}; this CLI is Ward {expected}.",
-    params: ["port", "running", "expected"],
-    cause: "Ward was upgraded while the old daemon kept running.",
-    fix: "Run `ward daemon restart` so the daemon matches this CLI.",
+    description: "The daemon on 127.0.0.1:{port} is Ward {running}; this CLI is Ward {expected}. It was not replaced because {reason}.",
+    params: ["port", "running", "expected", "reason"],
+    cause:
+      "Ward was upgraded while the old daemon kept running. An idle daemon of another version is replaced automatically; one that is waiting for a browser login is left alone so that login can finish.",
+    fix: "Finish or cancel the login the old daemon waits for, then retry; or run `ward daemon restart` to replace it now.",
   },
   agent_provider_unknown: {
     area: "agent",
@@ -210,6 +211,40 @@ export const agentErrors = defineErrors({
     cause:
       "The refresh token expired, was revoked (logout, password change, reuse detection), or there is none because the provider issued none.",
     fix: "Run `ward login <provider> --force`.",
+  },
+  agent_refresh_unreachable: {
+    area: "agent",
+    status: 503,
+    oauthError: "temporarily_unavailable",
+    title: "Refresh could not reach the provider",
+    description:
+      "Refreshing {provider} ({connection}) did not get an answer from the provider: {reason}. The stored tokens were kept; no new login is needed.",
+    params: ["provider", "connection", "reason"],
+    cause:
+      "The network, a proxy, DNS or the provider's token endpoint is down or answered with a server error (5xx, temporarily_unavailable).",
+    fix: "Check the connection to the provider (`ward doctor`, `curl -I <token endpoint>`) and retry; the refresh token is still valid.",
+  },
+  agent_daemon_unauthorized: {
+    area: "agent",
+    status: 401,
+    oauthError: "access_denied",
+    title: "Daemon control request without its token",
+    description: "{method} {path} on the agent daemon needs the bearer token from {token_file}; the request carried {received}.",
+    params: ["method", "path", "token_file", "received"],
+    cause:
+      "Only the `ward` CLI of the user who started the daemon may drive it: it reads the daemon's token from a 0600 file. A request from a web page or another user has no token; one from before `ward daemon restart` has an old token.",
+    fix: "Use the `ward` commands rather than calling the daemon; if the CLI itself gets this, run `ward daemon restart` (it writes a new token).",
+  },
+  agent_daemon_request_invalid: {
+    area: "agent",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Daemon control request is malformed",
+    description: "{field} of {method} {path} is {received}; expected {expected}.",
+    params: ["field", "method", "path", "received", "expected"],
+    cause:
+      "The CLI and the daemon disagree on the request format (different Ward versions), or something other than the CLI called the daemon.",
+    fix: "Run `ward daemon restart` so the daemon runs this CLI's version, then retry.",
   },
   agent_flow_unsupported: {
     area: "agent",
