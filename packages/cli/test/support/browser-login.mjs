@@ -2,7 +2,7 @@
 // $BROWSER for the agent login tests: drives Debian's chromium through Ward's hosted pages
 // (sign in, then Allow or Deny) until the browser lands on the agent daemon's callback.
 // Env: WARD_TEST_EMAIL, WARD_TEST_PASSWORD, WARD_TEST_CONSENT=allow|deny|none, WARD_TEST_BROWSER_LOG (file).
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const url = process.argv[2];
@@ -12,15 +12,7 @@ const isCallback = (u) => u.pathname === "/auth/callback/oauth";
 const browser = await chromium.launch({
   executablePath: process.env.WARD_TEST_CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: JSON.parse(readFileSync(new URL("../../../server/test/support/chromium-args.json", import.meta.url), "utf8")),
 });
 try {
   const page = await browser.newPage();

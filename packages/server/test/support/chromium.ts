@@ -1,8 +1,14 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 export const CHROMIUM_PATH = process.env.WARD_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
+/**
+ * Flags this closed network needs (without the background-networking ones Chromium's own
+ * connections are refused, many at a time). Shared with the agent tests' $BROWSER script.
+ */
+export const CHROMIUM_ARGS: string[] = JSON.parse(readFileSync(new URL("./chromium-args.json", import.meta.url), "utf8"));
 
 /** Why browser tests cannot run here (undefined: they can). Under CI=true a missing browser is a failure, not a skip. */
 export function chromiumUnavailable(): string | undefined {
@@ -19,15 +25,7 @@ export function useChromium(): { context(): Promise<BrowserContext> } {
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     });
   }, 60_000);
   afterAll(async () => {
