@@ -90,7 +90,7 @@ describe("ward login through the browser bridge", { timeout: 60_000 }, () => {
       /✗ agent_bridge_not_answered: Nothing was submitted on http:\/\/127\.0\.0\.1:\d+\/bridge\/\S+ within 2 seconds\./,
     );
     expect(login.stderr).toContain("Fix: Open the printed URL");
-    expect(JSON.parse((await runWard(["--json", "list"], { env: s.env })).stdout)).toEqual([]);
+    expect(JSON.parse((await runWard(["--json", "list", "--connected"], { env: s.env })).stdout)).toEqual([]);
   });
 });
 

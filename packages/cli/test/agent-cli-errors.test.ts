@@ -37,6 +37,14 @@ describe("api keys: read from stdin or a hidden prompt, never argv", { timeout: 
     expect(JSON.parse((await runWard(["export", "--format", "json"], { env: s.env })).stdout)).toEqual({
       OPENAI_API_KEY: "sk-test-0123456789abcdef",
     });
+    const list = JSON.parse((await runWard(["--json", "list"], { env: s.env })).stdout) as Record<string, unknown>[];
+    expect(list).toContainEqual(
+      expect.objectContaining({ provider: "openai", source: "built-in", connection: "default", state: "API key stored" }),
+    );
+    expect(list).toContainEqual({ provider: "github", source: "built-in", connection: null, state: "not logged in", default: "" });
+    expect(JSON.parse((await runWard(["--json", "list", "--connected"], { env: s.env })).stdout)).toEqual([
+      expect.objectContaining({ provider: "openai", connection: "default", default: "*", kind: "api_key" }),
+    ]);
     const log = await runWard(["log"], { env: s.env });
     expect(log.stdout).toContain("login");
     expect(log.stdout).toContain("export");

@@ -122,7 +122,7 @@ describe("ward login --flow device_code against a live Ward (the user enters the
     expect(await exited).toBe(3);
     expect(login.stderr()).toContain("✗ agent_authorization_denied: The provider answered the authorization request with access_denied");
     expect(login.stderr()).toContain("Fix: ");
-    expect(JSON.parse((await runWard(["--json", "list"], { env: s.env })).stdout)).toEqual([]);
+    expect(JSON.parse((await runWard(["--json", "list", "--connected"], { env: s.env })).stdout)).toEqual([]);
   });
 
   it("expired_token: Ward's device code expires while the CLI polls; the login ends with agent_device_login_expired and its fix", async () => {
@@ -132,7 +132,7 @@ describe("ward login --flow device_code against a live Ward (the user enters the
     expect(await exited).toBe(5);
     expect(login.stderr()).toContain(`✗ agent_device_login_expired: The user code ${userCode} was not entered and approved at`);
     expect(login.stderr()).toContain("Fix: Run `ward login <provider> --flow device_code --force`");
-    expect(JSON.parse((await runWard(["--json", "list"], { env: s.env })).stdout)).toEqual([]);
+    expect(JSON.parse((await runWard(["--json", "list", "--connected"], { env: s.env })).stdout)).toEqual([]);
   });
 });
 

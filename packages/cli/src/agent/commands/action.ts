@@ -8,6 +8,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_secret_in_argv: EXIT.usage,
   agent_flow_unsupported: EXIT.usage,
   agent_proxy_api_hosts_invalid: EXIT.usage,
+  agent_client_metadata_url_invalid: EXIT.usage,
   agent_client_rejected: EXIT.rejected,
   agent_token_request_failed: EXIT.rejected,
   agent_authorization_denied: EXIT.rejected,

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { EXIT, out, printJson } from "../../output.js";
+import { connectionState } from "../connection-state.js";
 import { probeDaemon } from "../daemon/health.js";
 import { headlessReason } from "../oauth/browser.js";
-import { needsRefresh } from "../oauth/refresh.js";
 import { agentPaths, agentPort, redirectUri } from "../paths.js";
 import { listProviders } from "../providers/registry.js";
 import type { ProviderDefinition } from "../providers/types.js";
@@ -30,16 +30,8 @@ async function runChecks(): Promise<Check[]> {
     add("store", true, `${paths.store} readable, master key from ${store.masterKeySource}`);
     for (const [provider, entry] of Object.entries(data.providers))
       for (const [name, c] of Object.entries(entry.connections)) {
-        const expired = needsRefresh(c);
-        add(
-          `${provider}/${name}`,
-          !expired || Boolean(c.refresh_token),
-          expired
-            ? c.refresh_token
-              ? "expired, will refresh on next use"
-              : "expired and no refresh token: run ward login --force"
-            : "valid",
-        );
+        const { usable, state } = connectionState(c);
+        add(`${provider}/${name}`, usable, state);
       }
   } catch (error) {
     add("store", false, error instanceof Error ? error.message : String(error));

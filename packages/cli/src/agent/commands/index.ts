@@ -1,8 +1,10 @@
 import type { Command } from "commander";
+import { registerClientMetadata } from "./client-metadata.js";
 import { registerCredentials } from "./credentials.js";
 import { registerDaemon } from "./daemon.js";
 import { registerDoctor } from "./doctor.js";
 import { registerGet } from "./get.js";
+import { registerList } from "./list.js";
 import { registerLogin } from "./login.js";
 import { registerInspect, registerProviders } from "./providers.js";
 
@@ -12,7 +14,9 @@ export function registerAgent(program: Command): void {
   registerGet(program);
   registerProviders(program);
   registerInspect(program);
+  registerList(program);
   registerCredentials(program);
   registerDaemon(program);
   registerDoctor(program);
+  registerClientMetadata(program);
 }

@@ -4,6 +4,7 @@ import { err, type OutputOptions, out, printJson } from "../../output.js";
 import { audit } from "../audit.js";
 import type { BridgeAnswer } from "../daemon/bridge.js";
 import { askInBrowser } from "../oauth/bridge-client.js";
+import { CLIENT_METADATA_ENV, configuredClientMetadataUrl, metadataDocumentClient } from "../oauth/client-metadata.js";
 import { registerClient } from "../oauth/dcr.js";
 import { deviceLogin } from "../oauth/device-login.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
@@ -26,6 +27,7 @@ interface LoginOptions {
   clientId?: string;
   clientSecret?: string;
   clientSecretStdin?: boolean;
+  clientMetadataUrl?: string;
   apiKey?: string;
   bridge?: boolean;
   resource?: string;
@@ -140,6 +142,10 @@ export function registerLogin(program: Command): void {
     .option("--client-id <id>", "OAuth client_id of your app at the provider")
     .option("--client-secret <secret>", "refused: secrets never go on the command line (use --client-secret-stdin)")
     .option("--client-secret-stdin", "read the client secret from stdin")
+    .option(
+      "--client-metadata-url <url>",
+      `https URL of this CLI's client metadata document, used as client_id where the server accepts them (env ${CLIENT_METADATA_ENV}; \`ward client-metadata <url>\` prints the document)`,
+    )
     .option("--api-key <key>", "refused: API keys are read from a hidden prompt or stdin (--flow api_key)")
     .option("--bridge", "with --flow api_key: paste the key on a one-time local web page instead of the hidden prompt")
     .option("--resource <uri>", "RFC 8707 resource to ask tokens for (default: the provider's)")
@@ -149,7 +155,10 @@ export function registerLogin(program: Command): void {
       agentAction(async (name: string, opts: LoginOptions, command: Command) => {
         const output = globalOptions(command);
         const ctx = await agentContext();
-        const provider = isUrl(name) ? await providerFromMcpUrl(ctx.paths, name, { clientId: opts.clientId }) : ctx.provider(name);
+        const clientMetadataUrl = configuredClientMetadataUrl(opts.clientMetadataUrl);
+        const provider = isUrl(name)
+          ? await providerFromMcpUrl(ctx.paths, name, { clientId: opts.clientId, clientMetadataUrl })
+          : ctx.provider(name);
         const connectionName = opts.connection ?? DEFAULT_CONNECTION;
         const existing = ctx.store.getConnection(provider.name, opts.connection);
         if (existing && !opts.force) {
@@ -168,7 +177,15 @@ export function registerLogin(program: Command): void {
         const stored = ctx.store.read().providers[provider.name]?.client;
         let client: ClientRegistration;
         const registered = stored?.source === "dcr" && stored.registered_at === endpoints.registration_endpoint;
-        if (flow === "dcr_pkce" && !opts.clientId && !registered) {
+        const metadataDocument = flow === "pkce" && !opts.clientId ? clientMetadataUrl : undefined;
+        if (metadataDocument && !endpoints.client_id_metadata_document_supported)
+          say(
+            `${provider.name} does not accept client metadata documents (its metadata lacks client_id_metadata_document_supported): not using ${metadataDocument}`,
+          );
+        if (metadataDocument && endpoints.client_id_metadata_document_supported) {
+          client = metadataDocumentClient(metadataDocument, redirectUri(ctx.port));
+          say(`Client: the metadata document ${metadataDocument} (the authorization server fetches it; nothing is registered)`);
+        } else if (flow === "dcr_pkce" && !opts.clientId && !registered) {
           if (!endpoints.registration_endpoint)
             throw new WardError("agent_flow_unsupported", {
               flow,

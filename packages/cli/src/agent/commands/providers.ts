@@ -152,25 +152,4 @@ export function registerInspect(program: Command): void {
         else printRecord(record);
       }),
     );
-
-  program
-    .command("list")
-    .description("stored connections: provider, connection, kind, scopes, expiry (no secrets)")
-    .action(
-      agentAction(async (_opts: unknown, command: Command) => {
-        const ctx = await agentContext();
-        const rows = Object.entries(ctx.store.read().providers).flatMap(([provider, entry]) =>
-          Object.entries(entry.connections).map(([connection, c]) => ({
-            provider,
-            connection,
-            default: connection === entry.default_connection ? "*" : "",
-            kind: c.kind,
-            scopes: c.scopes ?? [],
-            expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : undefined,
-          })),
-        );
-        if (globalOptions(command).json) printJson(rows);
-        else printTable(rows, ["provider", "connection", "default", "kind", "scopes", "expires_at"]);
-      }),
-    );
 }

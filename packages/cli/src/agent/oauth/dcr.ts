@@ -1,5 +1,6 @@
 import { WardError } from "@ward/core";
 import type { ClientRegistration } from "../store/model.js";
+import { nativeClientMetadata } from "./client-metadata.js";
 import { assertSecureEndpoint } from "./http.js";
 
 /** RFC 7591: registers a public native client whose only redirect URI is the daemon's callback. */
@@ -10,15 +11,7 @@ export async function registerClient(
   scopes: string[],
 ): Promise<ClientRegistration> {
   assertSecureEndpoint(registrationEndpoint);
-  const metadata = {
-    client_name: "Ward agent CLI",
-    redirect_uris: [redirectUri],
-    grant_types: ["authorization_code", "refresh_token"],
-    response_types: ["code"],
-    token_endpoint_auth_method: "none",
-    application_type: "native",
-    ...(scopes.length ? { scope: scopes.join(" ") } : {}),
-  };
+  const metadata = { ...nativeClientMetadata(redirectUri), ...(scopes.length ? { scope: scopes.join(" ") } : {}) };
   let response: Response;
   try {
     response = await fetch(registrationEndpoint, {

@@ -19,11 +19,16 @@ export function mcpProviderName(url: string): string {
  * An MCP server as a provider: its Protected Resource Metadata (RFC 9728) names the resource and the
  * authorization server, whose metadata (RFC 8414) gives the endpoints. Saved so later commands can use it.
  */
-export async function providerFromMcpUrl(paths: AgentPaths, url: string, options: { clientId?: string }): Promise<ProviderDefinition> {
+export async function providerFromMcpUrl(
+  paths: AgentPaths,
+  url: string,
+  options: { clientId?: string; clientMetadataUrl?: string },
+): Promise<ProviderDefinition> {
   const prm = await discoverProtectedResource(url);
   const issuer = prm.authorization_servers[0] as string;
   const metadata = await discoverIssuer(issuer);
   const flows: Flow[] = ["pkce"];
+  const cimd = Boolean(options.clientMetadataUrl) && metadata.client_id_metadata_document_supported === true;
   if (metadata.registration_endpoint) flows.push("dcr_pkce");
   if (metadata.device_authorization_endpoint) flows.push("device_code");
   const provider: ProviderDefinition = {
@@ -33,7 +38,8 @@ export async function providerFromMcpUrl(paths: AgentPaths, url: string, options
     issuer,
     resource: prm.resource,
     flows,
-    default_flow: options.clientId || !metadata.registration_endpoint ? "pkce" : "dcr_pkce",
+    // MCP's order: a known client, then a client metadata document, then dynamic registration.
+    default_flow: options.clientId || cimd || !metadata.registration_endpoint ? "pkce" : "dcr_pkce",
     ...(prm.scopes_supported?.length ? { scopes: prm.scopes_supported } : {}),
   };
   saveProvider(paths, provider);

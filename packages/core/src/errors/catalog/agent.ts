@@ -246,6 +246,17 @@ export const agentErrors = defineErrors({
       "The CLI and the daemon disagree on the request format (different Ward versions), or something other than the CLI called the daemon.",
     fix: "Run `ward daemon restart` so the daemon runs this CLI's version, then retry.",
   },
+  agent_client_metadata_url_invalid: {
+    area: "agent",
+    status: 400,
+    oauthError: "invalid_request",
+    title: "Client metadata document URL is not usable as a client_id",
+    description: "The client metadata document URL ({source}) is {received}: {reason}.",
+    params: ["source", "received", "reason"],
+    cause:
+      "An OAuth Client ID Metadata Document is identified by its own URL, which the authorization server fetches: it must be https, with a path, and without a fragment, credentials or dot segments.",
+    fix: "Host the document that `ward client-metadata <url>` prints at an https URL with a path (e.g. https://example.com/ward-agent.json) and pass that URL with --client-metadata-url or WARD_AGENT_CLIENT_METADATA_URL.",
+  },
   agent_flow_unsupported: {
     area: "agent",
     status: 400,
