@@ -1,13 +1,14 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { pooledRandomBytes } from "./random-pool.js";
 
 /** A random token of `bytes` bytes of entropy, base64url (256 bits by default). */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString("base64url");
+  return pooledRandomBytes(bytes).toString("base64url");
 }
 
 /** An identifier with a readable prefix, e.g. `res_…`, `usr_…` (128 bits). */
 export function randomId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString("base64url")}`;
+  return `${prefix}_${pooledRandomBytes(16).toString("base64url")}`;
 }
 
 /**
@@ -20,7 +21,10 @@ export function hashSecret(secret: string): string {
 
 /** Compares a presented secret with a stored {@link hashSecret} value in constant time. */
 export function verifySecret(secret: string, stored: string): boolean {
-  return constantTimeEqual(hashSecret(secret), stored);
+  const presented = Buffer.from(hashSecret(secret), "utf8");
+  const expected = Buffer.from(stored, "utf8");
+  // Both have the fixed `sha256:` + 43-character form, so comparing lengths first reveals nothing of the secret.
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
 /** Constant-time string equality (both sides hashed first, so lengths leak nothing). */

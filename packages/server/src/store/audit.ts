@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { Insertable, Kysely } from "kysely";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { toJson } from "./json.js";
 import type { AuditEventsTable, Database } from "./schema.js";
 
@@ -36,7 +36,7 @@ function eventId(now: number): string {
     lastMs = now;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = pooledRandomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
