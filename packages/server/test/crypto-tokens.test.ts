@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pooledRandomBytes } from "../src/crypto/random-pool.js";
-import { hashSecret, randomId, randomToken, verifySecret } from "../src/crypto/tokens.js";
+import { hashSecret, randomId, randomToken, timeOrderedId, verifySecret } from "../src/crypto/tokens.js";
 
 describe("client secrets are checked against their SHA-256 hash in constant time", () => {
   const secret = randomToken();
@@ -32,5 +32,18 @@ describe("random ids and tokens drawn from the pooled CSPRNG", () => {
 
   it("refuses sizes above 256 bytes (keys and salts take randomBytes)", () => {
     expect(() => pooledRandomBytes(257)).toThrow(RangeError);
+  });
+});
+
+describe("time-ordered ids (access-token jtis): appended at the end of their index", () => {
+  it("sort as text by their time (byte order, as an index compares them) and are unique within one millisecond", () => {
+    const base = Date.UTC(2026, 0, 1);
+    const times = Array.from({ length: 2000 }, (_, i) => base + i * 7919 + (i % 3));
+    const ids = times.map((ms) => timeOrderedId("at", ms));
+    const byText = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(byText).toEqual(ids);
+    const sameMs = new Set(Array.from({ length: 1000 }, () => timeOrderedId("at", base)));
+    expect(sameMs.size).toBe(1000);
+    expect(ids[0]).toMatch(/^at_[0-9a-f]{12}[A-Za-z0-9_-]{14}$/);
   });
 });

@@ -12,6 +12,17 @@ export function randomId(prefix: string): string {
 }
 
 /**
+ * An identifier that sorts by creation time, e.g. `at_…` for access-token jtis: 48 bits of
+ * milliseconds (12 hex digits, so the text sorts as the time does) then 80 random bits. Rows keyed
+ * by it are appended at the end of their primary-key index instead of at a random page, so a batch
+ * of inserts dirties a page or two rather than one page per row (a measured share of each issued
+ * token's SQLite write). Only for values that are not secret (the time is in the token's `iat`).
+ */
+export function timeOrderedId(prefix: string, now = Date.now()): string {
+  return `${prefix}_${now.toString(16).padStart(12, "0")}${pooledRandomBytes(10).toString("base64url")}`;
+}
+
+/**
  * Hash for high-entropy secrets (client secrets, codes, refresh tokens): SHA-256 is enough because
  * they are 256-bit random, never user-chosen. Stored as `sha256:<base64url>`.
  */
