@@ -1,14 +1,33 @@
 import { Command, CommanderError } from "commander";
-import { registerAgent } from "./agent/commands/index.js";
-import { registerAdmin } from "./commands/admin.js";
-import { registerConfig } from "./commands/config.js";
-import { registerDev } from "./commands/dev.js";
-import { registerDocs } from "./commands/docs.js";
-import { registerExplain } from "./commands/explain.js";
-import { registerServer } from "./commands/server.js";
 import { EXIT } from "./output.js";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The command modules, loaded when the program is built. `ward server` loads only its own: the
+ * others (the agent commands above all) cost ~150 ms of CPU to import, a share of the server's
+ * time to ready (bench/README.md).
+ */
+const REGISTRARS: Record<string, () => Promise<Register>> = {
+  dev: async () => (await import("./commands/dev.js")).registerDev,
+  server: async () => (await import("./commands/server.js")).registerServer,
+  admin: async () => (await import("./commands/admin.js")).registerAdmin,
+  explain: async () => (await import("./commands/explain.js")).registerExplain,
+  config: async () => (await import("./commands/config.js")).registerConfig,
+  docs: async () => (await import("./commands/docs.js")).registerDocs,
+  agent: async () => (await import("./agent/commands/index.js")).registerAgent,
+};
+
+/** Commands that run alone and are built without the others. */
+const STANDALONE = new Set(["server"]);
+
+/** The first argument that is not an option: the command asked for. */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith("-"));
+}
+
+/** The `ward` program; given `argv`, only the command it asks for when that command runs alone (`server`). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("ward")
     .description("Ward: OAuth 2.1 / OpenID Connect authorization for AI agents and MCP servers")
     .version("0.1.0")
@@ -17,13 +36,10 @@ export function buildProgram(): Command {
     .option("--no-color", "no ANSI colours")
     .showHelpAfterError()
     .exitOverride();
-  registerDev(program);
-  registerServer(program);
-  registerAdmin(program);
-  registerExplain(program);
-  registerConfig(program);
-  registerDocs(program);
-  registerAgent(program);
+  const asked = commandOf(argv);
+  const names = asked !== undefined && STANDALONE.has(asked) ? [asked] : Object.keys(REGISTRARS);
+  const registrars = await Promise.all(names.map((name) => (REGISTRARS[name] as () => Promise<Register>)()));
+  for (const register of registrars) register(program);
   program.addHelpText(
     "after",
     "\nExit codes: 0 ok · 1 failure (unsafe config, could not start) · 2 usage (or no admin key) · 3 the server refused the request · 4 the server is unreachable · agent: 5 login timed out · 6 not logged in",
@@ -33,7 +49,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; commander usage errors exit 2. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

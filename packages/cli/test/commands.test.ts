@@ -105,3 +105,17 @@ describe("ward admin never leaks the admin key", () => {
     expect(result.stderr).toContain("✗ admin_url_insecure: http://admin.example.com:9001 is not an https URL on another host");
   });
 });
+
+describe("ward --help (command modules are loaded per command)", () => {
+  it("lists the commands of every module, and `ward server` alone still parses its own options", async () => {
+    const all = await runWard(["--help"]);
+    expect(all.code).toBe(0);
+    for (const command of ["dev", "server", "admin", "explain", "config", "login", "daemon"]) {
+      expect(all.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    }
+    const server = await runWard(["--quiet", "server", "--help"]);
+    expect(server.code).toBe(0);
+    expect(server.stdout).toContain("Usage: ward server [options]");
+    expect(server.stdout).toContain("--config <file>");
+  });
+});

@@ -47,6 +47,7 @@ import { ClientKeyCache } from "./oauth/client-jwks.js";
 import { ClientMetadataDocuments } from "./oauth/client-metadata-document.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
+import { IssuedTokenLog } from "./store/issued-token-log.js";
 import { createRecordCaches } from "./store/record-cache.js";
 import { listResources } from "./store/resources.js";
 import { DEFAULT_TENANT } from "./store/schema.js";
@@ -162,6 +163,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl, true);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
+  const issuedTokens = new IssuedTokenLog(database.db, tenantId);
   const records = createRecordCaches(config.database.record_cache_ttl, options.now ?? Date.now);
   const serverContext: ServerContext = {
     db: database.db,
@@ -180,6 +182,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       options.now ?? Date.now,
     ),
     records,
+    issuedTokens,
     logger,
     now: options.now ?? Date.now,
   };
@@ -291,6 +294,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       shuttingDown = true;
       for (const timer of timers) clearInterval(timer);
       await Promise.all(listeners.map((listener) => listener.close(config.server.shutdown_timeout * 1000)));
+      await issuedTokens.drain();
       await database.close();
     },
   };

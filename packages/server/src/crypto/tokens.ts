@@ -1,13 +1,25 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { pooledRandomBytes } from "./random-pool.js";
 
 /** A random token of `bytes` bytes of entropy, base64url (256 bits by default). */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString("base64url");
+  return pooledRandomBytes(bytes).toString("base64url");
 }
 
 /** An identifier with a readable prefix, e.g. `res_…`, `usr_…` (128 bits). */
 export function randomId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString("base64url")}`;
+  return `${prefix}_${pooledRandomBytes(16).toString("base64url")}`;
+}
+
+/**
+ * An identifier that sorts by creation time, e.g. `at_…` for access-token jtis: 48 bits of
+ * milliseconds (12 hex digits, so the text sorts as the time does) then 80 random bits. Rows keyed
+ * by it are appended at the end of their primary-key index instead of at a random page, so a batch
+ * of inserts dirties a page or two rather than one page per row (a measured share of each issued
+ * token's SQLite write). Only for values that are not secret (the time is in the token's `iat`).
+ */
+export function timeOrderedId(prefix: string, now = Date.now()): string {
+  return `${prefix}_${now.toString(16).padStart(12, "0")}${pooledRandomBytes(10).toString("base64url")}`;
 }
 
 /**
@@ -20,7 +32,10 @@ export function hashSecret(secret: string): string {
 
 /** Compares a presented secret with a stored {@link hashSecret} value in constant time. */
 export function verifySecret(secret: string, stored: string): boolean {
-  return constantTimeEqual(hashSecret(secret), stored);
+  const presented = Buffer.from(hashSecret(secret), "utf8");
+  const expected = Buffer.from(stored, "utf8");
+  // Both have the fixed `sha256:` + 43-character form, so comparing lengths first reveals nothing of the secret.
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
 /** Constant-time string equality (both sides hashed first, so lengths leak nothing). */

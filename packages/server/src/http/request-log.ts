@@ -18,8 +18,10 @@ export function requestLog(logger: Logger): MiddlewareHandler<WardEnv> {
     const log = logger.child({ request_id: requestId });
     c.set("requestId", requestId);
     c.set("log", log);
-    await next();
+    // Before the handler, so the response is built with it (see security-headers.ts).
     c.header("X-Request-Id", requestId);
+    await next();
+    if (!c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", requestId);
     log.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
       "request",

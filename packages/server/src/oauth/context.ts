@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
+import type { IssuedTokenLog } from "../store/issued-token-log.js";
 import type { RecordCaches } from "../store/record-cache.js";
 import type { Database } from "../store/schema.js";
 import type { ClientKeyCache } from "./client-jwks.js";
@@ -45,6 +46,8 @@ export interface ServerContext {
   clientMetadataDocuments: ClientMetadataDocuments;
   /** Clients and resources kept for database.record_cache_ttl; writers here forget what they change. */
   records: RecordCaches;
+  /** Writes standalone access-token rows and their audit events, batched per event-loop turn. */
+  issuedTokens: IssuedTokenLog;
   logger: Logger;
   now: () => number;
 }

@@ -1,8 +1,5 @@
-import { recordAuditEvent } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
-import { recordAccessToken } from "../store/tokens.js";
-import { transaction } from "../store/transaction.js";
 import type { ServerContext } from "./context.js";
 import { checkResourceDpopRequirement } from "./dpop.js";
 import type { TokenResponse } from "./issue.js";
@@ -30,7 +27,7 @@ export interface StandaloneTokenInput {
 
 /**
  * Signs, records and audits an access token issued without a refresh token (client_credentials,
- * token exchange, JWT bearer), in one transaction; the token response.
+ * token exchange, JWT bearer), committed before it returns (group commit: `store/issued-token-log.ts`); the token response.
  */
 export async function issueStandaloneAccessToken(ctx: ServerContext, input: StandaloneTokenInput): Promise<TokenResponse> {
   const { client, resource, lifetime } = input;
@@ -47,14 +44,9 @@ export async function issueStandaloneAccessToken(ctx: ServerContext, input: Stan
     may_act: resource.may_act,
     dpop_jkt: input.dpopJkt,
   });
-  await transaction(ctx.db, async (trx) => {
-    await recordAccessToken(trx, ctx.tenantId, {
-      jti: access.jti,
-      family_id: input.familyId ?? null,
-      client_id: client.client_id,
-      expires_at: access.expires_at,
-    });
-    await recordAuditEvent(trx, ctx.tenantId, {
+  await ctx.issuedTokens.record({
+    token: { jti: access.jti, family_id: input.familyId ?? null, client_id: client.client_id, expires_at: access.expires_at },
+    audit: {
       type: input.auditType ?? "token.issued",
       actor: client.client_id,
       subject: input.subject,
@@ -69,7 +61,7 @@ export async function issueStandaloneAccessToken(ctx: ServerContext, input: Stan
         request_id: input.requestId,
         outcome: "issued",
       },
-    });
+    },
   });
   return { access_token: access.token, token_type: input.dpopJkt ? "DPoP" : "Bearer", expires_in: lifetime, scope };
 }

@@ -1,4 +1,4 @@
-import { randomId } from "../crypto/tokens.js";
+import { timeOrderedId } from "../crypto/tokens.js";
 import { signCompactJws } from "../keys/jws.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
@@ -46,7 +46,7 @@ export async function signAccessToken(
   const key = ctx.keys.signingKey();
   const now = ctx.now();
   const iat = Math.floor(now / 1000);
-  const jti = randomId("at");
+  const jti = timeOrderedId("at", now);
   const claims: Record<string, unknown> = { client_id: input.client_id, scope: input.scope };
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
   if (input.dpop_jkt) claims.cnf = { jkt: input.dpop_jkt };

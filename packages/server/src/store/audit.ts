@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { toJson } from "./json.js";
-import type { Database } from "./schema.js";
+import type { AuditEventsTable, Database } from "./schema.js";
 
 export interface AuditEventInput {
   /** Dotted event name, e.g. `client.created`, `refresh_token.reuse_detected`. */
@@ -36,7 +36,7 @@ function eventId(now: number): string {
     lastMs = now;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = pooledRandomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
@@ -45,8 +45,8 @@ function eventId(now: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Appends an audit event and returns it; call it with the transaction of the change it records. */
-export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, event: AuditEventInput): Promise<AuditEvent> {
+/** The event as it will be stored (id and time drawn now) and its row. */
+export function auditEventRow(tenantId: string, event: AuditEventInput): { stored: AuditEvent; row: Insertable<AuditEventsTable> } {
   const created_at = Date.now();
   const stored: AuditEvent = {
     id: eventId(created_at),
@@ -56,10 +56,13 @@ export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, e
     data: event.data ?? {},
     created_at,
   };
-  await db
-    .insertInto("audit_events")
-    .values({ tenant_id: tenantId, ...stored, data: toJson(stored.data) })
-    .execute();
+  return { stored, row: { tenant_id: tenantId, ...stored, data: toJson(stored.data) } };
+}
+
+/** Appends an audit event and returns it; call it with the transaction of the change it records. */
+export async function recordAuditEvent(db: Kysely<Database>, tenantId: string, event: AuditEventInput): Promise<AuditEvent> {
+  const { stored, row } = auditEventRow(tenantId, event);
+  await db.insertInto("audit_events").values(row).execute();
   return stored;
 }
 

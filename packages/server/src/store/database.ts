@@ -2,14 +2,15 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteAdapter, type SqliteDatabase, SqliteDialect, sql } from "kysely";
+import type { Kysely as KyselyInstance, SqliteAdapter as KyselySqliteAdapter, SqliteDatabase } from "kysely";
 import { redactUrl } from "../config/redact.js";
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "./kysely.js";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
 /** An open database: the Kysely handle and what the server needs to report on it. */
 export interface WardDatabase {
-  db: Kysely<Database>;
+  db: KyselyInstance<Database>;
   dialect: "sqlite" | "postgres";
   /** The URL with any password replaced by `***`, safe to print. */
   target: string;
@@ -83,7 +84,7 @@ function withStatementCache(native: SQLite.Database): SqliteDatabase {
 }
 
 class WardSqliteDialect extends SqliteDialect {
-  override createAdapter(): SqliteAdapter {
+  override createAdapter(): KyselySqliteAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
 }

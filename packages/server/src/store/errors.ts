@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "./kysely.js";
 import type { Database } from "./schema.js";
 
 /** True for a unique / primary-key violation on SQLite (better-sqlite3) or PostgreSQL (pg). */

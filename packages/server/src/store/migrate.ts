@@ -1,5 +1,6 @@
 import { WardError } from "@ward/core";
-import { type Kysely, type Migration, Migrator, sql } from "kysely";
+import type { Kysely, Migration } from "kysely";
+import { Migrator, sql } from "./kysely.js";
 import { migrations as builtIn } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 

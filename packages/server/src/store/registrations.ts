@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { fromJson, numberOrNull, toJson } from "./json.js";
+import { sql } from "./kysely.js";
 import type { Database } from "./schema.js";
 
 /** The RFC 7592 side of a dynamically registered client. */

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "../kysely.js";
 
 /**
  * At most one `active` and one `next` key per tenant, enforced by the database: two instances

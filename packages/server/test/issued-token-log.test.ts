@@ -1,0 +1,79 @@
+import type { Kysely } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAuditEvents } from "../src/store/audit.js";
+import { openDatabase, type WardDatabase } from "../src/store/database.js";
+import { IssuedTokenLog, type IssuedTokenRecord } from "../src/store/issued-token-log.js";
+import { type Database, DEFAULT_TENANT } from "../src/store/schema.js";
+import { getAccessTokenState } from "../src/store/tokens.js";
+import { type FreshDatabase, testDatabases } from "./support/databases.js";
+
+const databases = await testDatabases();
+
+const issued = (jti: string): IssuedTokenRecord => ({
+  token: { jti, family_id: null, client_id: "svc", expires_at: Date.now() + 60_000 },
+  audit: { type: "token.issued", actor: "svc", subject: "svc", data: { access_token_jti: jti } },
+});
+
+/** Counts the transactions Kysely opens on `db` (each batch is one). */
+function countTransactions(db: Kysely<Database>): { count: number } {
+  const counter = { count: 0 };
+  const original = db.transaction.bind(db);
+  db.transaction = () => {
+    counter.count++;
+    return original();
+  };
+  return counter;
+}
+
+describe.each(databases.filter((engine) => !engine.unavailable).map((engine) => [engine.name, engine] as const))(
+  "standalone access tokens recorded by group commit on %s",
+  (_, engine) => {
+    let fresh: FreshDatabase;
+    let database: WardDatabase;
+    beforeAll(async () => {
+      fresh = await engine.create();
+      database = await openDatabase(fresh.url, fresh.options);
+    });
+    afterAll(async () => {
+      await database.close();
+      await fresh.drop();
+    });
+
+    it("writes the tokens of one event-loop turn in one transaction and answers each only once its rows are stored", async () => {
+      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
+      const transactions = countTransactions(database.db);
+      const jtis = Array.from({ length: 100 }, (_, i) => `at_batch_${i}`);
+      const states = await Promise.all(
+        jtis.map((jti) => log.record(issued(jti)).then(() => getAccessTokenState(database.db, DEFAULT_TENANT, jti))),
+      );
+      expect(transactions.count).toBe(1);
+      expect(states.every((state) => state !== undefined)).toBe(true);
+      const audited = (await listAuditEvents(database.db, DEFAULT_TENANT, 1000, { type: "token.issued" })).map(
+        (event) => event.data.access_token_jti,
+      );
+      expect(audited).toEqual(expect.arrayContaining(jtis));
+    });
+
+    it("fails only the request whose row cannot be written when a batch is refused", async () => {
+      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
+      await log.record(issued("at_taken"));
+      const results = await Promise.allSettled([
+        log.record(issued("at_fresh_1")),
+        log.record(issued("at_taken")),
+        log.record(issued("at_fresh_2")),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await getAccessTokenState(database.db, DEFAULT_TENANT, "at_fresh_2")).toBeDefined();
+    });
+
+    it("drain() waits for what was recorded but not yet written", async () => {
+      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
+      let written = false;
+      void log.record(issued("at_drained")).then(() => {
+        written = true;
+      });
+      await log.drain();
+      expect(written).toBe(true);
+    });
+  },
+);
