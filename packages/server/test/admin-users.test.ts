@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../src/crypto/password.js";
 import { adminCollection, expectInvalid, type Json, useTestWard } from "./support/admin.js";
@@ -25,7 +26,7 @@ describe("admin users: passwords are stored only as scrypt hashes and never show
     expect(created.id).toMatch(/^usr_[A-Za-z0-9_-]+$/);
     expectNoPasswordMaterial(created, password);
     const hash = await storedHash(created.id as string);
-    expect(hash.startsWith("scrypt$")).toBe(true);
+    expect(hash.startsWith("scrypt$65536$8$2$")).toBe(true);
     expect(hash).not.toContain(password);
     expect(await verifyPassword(password, hash)).toBe(true);
     expectNoPasswordMaterial(await list(), password);
@@ -35,6 +36,16 @@ describe("admin users: passwords are stored only as scrypt hashes and never show
   it("creates a user without a name", async () => {
     const created = await createOk({ email: "noname@example.com", password: "long enough pw" });
     expect(created.name).toBeNull();
+  });
+});
+
+describe("password hashes", () => {
+  it("a hash stored with the earlier parameters (N=2^17, r=8, p=1) still verifies, with its own parameters", async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync("earlier password", salt, 32, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 });
+    const earlier = ["scrypt", 2 ** 17, 8, 1, salt.toString("base64url"), key.toString("base64url")].join("$");
+    expect(await verifyPassword("earlier password", earlier)).toBe(true);
+    expect(await verifyPassword("another password", earlier)).toBe(false);
   });
 });
 

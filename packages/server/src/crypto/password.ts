@@ -1,10 +1,15 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { WardError } from "@ward/core";
 
-/** scrypt cost parameters: N=2^17, r=8, p=1 (128 MiB per hash), OWASP's recommended minimum. */
-const N = 2 ** 17;
+/**
+ * scrypt cost parameters: N=2^16, r=8, p=2. One of OWASP's equivalent minimum configurations (after
+ * N=2^17, p=1): the same work per guess (N·r·p), with 64 MiB per hash instead of 128, so the server's
+ * peak memory stays under 200 MB while two hashes run. Hashes stored with other parameters (2^17, 1
+ * before) verify with their own, which the hash string carries.
+ */
+const N = 2 ** 16;
 const R = 8;
-const P = 1;
+const P = 2;
 const KEY_LENGTH = 32;
 const MAX_MEMORY = 256 * 1024 * 1024;
 /** Stored parameters outside these bounds are refused instead of being run (a 500 or a memory bomb). */
@@ -13,9 +18,9 @@ const MAX_R = 32;
 const MAX_P = 16;
 
 /**
- * At most this many scrypt derivations run at once (each holds 128 MiB and a libuv thread): a burst
+ * At most this many scrypt derivations run at once (each holds 64 MiB and a libuv thread): a burst
  * of sign-ins queues here instead of taking every thread-pool thread (which fs and other crypto
- * need too) and 128 MiB per thread.
+ * need too) and 64 MiB per thread.
  */
 const MAX_CONCURRENT_DERIVATIONS = 2;
 /** Beyond this many queued checks a sign-in is refused at once (`sign_in_busy`) instead of waiting for minutes. */

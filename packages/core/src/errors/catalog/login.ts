@@ -113,7 +113,7 @@ export const loginErrors = defineErrors({
     description: "{waiting} password checks are already waiting; try again in a few seconds.",
     params: ["waiting"],
     cause:
-      "Each password check costs about 128 MiB and a fraction of a second (scrypt), so Ward runs only a few at a time and queues a bounded number. A burst of sign-ins, or someone guessing passwords for many accounts at once, filled the queue.",
+      "Each password check costs about 64 MiB and a fraction of a second (scrypt), so Ward runs only a few at a time and queues a bounded number. A burst of sign-ins, or someone guessing passwords for many accounts at once, filled the queue.",
     fix: "Wait a few seconds (Retry-After) and submit again. If it persists, look at `ward admin audit list --type login.failed` for a guessing attack.",
   },
 });
