@@ -26,8 +26,8 @@ afterEach(async () => {
 });
 
 /** A sandbox where ward trusts the test API's certificate and holds an API key for provider `echo`. */
-async function withApiKey(apiHosts?: string[]) {
-  const s = await agentSandbox();
+async function withApiKey(apiHosts?: string[], extraEnv: Record<string, string> = {}) {
+  const s = await agentSandbox(extraEnv);
   sandboxes.push(s);
   s.env = { ...s.env, ...trustTestApi(s.home) };
   const provider = {
@@ -66,6 +66,19 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
       expect(child.env[name]).toMatch(/ward-run-proxy-.*\/ca-bundle\.pem$/);
     expect(child.env.NODE_OPTIONS).toMatch(/--import ".*\/fetch-preload\.js"/);
+  });
+
+  it("WARD_AGENT_MASTER_KEY given to ward reaches no child, with or without --proxy", async () => {
+    const masterKey = "3".repeat(64);
+    const s = await withApiKey([api.host], { WARD_AGENT_MASTER_KEY: masterKey });
+    const printEnv = "console.log(JSON.stringify({ env: process.env }))";
+    for (const args of [["run", "--proxy"], ["run"]]) {
+      const run = await runWard([...args, "--", process.execPath, "-e", printEnv], { env: s.env, timeoutMs: 30_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const env = (JSON.parse(run.stdout) as { env: Record<string, string> }).env;
+      expect(env.WARD_AGENT_MASTER_KEY, args.join(" ")).toBeUndefined();
+      expect(JSON.stringify(env), args.join(" ")).not.toContain(masterKey);
+    }
   });
 
   it.skipIf(!existsSync("/usr/bin/curl"))(
@@ -132,6 +145,40 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     );
     expect(run.stdout).toContain("Fix: ");
     expect(`${run.stdout}${run.stderr}`).not.toContain(API_KEY);
+  });
+
+  it("inside a tunnel to an API host, a Host header naming another host or an absolute-form target is refused (403) and gets no key", async () => {
+    const s = await withApiKey([api.host]);
+    // Raw CONNECT + TLS (trusting the run's CA bundle), then one HTTP/1.1 request per tunnel: only the first is well-formed.
+    const probe = `
+const net = require("net"), tls = require("tls"), fs = require("fs");
+const proxy = new URL(process.env.HTTPS_PROXY);
+const auth = Buffer.from(decodeURIComponent(proxy.username) + ":" + decodeURIComponent(proxy.password)).toString("base64");
+const [host, port] = ${JSON.stringify(api.host)}.split(":");
+const send = (request) => new Promise((resolve) => {
+  const raw = net.connect(Number(proxy.port), proxy.hostname, () => raw.write("CONNECT " + host + ":" + port + " HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nProxy-Authorization: Basic " + auth + "\\r\\n\\r\\n"));
+  raw.once("data", () => {
+    const secure = tls.connect({ socket: raw, host, ca: fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS) }, () => secure.write(request));
+    let text = "";
+    secure.on("data", (d) => (text += d));
+    secure.on("end", () => resolve(text.split("\\r\\n")[0] + " " + (text.match(/agent_[a-z_]+/) ?? [""])[0]));
+  });
+});
+(async () => {
+  const lines = [];
+  lines.push(await send("GET /v1/ok HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nConnection: close\\r\\n\\r\\n"));
+  lines.push(await send("GET /v1/fronted HTTP/1.1\\r\\nHost: attacker.example\\r\\nConnection: close\\r\\n\\r\\n"));
+  lines.push(await send("GET https://attacker.example/v1/absolute HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nConnection: close\\r\\n\\r\\n"));
+  console.log(JSON.stringify(lines));
+})();`;
+    const run = await runWard(["run", "--proxy", "--", process.execPath, "-e", probe], { env: s.env, timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      "HTTP/1.1 200 OK ",
+      "HTTP/1.1 403 Forbidden agent_proxy_request_refused",
+      "HTTP/1.1 403 Forbidden agent_proxy_request_refused",
+    ]);
+    expect(api.seen).toEqual([`Bearer ${API_KEY}`]);
   });
 
   it("the proxy refuses a CONNECT without the run's proxy credentials (407): other local programs cannot borrow the key", async () => {
