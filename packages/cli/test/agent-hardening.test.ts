@@ -1,0 +1,56 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A loopback HTTP server answering every request with `handler`; returns its base URL. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const json = (body: unknown) => (_req: IncomingMessage, res: ServerResponse) =>
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+
+const exchange = (tokenEndpoint: string) =>
+  requestTokens({
+    provider: "acme",
+    tokenEndpoint: `${tokenEndpoint}/token`,
+    client: { client_id: "cli", source: "configured" },
+    params: { grant_type: "authorization_code", code: "c" },
+  });
+
+describe("token responses Ward cannot use are refused (RFC 6749 §7.1, Appendix A.12)", () => {
+  it("a DPoP-bound token (token_type DPoP) is agent_token_response_invalid naming token_type", async () => {
+    const base = await serve(json({ access_token: "at-0123456789", token_type: "DPoP", expires_in: 60 }));
+    await expect(exchange(base)).rejects.toMatchObject({
+      code: "agent_token_response_invalid",
+      message: expect.stringContaining('returned token_type "DPoP"; expected "Bearer"'),
+    });
+  });
+
+  it("an access token with a line break is refused without echoing it", async () => {
+    const token = "secret-part\r\nX-Injected: 1";
+    const base = await serve(json({ access_token: token, token_type: "Bearer" }));
+    const error = await exchange(base).catch((e: Error) => e);
+    expect(error).toMatchObject({
+      code: "agent_token_response_invalid",
+      message: expect.stringContaining("returned access_token a 26-character value"),
+    });
+    expect((error as Error).message).not.toContain("secret-part");
+  });
+
+  it("bearer in any case, or no token_type at all, is accepted as Bearer", async () => {
+    for (const token_type of ["bearer", undefined]) {
+      const base = await serve(json({ access_token: "at-0123456789", token_type }));
+      await expect(exchange(base)).resolves.toMatchObject({ access_token: "at-0123456789", token_type: token_type ?? "Bearer" });
+    }
+  });
+});
