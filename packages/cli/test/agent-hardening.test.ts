@@ -1,7 +1,14 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { discoverProtectedResource } from "../src/agent/oauth/discovery.js";
+import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
+import { agentPaths } from "../src/agent/paths.js";
+import { freePort } from "./ports.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -51,6 +58,51 @@ describe("token responses Ward cannot use are refused (RFC 6749 §7.1, Appendix 
     for (const token_type of ["bearer", undefined]) {
       const base = await serve(json({ access_token: "at-0123456789", token_type }));
       await expect(exchange(base)).resolves.toMatchObject({ access_token: "at-0123456789", token_type: token_type ?? "Bearer" });
+    }
+  });
+});
+
+describe("RFC 9728 §3.3: Protected Resource Metadata must be about the URL it was fetched for", () => {
+  const prm = (resource: string) => json({ resource, authorization_servers: ["https://as.example"] });
+
+  it("metadata naming another resource is agent_discovery_failed: Ward never asks tokens for it on this server's word", async () => {
+    const base = await serve(prm("https://api.victim.example/mcp"));
+    await expect(discoverProtectedResource(`${base}/mcp`)).rejects.toMatchObject({
+      code: "agent_discovery_failed",
+      message: expect.stringContaining(`its resource is https://api.victim.example/mcp, expected ${base}/mcp (RFC 9728 §3.3`),
+    });
+  });
+
+  it("the same URL (up to a trailing slash) is accepted", async () => {
+    let base = "";
+    base = await serve((req, res) => prm(`${base}/mcp/`)(req, res));
+    await expect(discoverProtectedResource(`${base}/mcp`)).resolves.toMatchObject({ resource: `${base}/mcp/` });
+  });
+});
+
+describe("the authorization URL from metadata is opened only when it is https (or http on loopback)", () => {
+  it("a file: authorization_endpoint is agent_discovery_failed and $BROWSER never runs", async () => {
+    const home = mkdtempSync(join(tmpdir(), "ward-hardening-"));
+    try {
+      const marker = join(home, "browser-ran");
+      const attempt = pkceLogin({
+        paths: agentPaths({ WARD_AGENT_HOME: home }),
+        port: await freePort(),
+        env: { BROWSER: `/usr/bin/touch ${marker}`, WARD_AGENT_HOME: home },
+        provider: "evil-mcp",
+        endpoints: { authorization_endpoint: "file:///etc/passwd", token_endpoint: "https://as.example/token" },
+        client: { client_id: "cli", source: "configured" },
+        scopes: [],
+        timeoutMs: 1000,
+        say: () => {},
+      });
+      await expect(attempt).rejects.toMatchObject({
+        code: "agent_discovery_failed",
+        message: expect.stringContaining("Fetching file:///etc/passwd failed: only https URLs"),
+      });
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
