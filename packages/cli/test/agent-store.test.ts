@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,6 +49,21 @@ describe("agent store: AES-256-GCM at rest", () => {
     expect(store.remove("github", "work")).toBe(true);
     expect(store.getConnection("github")?.name).toBe("default");
   });
+
+  it.skipIf(process.platform === "win32")(
+    "an existing home folder open to others (0755) becomes 0700 and a 0644 master.key becomes 0600 when the store is opened",
+    async () => {
+      const home = freshHome();
+      const paths = agentPaths(env(home));
+      chmodSync(home, 0o755);
+      writeFileSync(paths.masterKeyFile, `${KEY_A}\n`, { mode: 0o644 });
+      chmodSync(paths.masterKeyFile, 0o644);
+      const store = await CredentialStore.open(paths, env(home));
+      expect(store.masterKeySource).toBe(paths.masterKeyFile);
+      expect(statSync(home).mode & 0o777).toBe(0o700);
+      expect(statSync(paths.masterKeyFile).mode & 0o777).toBe(0o600);
+    },
+  );
 
   it("without WARD_AGENT_MASTER_KEY or a keyring, creates a 0600 master.key and reuses it", async () => {
     const home = freshHome();

@@ -5,6 +5,7 @@ import { writeFileAtomic } from "./atomic-write.js";
 import { type Envelope, envelopeProblem, keyId, open, seal } from "./envelope.js";
 import { loadMasterKey, type MasterKey } from "./master-key.js";
 import { type ClientRegistration, type Connection, emptyStore, type StoreData } from "./model.js";
+import { ensurePrivateDir } from "./private-dir.js";
 
 export const DEFAULT_CONNECTION = "default";
 
@@ -19,6 +20,7 @@ export class CredentialStore {
   ) {}
 
   static async open(paths: AgentPaths, env: NodeJS.ProcessEnv = process.env): Promise<CredentialStore> {
+    ensurePrivateDir(paths.home);
     return new CredentialStore(paths, await loadMasterKey(paths, env));
   }
 
