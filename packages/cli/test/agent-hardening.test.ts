@@ -3,7 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { WardError } from "@ward/core";
+import { Command } from "commander";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { agentAction } from "../src/agent/commands/action.js";
+import { deviceLogin } from "../src/agent/oauth/device-login.js";
 import { discoverProtectedResource } from "../src/agent/oauth/discovery.js";
 import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
@@ -104,5 +108,52 @@ describe("the authorization URL from metadata is opened only when it is https (o
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe("provider text never reaches the terminal raw (ESC sequences, bidi overrides)", () => {
+  const hostile = "\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\u202etxt.exe";
+  const raw = (text: string) => ["\u001b", "\u0007", "\u202e"].some((c) => text.includes(c));
+
+  it("a WardError quoting a provider's error_description is printed with its control characters escaped", async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      await agentAction(async (_command: Command) => {
+        throw new WardError("agent_token_request_failed", { provider: "acme", error: "invalid_grant", error_description: hostile });
+      })(new Command());
+    } finally {
+      spy.mockRestore();
+      process.exitCode = undefined;
+    }
+    const text = written.join("");
+    expect(text).toContain("\\u001b]52;c;cm0gLXJmIH4=\\u0007\\u001b[2J\\u202etxt.exe");
+    expect(raw(text)).toBe(false);
+  });
+
+  it("the device flow's user code and verification URI are shown escaped", async () => {
+    const base = await serve((req, res) => {
+      if (req.url === "/device")
+        return json({
+          device_code: "dc",
+          user_code: `WDJB-MJHT${hostile}`,
+          verification_uri: `https://as.example/device${hostile}`,
+          interval: 0,
+        })(req, res);
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "access_denied" }));
+    });
+    const said: string[] = [];
+    await expect(
+      deviceLogin({
+        provider: "acme",
+        endpoints: { device_authorization_endpoint: `${base}/device`, token_endpoint: `${base}/token` },
+        client: { client_id: "cli", source: "configured" },
+        scopes: [],
+        timeoutMs: 5000,
+        say: (line) => said.push(line),
+      }),
+    ).rejects.toMatchObject({ code: "agent_authorization_denied" });
+    expect(said.join("\n")).toContain("enter the code WDJB-MJHT\\u001b]52;c;");
+    expect(raw(said.join("\n"))).toBe(false);
   });
 });
