@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,7 +12,9 @@ import { discoverProtectedResource } from "../src/agent/oauth/discovery.js";
 import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
 import { agentPaths } from "../src/agent/paths.js";
+import { agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
+import { runWard } from "./run-ward.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -56,6 +58,15 @@ describe("token responses Ward cannot use are refused (RFC 6749 §7.1, Appendix 
       message: expect.stringContaining("returned access_token a 26-character value"),
     });
     expect((error as Error).message).not.toContain("secret-part");
+  });
+
+  it("a 200 answer that is not JSON (form-encoded tokens) is refused without quoting the body", async () => {
+    const base = await serve((_req, res) =>
+      res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" }).end("access_token=gho_leaked_value&token_type=bearer"),
+    );
+    const error = await exchange(base).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: "agent_token_request_failed", message: expect.stringContaining("the answer is not JSON") });
+    expect((error as Error).message).not.toContain("gho_leaked_value");
   });
 
   it("bearer in any case, or no token_type at all, is accepted as Bearer", async () => {
@@ -129,6 +140,26 @@ describe("provider text never reaches the terminal raw (ESC sequences, bidi over
     const text = written.join("");
     expect(text).toContain("\\u001b]52;c;cm0gLXJmIH4=\\u0007\\u001b[2J\\u202etxt.exe");
     expect(raw(text)).toBe(false);
+  });
+
+  it("`ward log` shows a refresh_failed detail quoting the provider with its control characters escaped", async () => {
+    const s = await agentSandbox();
+    try {
+      const event = {
+        time: "2026-12-04T00:00:00.000Z",
+        pid: 1,
+        event: "refresh_failed",
+        provider: "acme",
+        detail: `invalid_grant: ${hostile}`,
+      };
+      writeFileSync(join(s.home, "audit.log"), `${JSON.stringify(event)}\n`);
+      const log = await runWard(["log"], { env: s.env });
+      expect(log.code, log.stderr).toBe(0);
+      expect(log.stdout).toContain("invalid_grant: \\u001b]52;c;");
+      expect(raw(log.stdout)).toBe(false);
+    } finally {
+      await s.cleanup();
+    }
   });
 
   it("the device flow's user code and verification URI are shown escaped", async () => {

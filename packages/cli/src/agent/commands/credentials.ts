@@ -8,6 +8,7 @@ import { resolveEndpoints } from "../oauth/discovery.js";
 import { freshConnection } from "../oauth/refresh.js";
 import { revokeTokens } from "../oauth/revoke.js";
 import { startProxySession } from "../proxy/proxy-session.js";
+import { printable } from "../terminal-text.js";
 import { agentAction, globalOptions } from "./action.js";
 import { agentContext, type AgentContext as Context } from "./context.js";
 
@@ -147,8 +148,12 @@ export function registerCredentials(program: Command): void {
       agentAction(async (opts: { lines: string }, command: Command) => {
         const { paths } = await agentContext();
         const events = readAudit(paths).slice(-Number(opts.lines));
-        if (globalOptions(command).json) printJson(events);
-        else printTable(events as unknown as Record<string, unknown>[], ["time", "event", "provider", "connection", "detail"]);
+        if (globalOptions(command).json) return printJson(events);
+        // A refresh_failed detail quotes the provider's answer: escaped like every provider text.
+        const rows = events.map((e) =>
+          Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === "string" ? printable(v) : v])),
+        );
+        printTable(rows, ["time", "event", "provider", "connection", "detail"]);
       }),
     );
 }
