@@ -12,6 +12,7 @@ import { discoverProtectedResource } from "../src/agent/oauth/discovery.js";
 import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
 import { agentPaths } from "../src/agent/paths.js";
+import { deleteProvider } from "../src/agent/providers/registry.js";
 import { agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
 import { runWard } from "./run-ward.js";
@@ -186,5 +187,19 @@ describe("provider text never reaches the terminal raw (ESC sequences, bidi over
     ).rejects.toMatchObject({ code: "agent_authorization_denied" });
     expect(said.join("\n")).toContain("enter the code WDJB-MJHT\\u001b]52;c;");
     expect(raw(said.join("\n"))).toBe(false);
+  });
+});
+
+describe("ward providers remove", () => {
+  it("a name that is a path (../x) deletes nothing outside providers/", () => {
+    const home = mkdtempSync(join(tmpdir(), "ward-hardening-"));
+    try {
+      const victim = join(home, "victim.json");
+      writeFileSync(victim, "{}");
+      expect(deleteProvider(agentPaths({ WARD_AGENT_HOME: home }), "../victim")).toBe(false);
+      expect(existsSync(victim)).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,9 @@ import { FLOWS, type ProviderDefinition } from "./types.js";
 /** host or host:port (lower-case DNS name or IPv4), as `ward run --proxy` matches CONNECT targets. */
 export const API_HOST_PATTERN = /^[a-z0-9.-]+(:[0-9]{1,5})?$/;
 
+/** A provider name: also its file name under providers/, so never a path. */
+export const PROVIDER_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 const url = { type: "string", format: "uri", pattern: "^https?://" } as const;
 
 /** JSON Schema (draft 2020-12) of a provider file; `ward providers schema` prints it. */
@@ -15,7 +18,7 @@ export const PROVIDER_SCHEMA = {
   additionalProperties: false,
   required: ["name", "flows", "default_flow"],
   properties: {
-    name: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" },
+    name: { type: "string", pattern: PROVIDER_NAME_PATTERN.source },
     display_name: { type: "string" },
     issuer: url,
     mcp_url: url,
@@ -65,7 +68,7 @@ export function validateProvider(value: unknown): ProviderDefinition {
   const p = value as Record<string, unknown>;
   const known = Object.keys(PROVIDER_SCHEMA.properties);
   for (const key of Object.keys(p)) if (!known.includes(key)) fail(key, p[key], `no such field (known: ${known.join(", ")})`);
-  if (typeof p.name !== "string" || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(p.name)) fail("name", p.name, "lower-case letters, digits, - and _");
+  if (typeof p.name !== "string" || !PROVIDER_NAME_PATTERN.test(p.name)) fail("name", p.name, "lower-case letters, digits, - and _");
   for (const field of URL_FIELDS) {
     const v = p[field];
     if (v === undefined) continue;
