@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +14,7 @@ import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
 import { agentPaths } from "../src/agent/paths.js";
 import { deleteProvider } from "../src/agent/providers/registry.js";
+import { DAEMON_SERVICE, WARD_VERSION } from "../src/agent/version.js";
 import { agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
 import { runWard } from "./run-ward.js";
@@ -202,4 +204,51 @@ describe("ward providers remove", () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+});
+
+describe("a daemon port another user listens on (a look-alike daemon on a shared machine)", () => {
+  it.skipIf(process.getuid?.() !== 0 || !existsSync("/proc/net/tcp"))(
+    "ward login --bridge refuses it with agent_daemon_foreign before opening a setup page on it",
+    { timeout: 30_000 },
+    async () => {
+      const s = await agentSandbox();
+      // As user 65534: answers /health exactly like Ward's daemon and records every other request.
+      const impostor = spawn(
+        process.execPath,
+        [
+          "-e",
+          `require("http").createServer((req, res) => {
+             if (req.url === "/health") return res.end(JSON.stringify({ service: ${JSON.stringify(DAEMON_SERVICE)}, version: ${JSON.stringify(WARD_VERSION)}, pid: process.pid }));
+             console.log(req.method + " " + req.url); res.writeHead(201).end("{}");
+           }).listen(${s.port}, "127.0.0.1", () => console.log("ready"));`,
+        ],
+        { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      let seen = "";
+      impostor.stdout?.on("data", (chunk) => (seen += chunk));
+      try {
+        await new Promise<void>((resolve) => impostor.stdout?.once("data", () => resolve()));
+        writeFileSync(
+          join(s.home, "echo.json"),
+          JSON.stringify({
+            name: "echo",
+            flows: ["api_key"],
+            default_flow: "api_key",
+            api_key: { env_var: "ECHO_KEY", header: "x-api-key" },
+          }),
+        );
+        expect((await runWard(["providers", "add", join(s.home, "echo.json")], { env: s.env })).code).toBe(0);
+        writeFileSync(join(s.home, "daemon.token"), "token-of-an-old-daemon");
+        const login = await runWard(["login", "echo", "--flow", "api_key", "--bridge", "--timeout", "5"], { env: s.env });
+        expect(login.code).toBe(1);
+        expect(login.stderr).toContain(
+          `✗ agent_daemon_foreign: 127.0.0.1:${s.port} answers like Ward's daemon, but its socket belongs to user id 65534, not to you (0)`,
+        );
+        expect(seen.trim()).toBe("ready");
+      } finally {
+        impostor.kill();
+        rmSync(s.home, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { s256Challenge, WardError } from "@ward/core";
 import { ensureDaemon } from "../daemon/lifecycle.js";
+import { assertOwnDaemon } from "../daemon/ownership.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
 import type { Connection } from "../store/model.js";
 import { headlessReason, openBrowser } from "./browser.js";
@@ -28,6 +29,7 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
   // it open a file or launch another scheme's handler.
   assertSecureEndpoint(endpoints.authorization_endpoint);
   await ensureDaemon(options.paths, options.port, options.env);
+  assertOwnDaemon(options.port);
   const state = randomBytes(32).toString("base64url");
   const verifier = randomBytes(32).toString("base64url");
   const redirect = redirectUri(options.port);

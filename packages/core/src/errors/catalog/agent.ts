@@ -327,4 +327,16 @@ export const agentErrors = defineErrors({
       "RFC 6749 §7.1: a client must not use an access token whose type it does not understand; Ward sends tokens as `Authorization: Bearer`, so a DPoP-bound or other non-Bearer token, or a token with characters an HTTP header cannot carry, would fail or be misused at the API.",
     fix: "Configure the client at the provider to issue Bearer tokens (turn off DPoP binding for it), then run `ward login <provider> --force`.",
   },
+  agent_daemon_foreign: {
+    area: "agent",
+    status: 500,
+    oauthError: "configuration_error",
+    title: "The daemon port is held by another user's program",
+    description:
+      "127.0.0.1:{port} answers like Ward's daemon, but its socket belongs to user id {owner}, not to you ({uid}); Ward sends it no login and opens no setup page on it.",
+    params: ["port", "owner", "uid"],
+    cause:
+      "On a machine shared with other users anyone can listen on a loopback port first. A program of another user posing as the daemon would receive the authorization code or the secrets pasted on its setup page.",
+    fix: "Find the program with `lsof -nP -iTCP:<port> -sTCP:LISTEN` and have its owner stop it, or use another port (`WARD_AGENT_PORT=<port>`) and register that callback URL at the provider.",
+  },
 });
