@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
-import { runWard } from "./run-ward.js";
+import { runWard, startWard } from "./run-ward.js";
 import { echoApi, trustTestApi } from "./support/echo-api.js";
 
 const API_KEY = "sk-test-proxy-0123456789abcdef";
@@ -116,6 +116,23 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     expect(api.seen).toEqual([`Bearer ${API_KEY}`]);
     const bundle = (JSON.parse(run.stdout) as { env: Record<string, string> }).env.CURL_CA_BUNDLE as string;
     expect(() => writeFileSync(bundle, "x", { flag: "r+" })).toThrow(/ENOENT/);
+  });
+
+  it("SIGTERM to ward reaches the command; ward waits for it, then deletes the CA bundle (exit 143)", async () => {
+    const s = await withApiKey([api.host]);
+    const waiting = `console.log("BUNDLE=" + process.env.CURL_CA_BUNDLE + " PID=" + process.pid); process.on("SIGTERM", () => { console.log("child got SIGTERM"); process.exit(143); }); setInterval(() => {}, 1000);`;
+    const run = await startWard(["run", "--proxy", "--", process.execPath, "-e", waiting], "BUNDLE=", { env: s.env });
+    const [, bundle, pid] = /BUNDLE=(\S+) PID=(\d+)/.exec(run.output()) ?? [];
+    expect(existsSync(bundle as string)).toBe(true);
+    try {
+      expect(await run.stop()).toBe(143);
+      expect(run.output()).toContain("child got SIGTERM");
+      expect(existsSync(bundle as string)).toBe(false);
+    } finally {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {}
+    }
   });
 
   it("a provider without api_hosts and no --api-host: agent_proxy_api_hosts_invalid (exit 2), the command never runs", async () => {
