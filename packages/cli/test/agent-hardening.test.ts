@@ -13,6 +13,7 @@ import { discoverProtectedResource } from "../src/agent/oauth/discovery.js";
 import { pkceLogin } from "../src/agent/oauth/pkce-login.js";
 import { requestTokens } from "../src/agent/oauth/token-endpoint.js";
 import { agentPaths } from "../src/agent/paths.js";
+import { validateProvider } from "../src/agent/providers/provider-schema.js";
 import { deleteProvider } from "../src/agent/providers/registry.js";
 import { DAEMON_SERVICE, WARD_VERSION } from "../src/agent/version.js";
 import { agentSandbox } from "./agent-env.js";
@@ -251,4 +252,26 @@ describe("a daemon port another user listens on (a look-alike daemon on a shared
       }
     },
   );
+});
+
+describe("provider files cannot aim a credential at a variable or header that changes what a program does", () => {
+  const base = { name: "acme", flows: ["api_key"], default_flow: "api_key" };
+  const key = (api_key: Record<string, unknown>) => () => validateProvider({ ...base, api_key });
+
+  it("env_var NODE_OPTIONS / LD_PRELOAD / HTTPS_PROXY is agent_provider_invalid naming the field", () => {
+    for (const name of ["NODE_OPTIONS", "LD_PRELOAD", "HTTPS_PROXY", "PATH", "WARD_AGENT_MASTER_KEY"]) {
+      expect(key({ env_var: name, header: "x-api-key" }), name).toThrow(`api_key.env_var is "${name}"`);
+      expect(
+        () => validateProvider({ ...base, flows: ["pkce"], default_flow: "pkce", issuer: "https://id.example", env_var: name }),
+        name,
+      ).toThrow(`env_var is "${name}"`);
+    }
+  });
+
+  it("a Host, framing, hop-by-hop or proxy- header, or a prefix with a line break, is refused; x-api-key is fine", () => {
+    for (const header of ["Host", "Content-Length", "Transfer-Encoding", "Proxy-Authorization", "x api key"])
+      expect(key({ env_var: "ACME_KEY", header }), header).toThrow("api_key.header");
+    expect(key({ env_var: "ACME_KEY", header: "Authorization", prefix: "Bearer\r\nX: 1" })).toThrow("api_key.prefix");
+    expect(key({ env_var: "ACME_KEY", header: "x-api-key", prefix: "Token " })()).toMatchObject({ name: "acme" });
+  });
 });
