@@ -73,6 +73,24 @@ describe("token responses Ward cannot use are refused (RFC 6749 §7.1, Appendix 
     expect((error as Error).message).not.toContain("gho_leaked_value");
   });
 
+  it("ends the command with exit 3, like any refusal by the provider", async () => {
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await agentAction(async (_command: Command) => {
+        throw new WardError("agent_token_response_invalid", {
+          provider: "acme",
+          field: "token_type",
+          received: '"DPoP"',
+          expected: '"Bearer"',
+        });
+      })(new Command());
+      expect(process.exitCode).toBe(3);
+    } finally {
+      spy.mockRestore();
+      process.exitCode = undefined;
+    }
+  });
+
   it("bearer in any case, or no token_type at all, is accepted as Bearer", async () => {
     for (const token_type of ["bearer", undefined]) {
       const base = await serve(json({ access_token: "at-0123456789", token_type }));

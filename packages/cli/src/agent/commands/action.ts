@@ -11,6 +11,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_proxy_api_hosts_invalid: EXIT.usage,
   agent_client_rejected: EXIT.rejected,
   agent_token_request_failed: EXIT.rejected,
+  agent_token_response_invalid: EXIT.rejected,
   agent_authorization_denied: EXIT.rejected,
   agent_scope_missing: EXIT.rejected,
   agent_refresh_failed: EXIT.rejected,
