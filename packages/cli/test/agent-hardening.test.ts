@@ -226,52 +226,78 @@ describe("ward providers remove", () => {
 });
 
 describe("a daemon port another user listens on (a look-alike daemon on a shared machine)", () => {
-  it.skipIf(process.getuid?.() !== 0 || !existsSync("/proc/net/tcp"))(
+  const canImpersonate = process.getuid?.() === 0 && existsSync("/proc/net/tcp");
+
+  /** As user 65534: answers /health exactly like Ward's daemon (naming `pid`) and records every other request. */
+  async function impostor(port: number, pid = "process.pid") {
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("http").createServer((req, res) => {
+           if (req.url === "/health") return res.end(JSON.stringify({ service: ${JSON.stringify(DAEMON_SERVICE)}, version: ${JSON.stringify(WARD_VERSION)}, pid: ${pid} }));
+           console.log(req.method + " " + req.url); res.writeHead(201).end("{}");
+         }).listen(${port}, "127.0.0.1", () => console.log("ready"));`,
+      ],
+      { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let seen = "";
+    child.stdout?.on("data", (chunk) => (seen += chunk));
+    await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    return { requests: () => seen.replace("ready", "").trim(), stop: () => child.kill() };
+  }
+  const refusal = (port: number) =>
+    `✗ agent_daemon_foreign: 127.0.0.1:${port} answers like Ward's daemon, but its socket belongs to user id 65534, not to you (0)`;
+
+  it.skipIf(!canImpersonate)(
     "ward login --bridge refuses it with agent_daemon_foreign before opening a setup page on it",
     { timeout: 30_000 },
     async () => {
       const s = await agentSandbox();
-      // As user 65534: answers /health exactly like Ward's daemon and records every other request.
-      const impostor = spawn(
-        process.execPath,
-        [
-          "-e",
-          `require("http").createServer((req, res) => {
-             if (req.url === "/health") return res.end(JSON.stringify({ service: ${JSON.stringify(DAEMON_SERVICE)}, version: ${JSON.stringify(WARD_VERSION)}, pid: process.pid }));
-             console.log(req.method + " " + req.url); res.writeHead(201).end("{}");
-           }).listen(${s.port}, "127.0.0.1", () => console.log("ready"));`,
-        ],
-        { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "inherit"] },
-      );
-      let seen = "";
-      impostor.stdout?.on("data", (chunk) => (seen += chunk));
+      const fake = await impostor(s.port);
       try {
-        await new Promise<void>((resolve) => impostor.stdout?.once("data", () => resolve()));
-        writeFileSync(
-          join(s.home, "echo.json"),
-          JSON.stringify({
-            name: "echo",
-            flows: ["api_key"],
-            default_flow: "api_key",
-            api_key: { env_var: "ECHO_KEY", header: "x-api-key" },
-          }),
-        );
+        const provider = {
+          name: "echo",
+          flows: ["api_key"],
+          default_flow: "api_key",
+          api_key: { env_var: "ECHO_KEY", header: "x-api-key" },
+        };
+        writeFileSync(join(s.home, "echo.json"), JSON.stringify(provider));
         expect((await runWard(["providers", "add", join(s.home, "echo.json")], { env: s.env })).code).toBe(0);
         writeFileSync(join(s.home, "daemon.token"), "token-of-an-old-daemon");
         const login = await runWard(["login", "echo", "--flow", "api_key", "--bridge", "--timeout", "5"], { env: s.env });
         expect(login.code).toBe(1);
-        expect(login.stderr).toContain(
-          `✗ agent_daemon_foreign: 127.0.0.1:${s.port} answers like Ward's daemon, but its socket belongs to user id 65534, not to you (0)`,
-        );
-        expect(seen.trim()).toBe("ready");
+        expect(login.stderr).toContain(refusal(s.port));
+        expect(fake.requests()).toBe("");
       } finally {
-        impostor.kill();
+        fake.stop();
+        rmSync(s.home, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.skipIf(!canImpersonate)(
+    "ward daemon stop refuses it rather than signal the PID it names (here one of ours)",
+    { timeout: 30_000 },
+    async () => {
+      const s = await agentSandbox();
+      const victim = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+      const fake = await impostor(s.port, String(victim.pid));
+      try {
+        const stop = await runWard(["daemon", "stop"], { env: s.env });
+        expect(stop.code).toBe(1);
+        expect(stop.stderr).toContain(refusal(s.port));
+        expect(victim.exitCode).toBeNull();
+        expect(victim.signalCode).toBeNull();
+        expect(fake.requests()).toBe("");
+      } finally {
+        fake.stop();
+        victim.kill();
         rmSync(s.home, { recursive: true, force: true });
       }
     },
   );
 });
-
 describe("provider files cannot aim a credential at a variable or header that changes what a program does", () => {
   const base = { name: "acme", flows: ["api_key"], default_flow: "api_key" };
   const key = (api_key: Record<string, unknown>) => () => validateProvider({ ...base, api_key });
