@@ -1,4 +1,5 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -143,6 +144,39 @@ describe("the bridge page itself (plain HTTP): CSRF, single use, expiry", { time
     expect((await fetch(bridge.url)).status).toBe(400);
     expect(await bridge.collect()).toEqual({ status: "submitted", answer: { api_key: "sk-right" } });
     expect(await bridge.collect()).toEqual({ status: "collected" });
+  });
+
+  it("DNS rebinding: with a Host other than 127.0.0.1/localhost:port the page and a post get 403, no CSRF token, nothing collected", async () => {
+    const s = await agentSandbox();
+    sandboxes.push(s);
+    expect((await runWard(["daemon", "start"], { env: s.env })).code).toBe(0);
+    const bridge = await openBridge(s);
+    const page = await fetch(bridge.url);
+    const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] as string;
+    const rebound = (method: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = httpRequest(bridge.url, { method, headers: { ...headers, host: `evil.example:${s.port}` } }, (response) => {
+          let text = "";
+          response.on("data", (chunk) => (text += chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+    const shown = await rebound("GET", {});
+    expect(shown.status).toBe(403);
+    expect(shown.text).toContain("Host evil.example:");
+    expect(shown.text).not.toContain(csrf);
+    const posted = await rebound(
+      "POST",
+      { cookie, "content-type": "application/x-www-form-urlencoded" },
+      new URLSearchParams({ csrf, api_key: "sk-rebound" }).toString(),
+    );
+    expect(posted.status).toBe(403);
+    expect(await bridge.collect()).toEqual({ status: "pending" });
+    const local = await fetch(bridge.url.replace("127.0.0.1", "localhost"));
+    expect(local.status).toBe(200);
   });
 
   it("expires: after its time the page and a post with a valid token get agent_bridge_expired, and nothing is collected", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
 import { freePort } from "./ports.js";
-import { runWard } from "./run-ward.js";
+import { runWard, startWard } from "./run-ward.js";
 import { echoApi, trustTestApi } from "./support/echo-api.js";
 
 const API_KEY = "sk-test-proxy-0123456789abcdef";
@@ -26,8 +26,8 @@ afterEach(async () => {
 });
 
 /** A sandbox where ward trusts the test API's certificate and holds an API key for provider `echo`. */
-async function withApiKey(apiHosts?: string[]) {
-  const s = await agentSandbox();
+async function withApiKey(apiHosts?: string[], extraEnv: Record<string, string> = {}) {
+  const s = await agentSandbox(extraEnv);
   sandboxes.push(s);
   s.env = { ...s.env, ...trustTestApi(s.home) };
   const provider = {
@@ -68,6 +68,19 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     expect(child.env.NODE_OPTIONS).toMatch(/--import ".*\/fetch-preload\.js"/);
   });
 
+  it("WARD_AGENT_MASTER_KEY given to ward reaches no child, with or without --proxy", async () => {
+    const masterKey = "3".repeat(64);
+    const s = await withApiKey([api.host], { WARD_AGENT_MASTER_KEY: masterKey });
+    const printEnv = "console.log(JSON.stringify({ env: process.env }))";
+    for (const args of [["run", "--proxy"], ["run"]]) {
+      const run = await runWard([...args, "--", process.execPath, "-e", printEnv], { env: s.env, timeoutMs: 30_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const env = (JSON.parse(run.stdout) as { env: Record<string, string> }).env;
+      expect(env.WARD_AGENT_MASTER_KEY, args.join(" ")).toBeUndefined();
+      expect(JSON.stringify(env), args.join(" ")).not.toContain(masterKey);
+    }
+  });
+
   it.skipIf(!existsSync("/usr/bin/curl"))(
     "curl honours HTTPS_PROXY and CURL_CA_BUNDLE: the API sees the key, curl never had it",
     async () => {
@@ -105,6 +118,23 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     expect(() => writeFileSync(bundle, "x", { flag: "r+" })).toThrow(/ENOENT/);
   });
 
+  it("SIGTERM to ward reaches the command; ward waits for it, then deletes the CA bundle (exit 143)", async () => {
+    const s = await withApiKey([api.host]);
+    const waiting = `console.log("BUNDLE=" + process.env.CURL_CA_BUNDLE + " PID=" + process.pid); process.on("SIGTERM", () => { console.log("child got SIGTERM"); process.exit(143); }); setInterval(() => {}, 1000);`;
+    const run = await startWard(["run", "--proxy", "--", process.execPath, "-e", waiting], "BUNDLE=", { env: s.env });
+    const [, bundle, pid] = /BUNDLE=(\S+) PID=(\d+)/.exec(run.output()) ?? [];
+    expect(existsSync(bundle as string)).toBe(true);
+    try {
+      expect(await run.stop()).toBe(143);
+      expect(run.output()).toContain("child got SIGTERM");
+      expect(existsSync(bundle as string)).toBe(false);
+    } finally {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {}
+    }
+  });
+
   it("a provider without api_hosts and no --api-host: agent_proxy_api_hosts_invalid (exit 2), the command never runs", async () => {
     const s = await withApiKey();
     const marker = join(s.home, "ran");
@@ -132,6 +162,40 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     );
     expect(run.stdout).toContain("Fix: ");
     expect(`${run.stdout}${run.stderr}`).not.toContain(API_KEY);
+  });
+
+  it("inside a tunnel to an API host, a Host header naming another host or an absolute-form target is refused (403) and gets no key", async () => {
+    const s = await withApiKey([api.host]);
+    // Raw CONNECT + TLS (trusting the run's CA bundle), then one HTTP/1.1 request per tunnel: only the first is well-formed.
+    const probe = `
+const net = require("net"), tls = require("tls"), fs = require("fs");
+const proxy = new URL(process.env.HTTPS_PROXY);
+const auth = Buffer.from(decodeURIComponent(proxy.username) + ":" + decodeURIComponent(proxy.password)).toString("base64");
+const [host, port] = ${JSON.stringify(api.host)}.split(":");
+const send = (request) => new Promise((resolve) => {
+  const raw = net.connect(Number(proxy.port), proxy.hostname, () => raw.write("CONNECT " + host + ":" + port + " HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nProxy-Authorization: Basic " + auth + "\\r\\n\\r\\n"));
+  raw.once("data", () => {
+    const secure = tls.connect({ socket: raw, host, ca: fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS) }, () => secure.write(request));
+    let text = "";
+    secure.on("data", (d) => (text += d));
+    secure.on("end", () => resolve(text.split("\\r\\n")[0] + " " + (text.match(/agent_[a-z_]+/) ?? [""])[0]));
+  });
+});
+(async () => {
+  const lines = [];
+  lines.push(await send("GET /v1/ok HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nConnection: close\\r\\n\\r\\n"));
+  lines.push(await send("GET /v1/fronted HTTP/1.1\\r\\nHost: attacker.example\\r\\nConnection: close\\r\\n\\r\\n"));
+  lines.push(await send("GET https://attacker.example/v1/absolute HTTP/1.1\\r\\nHost: " + host + ":" + port + "\\r\\nConnection: close\\r\\n\\r\\n"));
+  console.log(JSON.stringify(lines));
+})();`;
+    const run = await runWard(["run", "--proxy", "--", process.execPath, "-e", probe], { env: s.env, timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      "HTTP/1.1 200 OK ",
+      "HTTP/1.1 403 Forbidden agent_proxy_request_refused",
+      "HTTP/1.1 403 Forbidden agent_proxy_request_refused",
+    ]);
+    expect(api.seen).toEqual([`Bearer ${API_KEY}`]);
   });
 
   it("the proxy refuses a CONNECT without the run's proxy credentials (407): other local programs cannot borrow the key", async () => {

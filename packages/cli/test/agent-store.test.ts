@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,6 +49,45 @@ describe("agent store: AES-256-GCM at rest", () => {
     expect(store.getConnection("github")?.connection.access_token).toBe("work-token-2");
     expect(store.remove("github", "work")).toBe(true);
     expect(store.getConnection("github")?.name).toBe("default");
+  });
+
+  it.skipIf(process.platform === "win32")(
+    "an existing home folder open to others (0755) becomes 0700 and a 0644 master.key becomes 0600 when the store is opened",
+    async () => {
+      const home = freshHome();
+      const paths = agentPaths(env(home));
+      chmodSync(home, 0o755);
+      writeFileSync(paths.masterKeyFile, `${KEY_A}\n`, { mode: 0o644 });
+      chmodSync(paths.masterKeyFile, 0o644);
+      const store = await CredentialStore.open(paths, env(home));
+      expect(store.masterKeySource).toBe(paths.masterKeyFile);
+      expect(statSync(home).mode & 0o777).toBe(0o700);
+      expect(statSync(paths.masterKeyFile).mode & 0o777).toBe(0o600);
+    },
+  );
+
+  it("writers in parallel processes never undo each other: every provider each one saved is in the store", {
+    timeout: 60_000,
+  }, async () => {
+    const home = freshHome();
+    const dist = (path: string) => new URL(`../dist/agent/${path}`, import.meta.url).href;
+    const writer = (n: number) => `
+      const { CredentialStore } = await import(${JSON.stringify(dist("store/credential-store.js"))});
+      const { agentPaths } = await import(${JSON.stringify(dist("paths.js"))});
+      const store = await CredentialStore.open(agentPaths(process.env));
+      for (let i = 0; i < 12; i++) store.saveConnection("p${n}-" + i, "default", { kind: "api_key", api_key: "k", obtained_at: i });`;
+    const runs = [1, 2, 3].map(
+      (n) =>
+        new Promise<number | null>((resolve) =>
+          spawn(process.execPath, ["--input-type=module", "-e", writer(n)], {
+            env: { ...process.env, ...env(home, { WARD_AGENT_MASTER_KEY: KEY_A }) },
+            stdio: "inherit",
+          }).on("close", resolve),
+        ),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0]);
+    const store = await CredentialStore.open(agentPaths(env(home)), env(home, { WARD_AGENT_MASTER_KEY: KEY_A }));
+    expect(Object.keys(store.read().providers)).toHaveLength(36);
   });
 
   it("without WARD_AGENT_MASTER_KEY or a keyring, creates a 0600 master.key and reuses it", async () => {

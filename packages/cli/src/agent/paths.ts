@@ -14,6 +14,8 @@ export interface AgentPaths {
   daemonLog: string;
   daemonToken: string;
   refreshLock: string;
+  /** Held while one process reads, changes and rewrites the store, so writers never undo each other. */
+  storeLock: string;
 }
 
 /** WARD_AGENT_HOME, else ~/.ward/agent. */
@@ -28,6 +30,7 @@ export function agentPaths(env: NodeJS.ProcessEnv = process.env): AgentPaths {
     daemonLog: join(home, "daemon.log"),
     daemonToken: join(home, "daemon.token"),
     refreshLock: join(home, "refresh.lock"),
+    storeLock: join(home, "store.lock"),
   };
 }
 

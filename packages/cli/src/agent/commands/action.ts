@@ -1,6 +1,7 @@
 import { type ErrorCode, isWardError } from "@ward/core";
 import type { Command } from "commander";
 import { EXIT, err, type OutputOptions, printErrorBody, printJson } from "../../output.js";
+import { printable } from "../terminal-text.js";
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_provider_unknown: EXIT.usage,
@@ -11,6 +12,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   agent_client_metadata_url_invalid: EXIT.usage,
   agent_client_rejected: EXIT.rejected,
   agent_token_request_failed: EXIT.rejected,
+  agent_token_response_invalid: EXIT.rejected,
   agent_authorization_denied: EXIT.rejected,
   agent_scope_missing: EXIT.rejected,
   agent_refresh_failed: EXIT.rejected,
@@ -41,12 +43,14 @@ export function agentAction<A extends unknown[]>(run: (...args: A) => Promise<vo
     } catch (error) {
       const options = globalOptions(command);
       if (isWardError(error)) {
-        if (options.json) printJson({ error: { code: error.code, message: error.message, fix: error.definition.fix } });
-        else printErrorBody({ code: error.code, error_description: error.message });
+        // The message may quote a provider's error_description or a callback's query: never raw to the terminal.
+        const message = printable(error.message);
+        if (options.json) printJson({ error: { code: error.code, message, fix: error.definition.fix } });
+        else printErrorBody({ code: error.code, error_description: message });
         process.exitCode = EXIT_BY_CODE[error.code] ?? EXIT.failure;
         return;
       }
-      err(`✗ ${error instanceof Error ? error.message : String(error)}`);
+      err(`✗ ${printable(error instanceof Error ? error.message : String(error))}`);
       process.exitCode = EXIT.failure;
     }
   };

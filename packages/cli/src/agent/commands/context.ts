@@ -7,6 +7,8 @@ import { CredentialStore } from "../store/credential-store.js";
 export async function agentContext() {
   const paths = agentPaths();
   const store = await CredentialStore.open(paths);
+  // The key is in memory now; no child (`ward run`'s command, the browser, the daemon) may inherit it.
+  delete process.env.WARD_AGENT_MASTER_KEY;
   return { paths, port: agentPort(), store, provider: (name: string) => findProvider(paths, isUrl(name) ? mcpProviderName(name) : name) };
 }
 

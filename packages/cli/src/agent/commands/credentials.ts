@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { WardError } from "@ward/core";
 import type { Command } from "commander";
 import { EXIT, out, printJson, printTable } from "../../output.js";
@@ -8,6 +9,7 @@ import { resolveEndpoints } from "../oauth/discovery.js";
 import { freshConnection } from "../oauth/refresh.js";
 import { revokeTokens } from "../oauth/revoke.js";
 import { startProxySession } from "../proxy/proxy-session.js";
+import { printable } from "../terminal-text.js";
 import { agentAction, globalOptions } from "./action.js";
 import { agentContext, type AgentContext as Context } from "./context.js";
 
@@ -24,15 +26,27 @@ async function secretEnv(ctx: Context, names: string[]): Promise<Record<string, 
   return env;
 }
 
-/** Runs the command with stdio inherited; resolves with its exit code (127 when it cannot start). */
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Runs the command with stdio inherited; resolves with its exit code (127 when it cannot start,
+ * 128 + n after signal n). A signal to ward is passed on to the command and ward waits for it, so the
+ * proxy stops and the CA bundle is deleted after the command, never before it and never not at all.
+ */
 function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit", env });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
   return new Promise<number>((resolve) => {
+    const done = (code: number) => {
+      for (const signal of FORWARDED) process.off(signal, forward);
+      resolve(code);
+    };
     child.on("error", (error) => {
       process.stderr.write(`✗ ${argv[0]}: ${error.message}\n`);
-      resolve(127);
+      done(127);
     });
-    child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : EXIT.failure)));
+    child.on("exit", (exitCode, signal) => done(exitCode ?? (signal ? 128 + (constants.signals[signal] ?? 0) : EXIT.failure)));
   });
 }
 
@@ -147,8 +161,12 @@ export function registerCredentials(program: Command): void {
       agentAction(async (opts: { lines: string }, command: Command) => {
         const { paths } = await agentContext();
         const events = readAudit(paths).slice(-Number(opts.lines));
-        if (globalOptions(command).json) printJson(events);
-        else printTable(events as unknown as Record<string, unknown>[], ["time", "event", "provider", "connection", "detail"]);
+        if (globalOptions(command).json) return printJson(events);
+        // A refresh_failed detail quotes the provider's answer: escaped like every provider text.
+        const rows = events.map((e) =>
+          Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === "string" ? printable(v) : v])),
+        );
+        printTable(rows, ["time", "event", "provider", "connection", "detail"]);
       }),
     );
 }

@@ -64,6 +64,13 @@ export async function handleBridgePage(req: IncomingMessage, res: ServerResponse
   const id = url.pathname.slice(BRIDGE_PREFIX.length);
   const path = url.pathname;
   try {
+    // DNS rebinding: a page of another site resolved to 127.0.0.1 arrives with that site's name as Host.
+    const host = req.headers.host ?? "";
+    if (!origins.includes(`http://${host.toLowerCase()}`))
+      throw new WardError("agent_bridge_forbidden", {
+        path,
+        reason: `Host ${host || "(missing)"} is not ${origins.map((o) => o.slice("http://".length)).join(" or ")}`,
+      });
     const found = bridges.page(id);
     if (found === "expired") throw new WardError("agent_bridge_expired", { path });
     if (found === "used") throw new WardError("agent_bridge_used", { path });

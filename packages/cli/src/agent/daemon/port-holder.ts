@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
-function listeningInode(port: number): string | undefined {
+interface Listener {
+  inode: string;
+  uid: number;
+}
+
+/** The listening TCP sockets on `port` (any address, IPv4 and IPv6), from /proc/net (Linux). */
+function listeners(port: number): Listener[] {
   const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const found: Listener[] = [];
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text: string;
     try {
@@ -11,11 +18,18 @@ function listeningInode(port: number): string | undefined {
     }
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      // cols: sl local_address rem_address st ... inode (index 9); st 0A is LISTEN.
-      if (cols[1]?.endsWith(`:${hexPort}`) && cols[3] === "0A") return cols[9];
+      // cols: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode; st 0A is LISTEN.
+      if (cols[1]?.endsWith(`:${hexPort}`) && cols[3] === "0A") found.push({ inode: cols[9] ?? "0", uid: Number(cols[7]) });
     }
   }
-  return undefined;
+  return found;
+}
+
+const listeningInode = (port: number): string | undefined => listeners(port)[0]?.inode;
+
+/** The user ids owning listeners on `port`; empty where /proc does not tell (not Linux). */
+export function listenerUids(port: number): number[] {
+  return [...new Set(listeners(port).map((l) => l.uid))];
 }
 
 /**

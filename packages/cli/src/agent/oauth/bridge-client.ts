@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { WardError } from "@ward/core";
 import type { BridgeAnswer, BridgeRequest } from "../daemon/bridge.js";
 import { ensureDaemon } from "../daemon/lifecycle.js";
+import { assertOwnDaemon } from "../daemon/ownership.js";
 import type { AgentPaths } from "../paths.js";
 import { headlessReason, openBrowser } from "./browser.js";
 import { daemonRefusal, daemonRequest } from "./daemon-client.js";
@@ -16,6 +17,7 @@ export async function askInBrowser(
 ): Promise<BridgeAnswer> {
   const { paths, port } = options;
   await ensureDaemon(paths, port);
+  assertOwnDaemon(port);
   const opened = await daemonRequest(paths, port, "/bridges", {
     method: "POST",
     body: JSON.stringify({ ...request, ttl_ms: options.timeoutMs }),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WardError } from "@ward/core";
 import type { Connection } from "../store/model.js";
+import { printable } from "../terminal-text.js";
 import type { LoginFlowOptions } from "./flow-options.js";
 import { postForm } from "./http.js";
 import { clientAuth, requestTokens } from "./token-endpoint.js";
@@ -37,8 +38,8 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
           ? b.error_description
           : "the device authorization response lacks device_code, user_code or verification_uri",
     });
-  options.say(`On any device, open ${b.verification_uri} and enter the code ${b.user_code}`);
-  if (typeof b.verification_uri_complete === "string") options.say(`  (or open ${b.verification_uri_complete})`);
+  options.say(printable(`On any device, open ${b.verification_uri} and enter the code ${b.user_code}`));
+  if (typeof b.verification_uri_complete === "string") options.say(printable(`  (or open ${b.verification_uri_complete})`));
   let interval = (typeof b.interval === "number" ? b.interval : 5) * 1000;
   const expiresMs = (typeof b.expires_in === "number" ? b.expires_in : 600) * 1000;
   const deadline = Date.now() + Math.min(options.timeoutMs, expiresMs);
@@ -48,7 +49,7 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
       verification_uri: String(b.verification_uri),
       seconds: Math.round(Math.min(options.timeoutMs, expiresMs) / 1000),
     });
-  const stopWaiting = options.waiting?.(`Waiting for the code ${b.user_code} to be approved`, deadline);
+  const stopWaiting = options.waiting?.(printable(`Waiting for the code ${b.user_code} to be approved`), deadline);
   try {
     while (Date.now() < deadline) {
       await sleep(interval);

@@ -49,6 +49,12 @@ export async function discoverIssuer(issuer: string): Promise<Endpoints> {
   throw last;
 }
 
+/** The same URL, written alike up to URL normalisation and a trailing slash. */
+function sameResource(a: string, b: string): boolean {
+  const normal = (value: string) => (URL.canParse(value) ? new URL(value).href.replace(/\/$/, "") : value);
+  return normal(a) === normal(b);
+}
+
 /** RFC 9728: an MCP server's Protected Resource Metadata names its resource and authorization servers. */
 export async function discoverProtectedResource(
   resourceUrl: string,
@@ -62,6 +68,12 @@ export async function discoverProtectedResource(
     throw new WardError("agent_discovery_failed", { url: metadataUrl, reason: "authorization_servers is missing or empty" });
   if (typeof metadata.resource !== "string")
     throw new WardError("agent_discovery_failed", { url: metadataUrl, reason: "resource is missing" });
+  // RFC 9728 §3.3: otherwise a server could have Ward ask for tokens meant for another resource, then receive them.
+  if (!sameResource(metadata.resource, resourceUrl))
+    throw new WardError("agent_discovery_failed", {
+      url: metadataUrl,
+      reason: `its resource is ${metadata.resource}, expected ${resourceUrl} (RFC 9728 §3.3: metadata of another resource must not be used)`,
+    });
   return {
     resource: metadata.resource,
     authorization_servers: servers as string[],

@@ -55,6 +55,10 @@ export async function postForm(
   try {
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   } catch {
-    return { status: response.status, body: { error: `HTTP ${response.status}`, error_description: text.slice(0, 200) } };
+    // A success answer in another format (e.g. form-encoded tokens) would put credentials in the message and the audit log.
+    const shown = response.ok
+      ? `the answer is not JSON (content-type ${response.headers.get("content-type") ?? "none"}, ${text.length} characters not shown: they may hold credentials)`
+      : text.slice(0, 200);
+    return { status: response.status, body: { error: `HTTP ${response.status}`, error_description: shown } };
   }
 }

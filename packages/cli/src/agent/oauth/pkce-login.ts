@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { s256Challenge, WardError } from "@ward/core";
 import { ensureDaemon } from "../daemon/lifecycle.js";
+import { assertOwnDaemon } from "../daemon/ownership.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
 import type { Connection } from "../store/model.js";
 import { headlessReason, openBrowser } from "./browser.js";
 import { LoginWaiter } from "./daemon-client.js";
 import type { LoginFlowOptions } from "./flow-options.js";
+import { assertSecureEndpoint } from "./http.js";
 import { requestTokens } from "./token-endpoint.js";
 
 export interface PkceLoginOptions extends LoginFlowOptions {
@@ -23,7 +25,11 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
       provider: options.provider,
       reason: "it has no authorization_endpoint or token_endpoint",
     });
+  // The URL goes to $BROWSER or the OS opener: an MCP server's or issuer's metadata must not make
+  // it open a file or launch another scheme's handler.
+  assertSecureEndpoint(endpoints.authorization_endpoint);
   await ensureDaemon(options.paths, options.port, options.env);
+  assertOwnDaemon(options.port);
   const state = randomBytes(32).toString("base64url");
   const verifier = randomBytes(32).toString("base64url");
   const redirect = redirectUri(options.port);

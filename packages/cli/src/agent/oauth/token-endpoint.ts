@@ -38,6 +38,22 @@ export async function requestTokens(request: TokenRequest, previous?: Connection
       error_description: description,
     });
   }
+  // RFC 6749 §7.1: only a token type Ward knows how to send; A.12: a token an HTTP header can carry.
+  const tokenType = typeof body.token_type === "string" ? body.token_type : "Bearer";
+  if (tokenType.toLowerCase() !== "bearer")
+    throw new WardError("agent_token_response_invalid", {
+      provider: request.provider,
+      field: "token_type",
+      received: JSON.stringify(tokenType.slice(0, 40)),
+      expected: '"Bearer" (Ward sends tokens as Authorization: Bearer; DPoP-bound tokens need proofs it does not make)',
+    });
+  if (!/^[\x21-\x7e]+$/.test(body.access_token))
+    throw new WardError("agent_token_response_invalid", {
+      provider: request.provider,
+      field: "access_token",
+      received: `a ${body.access_token.length}-character value with spaces, control or non-ASCII characters (not shown)`,
+      expected: "a token of printable ASCII characters (RFC 6749 Appendix A.12)",
+    });
   const now = Date.now();
   const scope = typeof body.scope === "string" ? body.scope.split(" ").filter(Boolean) : (request.requestedScopes ?? previous?.scopes);
   return {
@@ -45,7 +61,7 @@ export async function requestTokens(request: TokenRequest, previous?: Connection
     access_token: body.access_token,
     // RFC 6749 §6: a refresh response without refresh_token keeps the old one.
     refresh_token: typeof body.refresh_token === "string" ? body.refresh_token : previous?.refresh_token,
-    token_type: typeof body.token_type === "string" ? body.token_type : "Bearer",
+    token_type: tokenType,
     expires_at: typeof body.expires_in === "number" ? now + body.expires_in * 1000 : undefined,
     scopes: scope,
     id_token: typeof body.id_token === "string" ? body.id_token : previous?.id_token,

@@ -4,7 +4,7 @@ import { WardError } from "@ward/core";
 import type { AgentPaths } from "../paths.js";
 import { writeFileAtomic } from "../store/atomic-write.js";
 import { BUILTIN_PROVIDERS } from "./builtin.js";
-import { validateProvider } from "./provider-schema.js";
+import { PROVIDER_NAME_PATTERN, validateProvider } from "./provider-schema.js";
 import type { ProviderDefinition } from "./types.js";
 
 /** Built-in providers plus the user's (providers/<name>.json), the user's winning on a shared name. */
@@ -52,6 +52,7 @@ export function saveProvider(paths: AgentPaths, provider: ProviderDefinition): s
 
 /** Deletes a user provider file; false when there was none. */
 export function deleteProvider(paths: AgentPaths, name: string): boolean {
+  if (!PROVIDER_NAME_PATTERN.test(name)) return false; // "../x" would name a file outside providers/
   const path = join(paths.providers, `${name}.json`);
   if (!existsSync(path)) return false;
   rmSync(path);

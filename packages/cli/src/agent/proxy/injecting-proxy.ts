@@ -34,6 +34,20 @@ function connectTarget(target: string | undefined): { host: string; port: number
 }
 
 /**
+ * Why a request decrypted from the tunnel to `target` must not get credentials, or undefined. The
+ * upstream connection goes to `target` whatever the request says, but a shared front end (CDN, load
+ * balancer) routes by Host or an absolute URI: one naming another host would carry the credentials
+ * to that host's origin.
+ */
+function misdirection(request: IncomingMessage, target: { host: string; port: number }): string | undefined {
+  if (!request.url?.startsWith("/")) return "the request target is not a path (origin-form, RFC 9112 §3.2.1)";
+  const host = (request.headers.host ?? "").toLowerCase();
+  const allowed = [`${target.host}:${target.port}`, ...(target.port === 443 ? [target.host] : [])];
+  if (!allowed.includes(host)) return `its Host header is ${host || "missing"}, expected ${allowed.join(" or ")}`;
+  return undefined;
+}
+
+/**
  * A proxy on 127.0.0.1 for one `ward run --proxy` child. CONNECT to a host in `headers` is intercepted
  * (TLS terminated with a leaf from the run's CA, each request re-sent over verified TLS with the header
  * added); any other CONNECT is a plain tunnel. Every request must carry the run's proxy credentials, so
@@ -62,6 +76,12 @@ export async function startInjectingProxy(options: {
     const target = targets.get(request.socket);
     if (!target) return response.destroy();
     const where = { method: request.method ?? "GET", host: `${target.host}:${target.port}`, path: request.url ?? "/" };
+    const refusal = misdirection(request, target);
+    if (refusal)
+      return failed(
+        response,
+        new WardError("agent_proxy_request_refused", { method: where.method, target: where.path, host: where.host, reason: refusal }),
+      );
     let header: [string, string];
     try {
       header = await target.header();
@@ -70,20 +90,26 @@ export async function startInjectingProxy(options: {
     }
     const headers = forwardable(request.headers);
     headers[header[0].toLowerCase()] = header[1];
-    const upstream = httpsRequest(
-      {
-        host: target.host,
-        port: target.port,
-        method: request.method,
-        path: request.url,
-        headers,
-        servername: isIP(target.host) ? undefined : target.host,
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
-        answer.pipe(response);
-      },
-    );
+    let upstream: ReturnType<typeof httpsRequest>;
+    try {
+      upstream = httpsRequest(
+        {
+          host: target.host,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers,
+          servername: isIP(target.host) ? undefined : target.host,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+          answer.pipe(response);
+        },
+      );
+    } catch (error) {
+      // Node refuses a header value it cannot send (a stored credential with a line break): never crash the run.
+      return failed(response, new WardError("agent_proxy_failed", { ...where, reason: (error as Error).message }));
+    }
     upstream.on("error", (error) => failed(response, new WardError("agent_proxy_failed", { ...where, reason: error.message })));
     request.pipe(upstream);
   });

@@ -3,8 +3,10 @@ import { WardError } from "@ward/core";
 import type { AgentPaths } from "../paths.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { type Envelope, envelopeProblem, keyId, open, seal } from "./envelope.js";
+import { withFileLockSync } from "./file-lock.js";
 import { loadMasterKey, type MasterKey } from "./master-key.js";
 import { type ClientRegistration, type Connection, emptyStore, type StoreData } from "./model.js";
+import { ensurePrivateDir } from "./private-dir.js";
 
 export const DEFAULT_CONNECTION = "default";
 
@@ -19,6 +21,7 @@ export class CredentialStore {
   ) {}
 
   static async open(paths: AgentPaths, env: NodeJS.ProcessEnv = process.env): Promise<CredentialStore> {
+    ensurePrivateDir(paths.home);
     return new CredentialStore(paths, await loadMasterKey(paths, env));
   }
 
@@ -61,12 +64,17 @@ export class CredentialStore {
     writeFileAtomic(this.paths.store, `${JSON.stringify(seal(this.master.key, JSON.stringify(data)))}\n`, 0o600);
   }
 
-  /** Read-modify-write; the caller holds the store lock when other processes may write. */
+  /**
+   * Read-modify-write under the store lock: without it a login saving one provider could write back
+   * the copy it read before a parallel refresh rotated another's refresh token, losing the new one.
+   */
   update(change: (data: StoreData) => void): StoreData {
-    const data = this.read();
-    change(data);
-    this.write(data);
-    return data;
+    return withFileLockSync(this.paths.storeLock, () => {
+      const data = this.read();
+      change(data);
+      this.write(data);
+      return data;
+    });
   }
 
   getConnection(provider: string, connection?: string): { name: string; connection: Connection } | undefined {

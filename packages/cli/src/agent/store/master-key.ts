@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { WardError } from "@ward/core";
 import type { AgentPaths } from "../paths.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { tightenMode } from "./private-dir.js";
 
 export interface MasterKey {
   key: Buffer;
@@ -49,8 +50,10 @@ async function osKeyring(env: NodeJS.ProcessEnv): Promise<Keyring | undefined> {
 export async function loadMasterKey(paths: AgentPaths, env: NodeJS.ProcessEnv = process.env): Promise<MasterKey> {
   if (env.WARD_AGENT_MASTER_KEY !== undefined)
     return { key: parseHexKey(env.WARD_AGENT_MASTER_KEY, "WARD_AGENT_MASTER_KEY"), source: "WARD_AGENT_MASTER_KEY" };
-  if (existsSync(paths.masterKeyFile))
+  if (existsSync(paths.masterKeyFile)) {
+    tightenMode(paths.masterKeyFile, 0o600);
     return { key: parseHexKey(readFileSync(paths.masterKeyFile, "utf8"), paths.masterKeyFile), source: paths.masterKeyFile };
+  }
   const keyring = await osKeyring(env);
   const stored = keyring?.get();
   if (stored) return { key: parseHexKey(stored, "OS keyring"), source: "OS keyring" };

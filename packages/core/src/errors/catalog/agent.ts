@@ -351,4 +351,38 @@ export const agentErrors = defineErrors({
     cause: "The page was not opened (no browser here, e.g. over SSH) or the form was left unsubmitted.",
     fix: "Open the printed URL in a browser on this machine and submit the form; or pass the values in the terminal (`--client-id` with `--client-secret-stdin`, or the API key on stdin), then retry with `--force`.",
   },
+  agent_proxy_request_refused: {
+    area: "agent",
+    status: 403,
+    oauthError: "access_denied",
+    title: "The credential-injecting proxy refused a request",
+    description: "The proxy refused {method} {target} in the tunnel to {host}: {reason}; nothing was sent upstream.",
+    params: ["method", "target", "host", "reason"],
+    cause:
+      "Inside a tunnel to an API host the proxy adds credentials only to requests for that same host: a Host header naming another host (which a shared front end could route elsewhere) or an absolute-form request target is refused so the credentials cannot reach another origin.",
+    fix: "Send the request to the API host itself (`https://<host>/path`, Host header unchanged); for another host open a separate connection, which the proxy tunnels without credentials.",
+  },
+  agent_token_response_invalid: {
+    area: "agent",
+    status: 400,
+    oauthError: "invalid_grant",
+    title: "The provider's token response cannot be used",
+    description: "The token endpoint of {provider} returned {field} {received}; expected {expected}.",
+    params: ["provider", "field", "received", "expected"],
+    cause:
+      "RFC 6749 §7.1: a client must not use an access token whose type it does not understand; Ward sends tokens as `Authorization: Bearer`, so a DPoP-bound or other non-Bearer token, or a token with characters an HTTP header cannot carry, would fail or be misused at the API.",
+    fix: "Configure the client at the provider to issue Bearer tokens (turn off DPoP binding for it), then run `ward login <provider> --force`.",
+  },
+  agent_daemon_foreign: {
+    area: "agent",
+    status: 500,
+    oauthError: "configuration_error",
+    title: "The daemon port is held by another user's program",
+    description:
+      "127.0.0.1:{port} answers like Ward's daemon, but its socket belongs to user id {owner}, not to you ({uid}); Ward sends it no login and opens no setup page on it.",
+    params: ["port", "owner", "uid"],
+    cause:
+      "On a machine shared with other users anyone can listen on a loopback port first. A program of another user posing as the daemon would receive the authorization code or the secrets pasted on its setup page.",
+    fix: "Find the program with `lsof -nP -iTCP:<port> -sTCP:LISTEN` and have its owner stop it, or use another port (`WARD_AGENT_PORT=<port>`) and register that callback URL at the provider.",
+  },
 });
