@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
@@ -234,18 +235,60 @@ describe("a login waiting for its callback", { timeout: 60_000 }, () => {
     );
   });
 
-  it("aborts with agent_oauth_state_mismatch (exit 3) when a callback with another state arrives, and says how to retry", async () => {
+  it("a callback with another state does not abort the login (a web page cannot end it); the real callback still completes it", async () => {
     const s = await sandbox();
     await addUnreachableProvider(s);
-    // $BROWSER=true opens nothing: the login waits until the forged callback arrives.
+    // $BROWSER=true opens nothing: the test plays the browser.
     const login = await startWard(["login", "idp", "--timeout", "40"], "Waiting for the callback on", {
       env: { ...s.env, BROWSER: "true" },
     });
     const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
-    const page = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
-    expect(page.status).toBe(400);
+    const forged = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
+    expect(forged.status).toBe(400);
+    await expect
+      .poll(() => login.stderr(), { timeout: 10_000 })
+      .toContain("A callback arrived with state replayed, which is not this login's");
+    const state = /[?&]state=([^&\s]+)/.exec(login.stderr())?.[1] as string;
+    const real = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=the-code&state=${state}`);
+    expect(real.status).toBe(200);
+    // The login went on to redeem the code (at a token endpoint nobody serves), not to a mismatch.
+    expect(await exited).toBe(4);
+    expect(login.stderr()).toContain("✗ agent_discovery_failed: Fetching http://127.0.0.1:9/token failed");
+    expect(login.stderr()).not.toContain("✗ agent_oauth_state_mismatch");
+  });
+
+  it("only a callback with another state before the deadline: agent_oauth_state_mismatch (exit 3) says how to retry", async () => {
+    const s = await sandbox();
+    await addUnreachableProvider(s);
+    const login = await startWard(["login", "idp", "--timeout", "5"], "Waiting for the callback on", {
+      env: { ...s.env, BROWSER: "true" },
+    });
+    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    expect((await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`)).status).toBe(400);
     expect(await exited).toBe(3);
     expect(login.stderr()).toContain("✗ agent_oauth_state_mismatch: The callback carried state replayed, which no login in progress sent.");
     expect(login.stderr()).toContain("Fix: Close old login tabs and run `ward login <provider> --force` again");
+  });
+
+  it("the daemon answers nothing under another Host name (DNS rebinding): 403 agent_daemon_host_refused", async () => {
+    const s = await sandbox();
+    expect((await runWard(["daemon", "start"], { env: s.env })).code).toBe(0);
+    for (const path of ["/health", "/auth/callback/oauth?state=x&code=y", `/logins/${"u".repeat(32)}`]) {
+      const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port: s.port, path, headers: { host: `rebind.example:${s.port}` } }, (res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(response.status, path).toBe(403);
+      expect(response.body).toContain(`this request named Host rebind.example:${s.port}`);
+      expect(response.body).not.toContain('"pid"');
+    }
+    expect((await fetch(`http://localhost:${s.port}/health`)).status).toBe(200);
   });
 });

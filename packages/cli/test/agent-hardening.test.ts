@@ -36,6 +36,17 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 const json = (body: unknown) => (_req: IncomingMessage, res: ServerResponse) =>
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
 
+/** A device login (public client `cli`) against a test server's /device and /token. */
+const deviceLoginAt = (base: string, timeoutMs: number, say: (line: string) => void = () => {}) =>
+  deviceLogin({
+    provider: "acme",
+    endpoints: { device_authorization_endpoint: `${base}/device`, token_endpoint: `${base}/token` },
+    client: { client_id: "cli", source: "configured" },
+    scopes: [],
+    timeoutMs,
+    say,
+  });
+
 const exchange = (tokenEndpoint: string) =>
   requestTokens({
     provider: "acme",
@@ -196,18 +207,32 @@ describe("provider text never reaches the terminal raw (ESC sequences, bidi over
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "access_denied" }));
     });
     const said: string[] = [];
-    await expect(
-      deviceLogin({
-        provider: "acme",
-        endpoints: { device_authorization_endpoint: `${base}/device`, token_endpoint: `${base}/token` },
-        client: { client_id: "cli", source: "configured" },
-        scopes: [],
-        timeoutMs: 5000,
-        say: (line) => said.push(line),
-      }),
-    ).rejects.toMatchObject({ code: "agent_authorization_denied" });
+    await expect(deviceLoginAt(base, 5000, (line) => said.push(line))).rejects.toMatchObject({ code: "agent_authorization_denied" });
     expect(said.join("\n")).toContain("enter the code WDJB-MJHT\\u001b]52;c;");
     expect(raw(said.join("\n"))).toBe(false);
+  });
+});
+
+describe("RFC 8628 polling", () => {
+  it("a device authorization answer with interval 0 is polled at most once a second, not in a tight loop", async () => {
+    let polls = 0;
+    const base = await serve((req, res) => {
+      if (req.url === "/device")
+        return json({
+          device_code: "dc",
+          user_code: "ABCD-EFGH",
+          verification_uri: "https://as.example/device",
+          interval: 0,
+          expires_in: 2,
+        })(req, res);
+      polls++;
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "authorization_pending" }));
+    });
+    await expect(deviceLoginAt(base, 2500)).rejects.toMatchObject({
+      code: expect.stringMatching(/^agent_(device_login_expired|login_timeout)$/),
+    });
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(polls).toBeLessThanOrEqual(3);
   });
 });
 

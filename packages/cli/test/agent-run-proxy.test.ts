@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentSandbox, agentSandbox } from "./agent-env.js";
@@ -66,6 +66,11 @@ describe("ward run --proxy: a header-injecting HTTPS proxy keeps the credential 
     for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
       expect(child.env[name]).toMatch(/ward-run-proxy-.*\/ca-bundle\.pem$/);
     expect(child.env.NODE_OPTIONS).toMatch(/--import ".*\/fetch-preload\.js"/);
+    // Each injection is audited (per host, with the count), never the key; the other host is not.
+    const audit = readFileSync(join(s.home, "audit.log"), "utf8");
+    expect(audit).toContain(`"event":"proxy_injection","provider":"echo","detail":"1 request(s) to ${api.host}"`);
+    expect(audit).not.toContain(other.host);
+    expect(audit).not.toContain(API_KEY);
   });
 
   it("WARD_AGENT_MASTER_KEY given to ward reaches no child, with or without --proxy", async () => {

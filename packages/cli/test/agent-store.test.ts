@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentPaths } from "../src/agent/paths.js";
 import { CredentialStore } from "../src/agent/store/credential-store.js";
+import { withFileLock } from "../src/agent/store/file-lock.js";
 
 const KEY_A = "a".repeat(64);
 const KEY_B = "b".repeat(64);
@@ -150,5 +152,48 @@ describe("agent store: failures leave the file untouched", () => {
     await expect(CredentialStore.open(agentPaths(env(home)), env(home, { WARD_AGENT_MASTER_KEY: "hunter2" }))).rejects.toThrow(
       expect.objectContaining({ code: "agent_master_key_invalid", message: expect.stringContaining("7 characters (not hexadecimal)") }),
     );
+  });
+});
+
+describe("the lock file (refresh.lock, store.lock)", () => {
+  const lockModule = new URL("../dist/agent/store/file-lock.js", import.meta.url).href;
+
+  async function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ["-e", ""]);
+    await once(child, "exit");
+    return child.pid as number;
+  }
+
+  it("a lock left by an exited process, or left empty for over 2 s, is taken over; a fresh empty one is not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ward-lock-"));
+    const path = join(dir, "refresh.lock");
+    writeFileSync(path, String(await deadPid()));
+    expect(await withFileLock(path, async () => readFileSync(path, "utf8"))).toBe(String(process.pid));
+    writeFileSync(path, "");
+    await expect(withFileLock(path, async () => "held", { timeoutMs: 300 })).rejects.toMatchObject({ code: "agent_store_locked" });
+    const old = new Date(Date.now() - 5_000);
+    utimesSync(path, old, old);
+    expect(await withFileLock(path, async () => "held")).toBe("held");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("8 processes finding the same stale lock: exactly one holds it at any moment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ward-lock-"));
+    const path = join(dir, "store.lock");
+    const log = join(dir, "log");
+    writeFileSync(path, String(await deadPid()));
+    const script = `
+      const { withFileLockSync } = await import(${JSON.stringify(lockModule)});
+      const { appendFileSync } = await import("node:fs");
+      withFileLockSync(${JSON.stringify(path)}, () => {
+        appendFileSync(${JSON.stringify(log)}, "in\\n");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        appendFileSync(${JSON.stringify(log)}, "out\\n");
+      });`;
+    const children = Array.from({ length: 8 }, () => spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }));
+    const codes = await Promise.all(children.map(async (child) => (await once(child, "exit"))[0]));
+    expect(codes).toEqual(Array(8).fill(0));
+    expect(readFileSync(log, "utf8")).toBe("in\nout\n".repeat(8));
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -6,6 +6,7 @@ import { waitingLine } from "../src/agent/progress.js";
 import { BUILTIN_PROVIDERS } from "../src/agent/providers/builtin.js";
 import { mcpProviderName } from "../src/agent/providers/mcp.js";
 import { validateProvider } from "../src/agent/providers/provider-schema.js";
+import { proxyChildEnv } from "../src/agent/proxy/child-env.js";
 
 describe("RFC 8414 §3.1 metadata URLs", () => {
   it("inserts the well-known suffix before the issuer's path, then tries OpenID discovery after it", () => {
@@ -109,5 +110,18 @@ describe("ward doctor's clock verdict", () => {
       ok: false,
       detail: `${url}: unreachable (ECONNREFUSED)`,
     });
+  });
+});
+
+describe("ward run --proxy: the child's NO_PROXY", () => {
+  it("drops every entry that would send an API host around the proxy (the host, a domain above it, *), keeps the others", () => {
+    const base = { NO_PROXY: "localhost,127.0.0.1,*,.github.com,github.com,api.github.com:443,example.org,notgithub.com" };
+    const child = proxyChildEnv(base, "http://ward:x@127.0.0.1:1", "", ["api.github.com"]);
+    try {
+      expect(child.env.NO_PROXY).toBe("localhost,127.0.0.1,example.org,notgithub.com");
+      expect(child.env.no_proxy).toBe(child.env.NO_PROXY);
+    } finally {
+      child.cleanup();
+    }
   });
 });

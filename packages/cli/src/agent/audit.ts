@@ -3,7 +3,7 @@ import type { AgentPaths } from "./paths.js";
 
 /** One audit event: what happened to which credentials, never a secret value. */
 export interface AuditEvent {
-  event: "login" | "refresh" | "refresh_failed" | "logout" | "revoke" | "get" | "export" | "run";
+  event: "login" | "refresh" | "refresh_failed" | "logout" | "revoke" | "get" | "export" | "run" | "proxy_injection";
   provider?: string;
   connection?: string;
   detail?: string;

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { out, printJson } from "../../output.js";
 import { probeDaemon } from "../daemon/health.js";
 import { ensureDaemon, stopDaemon } from "../daemon/lifecycle.js";
-import { assertOwnDaemon } from "../daemon/ownership.js";
 import { runDaemon } from "../daemon/run.js";
 import { agentPaths, agentPort, redirectUri } from "../paths.js";
 import { agentAction, globalOptions } from "./action.js";
@@ -41,8 +40,6 @@ export function registerDaemon(program: Command): void {
     .description("stop the daemon")
     .action(
       agentAction(async (_opts: unknown, command: Command) => {
-        // stopDaemon signals the PID /health names: never one another user's program chose.
-        assertOwnDaemon(agentPort());
         const stopped = await stopDaemon(agentPaths(), agentPort());
         report(command, { stopped }, stopped ? "stopped" : "not running");
       }),
@@ -54,7 +51,6 @@ export function registerDaemon(program: Command): void {
     .action(
       agentAction(async (_opts: unknown, command: Command) => {
         const port = agentPort();
-        assertOwnDaemon(port);
         await stopDaemon(agentPaths(), port);
         const handle = await ensureDaemon(agentPaths(), port);
         report(command, { running: true, pid: handle.pid, port }, `restarted: PID ${handle.pid} on 127.0.0.1:${port}`);

@@ -1,7 +1,9 @@
+import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { EXIT, out, printJson } from "../../output.js";
 import { connectionState } from "../connection-state.js";
 import { probeDaemon } from "../daemon/health.js";
+import { assertOwnDaemon } from "../daemon/ownership.js";
 import { headlessReason } from "../oauth/browser.js";
 import { agentPaths, agentPort, redirectUri } from "../paths.js";
 import { listProviders } from "../providers/registry.js";
@@ -18,11 +20,27 @@ interface Check {
   detail: string;
 }
 
+/** Group or other users may read or enter it (POSIX); false when it does not exist. */
+function openToOthers(path: string): boolean {
+  return process.platform !== "win32" && existsSync(path) && (statSync(path).mode & 0o077) !== 0;
+}
+
+function ownershipProblem(port: number): string | undefined {
+  try {
+    assertOwnDaemon(port);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 async function runChecks(): Promise<Check[]> {
   const paths = agentPaths();
   const checks: Check[] = [];
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
   let stored: StoreData | undefined;
+  const privatePaths = [paths.home, paths.masterKeyFile, paths.store];
+  const loose = privatePaths.filter((path) => openToOthers(path));
   try {
     const store = await CredentialStore.open(paths);
     const data = store.read();
@@ -36,6 +54,16 @@ async function runChecks(): Promise<Check[]> {
   } catch (error) {
     add("store", false, error instanceof Error ? error.message : String(error));
   }
+  const stillLoose = privatePaths.filter((path) => openToOthers(path));
+  add(
+    "permissions",
+    stillLoose.length === 0,
+    stillLoose.length
+      ? `${stillLoose.join(", ")} can be read by other users and could not be tightened (owned by someone else?): chmod go-rwx them`
+      : loose.length
+        ? `tightened ${loose.join(", ")} to owner-only`
+        : "home 0700, master key and store 0600",
+  );
   let providers: ProviderDefinition[] = [];
   try {
     providers = listProviders(paths);
@@ -51,7 +79,9 @@ async function runChecks(): Promise<Check[]> {
   });
   const port = agentPort();
   const probe = await probeDaemon(port);
+  const foreign = probe.kind === "ward" ? ownershipProblem(port) : undefined;
   if (probe.kind === "other") add("daemon", false, `127.0.0.1:${port} is held by another program (ward daemon start explains)`);
+  else if (foreign) add("daemon", false, foreign);
   else if (probe.kind === "ward" && probe.version !== WARD_VERSION)
     add("daemon", false, `Ward ${probe.version} runs it; run ward daemon restart`);
   else

@@ -6,7 +6,8 @@ import { WardError } from "@ward/core";
 import type { AgentPaths } from "../paths.js";
 import { WARD_VERSION } from "../version.js";
 import { probeDaemon } from "./health.js";
-import { describePortHolder } from "./port-holder.js";
+import { assertOwnDaemon } from "./ownership.js";
+import { describePortHolder, listeningPid } from "./port-holder.js";
 
 export interface DaemonHandle {
   port: number;
@@ -38,6 +39,7 @@ export async function ensureDaemon(paths: AgentPaths, port: number, env: NodeJS.
   const probe = await probeDaemon(port);
   let replaced: string | undefined;
   if (probe.kind === "ward") {
+    assertOwnDaemon(port);
     if (probe.version === WARD_VERSION) return { port, pid: probe.pid, started: false };
     if (probe.waiting !== 0) {
       const reason =
@@ -66,6 +68,7 @@ export async function ensureDaemon(paths: AgentPaths, port: number, env: NodeJS.
     if (now.kind === "other") throw new WardError("agent_port_in_use", { port, holder: describePortHolder(port) });
     throw new WardError("agent_daemon_unreachable", { port, seconds, reason: `see ${paths.daemonLog}` });
   }
+  assertOwnDaemon(port); // another user's program could have taken the port while ours started
   return { port, pid: up.pid, started: true, replaced };
 }
 
@@ -80,6 +83,10 @@ export async function stopDaemon(paths: AgentPaths, port: number): Promise<boole
   const probe = await probeDaemon(port);
   if (probe.kind === "free") return false;
   if (probe.kind === "other") throw new WardError("agent_port_in_use", { port, holder: describePortHolder(port) });
+  assertOwnDaemon(port);
+  // Signal only the process that really holds the port: /health could name any PID.
+  const holder = listeningPid(port);
+  if (holder !== undefined && holder !== probe.pid) throw new WardError("agent_port_in_use", { port, holder: describePortHolder(port) });
   try {
     await fetch(`http://127.0.0.1:${port}/shutdown`, {
       method: "POST",

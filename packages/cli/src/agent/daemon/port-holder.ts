@@ -32,38 +32,43 @@ export function listenerUids(port: number): number[] {
   return [...new Set(listeners(port).map((l) => l.uid))];
 }
 
+/** The PID of the process listening on `port`, where /proc shows it (Linux, this user's processes). */
+export function listeningPid(port: number): number | undefined {
+  const inode = listeningInode(port);
+  if (!inode || inode === "0") return undefined;
+  const target = `socket:[${inode}]`;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {}
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return Number(pid);
+      } catch {}
+    }
+  }
+  return undefined;
+}
+
 /**
  * Who listens on a local TCP port, from /proc (Linux): "PID 1234 (python3 -m http.server)", or a
  * sentence saying the PID is not visible (another user's process, or no /proc).
  */
 export function describePortHolder(port: number): string {
-  const inode = listeningInode(port);
-  if (inode && inode !== "0") {
-    const target = `socket:[${inode}]`;
-    let pids: string[] = [];
+  const pid = listeningPid(port);
+  if (pid !== undefined) {
+    let command = "";
     try {
-      pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+      command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
     } catch {}
-    for (const pid of pids) {
-      let fds: string[];
-      try {
-        fds = readdirSync(`/proc/${pid}/fd`);
-      } catch {
-        continue;
-      }
-      for (const fd of fds) {
-        try {
-          if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== target) continue;
-        } catch {
-          continue;
-        }
-        let command = "";
-        try {
-          command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-        } catch {}
-        return `PID ${pid}${command ? ` (${command.slice(0, 120)})` : ""}`;
-      }
-    }
+    return `PID ${pid}${command ? ` (${command.slice(0, 120)})` : ""}`;
   }
   return `a process whose PID is not visible to this user (find it with lsof -nP -iTCP:${port} -sTCP:LISTEN)`;
 }

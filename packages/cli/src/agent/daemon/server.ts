@@ -64,8 +64,15 @@ export function createDaemonServer(options: DaemonOptions): Server {
   const bridges = new Bridges();
   const control = { ...options, logins, bridges, refresher: new DaemonRefresher() };
   const origins = [`http://127.0.0.1:${options.port}`, `http://localhost:${options.port}`];
+  const hosts = origins.map((origin) => origin.slice("http://".length));
   return createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    // DNS rebinding: another site's page resolved to 127.0.0.1 arrives with that site's name as Host.
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (!hosts.includes(host)) {
+      options.log("request refused: foreign Host", { host });
+      return sendPage(res, 403, errorPage("agent_daemon_host_refused", { expected: hosts.join(" or "), received: host || "(none)" }));
+    }
     if (req.method === "GET" && url.pathname === "/health")
       return sendJson(res, 200, {
         service: DAEMON_SERVICE,

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { WardError } from "@ward/core";
 import type { BridgeAnswer, BridgeRequest } from "../daemon/bridge.js";
 import { ensureDaemon } from "../daemon/lifecycle.js";
-import { assertOwnDaemon } from "../daemon/ownership.js";
 import type { AgentPaths } from "../paths.js";
 import { headlessReason, openBrowser } from "./browser.js";
 import { daemonRefusal, daemonRequest } from "./daemon-client.js";
@@ -17,7 +16,6 @@ export async function askInBrowser(
 ): Promise<BridgeAnswer> {
   const { paths, port } = options;
   await ensureDaemon(paths, port);
-  assertOwnDaemon(port);
   const opened = await daemonRequest(paths, port, "/bridges", {
     method: "POST",
     body: JSON.stringify({ ...request, ttl_ms: options.timeoutMs }),

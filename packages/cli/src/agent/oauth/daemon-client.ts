@@ -67,8 +67,15 @@ export class LoginWaiter {
   }
 
   /** Polls until the callback arrives; a forged or foreign state aborts, the deadline is agent_login_timeout. */
-  async wait(timeoutMs: number): Promise<CallbackResult> {
+  /**
+   * Polls until this login's callback arrives or the deadline passes. A callback with another state
+   * (a stale tab, a forged request from a web page) is reported through `onMismatch` but does not end
+   * the wait, so a page cannot abort a login; at the deadline it makes the error
+   * agent_oauth_state_mismatch rather than agent_login_timeout.
+   */
+  async wait(timeoutMs: number, onMismatch: (received: string) => void = () => {}): Promise<CallbackResult> {
     const deadline = Date.now() + timeoutMs;
+    let mismatch: string | undefined;
     while (Date.now() < deadline) {
       const polled = (await (await this.request(`/logins/${encodeURIComponent(this.state)}`)).json()) as {
         status: string;
@@ -76,14 +83,15 @@ export class LoginWaiter {
         mismatch?: string;
       };
       if (polled.status === "received" && polled.result) return polled.result;
-      if (polled.mismatch) {
-        await this.cancel();
-        throw new WardError("agent_oauth_state_mismatch", { received: polled.mismatch });
+      if (polled.mismatch && polled.mismatch !== mismatch) {
+        mismatch = polled.mismatch;
+        onMismatch(mismatch);
       }
       if (polled.status !== "pending") break;
       await sleep(200);
     }
     await this.cancel();
+    if (mismatch !== undefined) throw new WardError("agent_oauth_state_mismatch", { received: mismatch });
     throw new WardError("agent_login_timeout", { redirect_uri: redirectUri(this.port), seconds: Math.round(timeoutMs / 1000) });
   }
 

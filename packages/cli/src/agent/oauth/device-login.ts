@@ -40,7 +40,8 @@ export async function deviceLogin(options: LoginFlowOptions): Promise<Connection
     });
   options.say(printable(`On any device, open ${b.verification_uri} and enter the code ${b.user_code}`));
   if (typeof b.verification_uri_complete === "string") options.say(printable(`  (or open ${b.verification_uri_complete})`));
-  let interval = (typeof b.interval === "number" ? b.interval : 5) * 1000;
+  // RFC 8628 §3.2: 5 s when absent; a 0 or negative interval from the server would make the CLI poll in a tight loop.
+  let interval = Math.max(1, typeof b.interval === "number" && Number.isFinite(b.interval) ? b.interval : 5) * 1000;
   const expiresMs = (typeof b.expires_in === "number" ? b.expires_in : 600) * 1000;
   const deadline = Date.now() + Math.min(options.timeoutMs, expiresMs);
   const expired = () =>

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { s256Challenge, WardError } from "@ward/core";
 import { ensureDaemon } from "../daemon/lifecycle.js";
-import { assertOwnDaemon } from "../daemon/ownership.js";
 import { type AgentPaths, redirectUri } from "../paths.js";
 import type { Connection } from "../store/model.js";
 import { headlessReason, openBrowser } from "./browser.js";
@@ -29,7 +28,6 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
   // it open a file or launch another scheme's handler.
   assertSecureEndpoint(endpoints.authorization_endpoint);
   await ensureDaemon(options.paths, options.port, options.env);
-  assertOwnDaemon(options.port);
   const state = randomBytes(32).toString("base64url");
   const verifier = randomBytes(32).toString("base64url");
   const redirect = redirectUri(options.port);
@@ -56,7 +54,13 @@ export async function pkceLogin(options: PkceLoginOptions): Promise<Connection> 
   else await openBrowser(url.toString(), options.env);
 
   const stopWaiting = options.waiting?.("Waiting for the browser to come back", Date.now() + options.timeoutMs);
-  const result = await waiter.wait(options.timeoutMs).finally(() => stopWaiting?.());
+  const result = await waiter
+    .wait(options.timeoutMs, (received) =>
+      options.say(
+        `A callback arrived with state ${received}, which is not this login's (a tab of an earlier login, or a page that is not the provider's); still waiting for this login's callback.`,
+      ),
+    )
+    .finally(() => stopWaiting?.());
   if (result.error)
     throw new WardError("agent_authorization_denied", {
       error: result.error,

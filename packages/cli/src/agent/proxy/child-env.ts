@@ -16,6 +16,18 @@ const readable = (path: string | undefined) => {
   }
 };
 
+/**
+ * Whether a NO_PROXY entry sends `host` around the proxy, as curl, undici and Python read it: `*`,
+ * the host itself, or a domain it is under (`example.com` and `.example.com` both cover api.example.com).
+ */
+function bypasses(entry: string, host: string): boolean {
+  const domain = entry
+    .replace(/:\d+$/, "")
+    .toLowerCase()
+    .replace(/^\*?\./, "");
+  return entry === "*" || host === domain || host.endsWith(`.${domain}`);
+}
+
 export interface ProxyChildEnvironment {
   env: NodeJS.ProcessEnv;
   /** Deletes the CA bundle written for the child. */
@@ -36,11 +48,11 @@ export function proxyChildEnv(base: NodeJS.ProcessEnv, proxyUrl: string, caPem: 
   const env: NodeJS.ProcessEnv = { ...base };
   for (const name of CA_BUNDLE_VARS) env[name] = bundle;
   for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]) env[name] = proxyUrl;
-  const hostNames = new Set(apiHosts.map((h) => h.replace(/:\d+$/, "")));
+  const hostNames = apiHosts.map((h) => h.replace(/:\d+$/, "").toLowerCase());
   const noProxy = (base.NO_PROXY ?? base.no_proxy ?? "")
     .split(",")
     .map((entry) => entry.trim())
-    .filter((entry) => entry && !hostNames.has(entry.replace(/:\d+$/, "").toLowerCase()));
+    .filter((entry) => entry && !hostNames.some((host) => bypasses(entry, host)));
   env.NO_PROXY = noProxy.join(",");
   env.no_proxy = env.NO_PROXY;
   env.NODE_OPTIONS = `${base.NODE_OPTIONS ?? ""} --import "${PROXY_PRELOAD.href}"`.trim();

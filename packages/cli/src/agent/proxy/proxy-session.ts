@@ -1,4 +1,5 @@
 import { WardError } from "@ward/core";
+import { audit } from "../audit.js";
 import type { AgentContext } from "../commands/context.js";
 import { freshConnection } from "../oauth/refresh.js";
 import { API_HOST_PATTERN } from "../providers/provider-schema.js";
@@ -48,6 +49,7 @@ export async function startProxySession(
       expected: "exactly one --provider with --api-host",
     });
   const headers = new Map<string, HeaderSource>();
+  const injections = new Map<string, { provider: string; requests: number }>();
   for (const provider of providers) {
     const hosts = apiHosts ?? provider.api_hosts ?? [];
     if (hosts.length === 0)
@@ -58,7 +60,15 @@ export async function startProxySession(
       });
     await freshConnection(ctx.store, provider, undefined); // fail now (not logged in) rather than per request
     const source: HeaderSource = async () => credentialHeader(provider, (await freshConnection(ctx.store, provider, undefined)).connection);
-    for (const host of hosts) headers.set(hostKey(provider.name, host), source);
+    for (const host of hosts) {
+      const key = hostKey(provider.name, host);
+      const injected = { provider: provider.name, requests: 0 };
+      injections.set(key, injected);
+      headers.set(key, () => {
+        injected.requests++;
+        return source();
+      });
+    }
   }
   const ca = createLocalCa();
   const proxy = await startInjectingProxy({ ca, headers, log: (line) => process.stderr.write(`${line}\n`) });
@@ -69,6 +79,9 @@ export async function startProxySession(
     close: async () => {
       child.cleanup();
       await proxy.close();
+      // One audit line per provider and host the credential was added to, with the count (no secret).
+      for (const [host, { provider, requests }] of injections)
+        if (requests > 0) audit(ctx.paths, { event: "proxy_injection", provider, detail: `${requests} request(s) to ${host}` });
     },
   };
 }

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WardError } from "@ward/core";
@@ -21,22 +22,52 @@ function holder(path: string): number | undefined {
   }
 }
 
-/** One attempt at the lock: true when this process now holds it; a lock left by a process that exited is removed. */
-function tryAcquire(path: string): { held: true } | { held: false; pid: number | undefined } {
+/** A lock file still without a PID after this long belongs to a process that died between creating and writing it. */
+const EMPTY_LOCK_STALE_MS = 2_000;
+
+function stale(path: string, pid: number | undefined): boolean {
+  if (pid !== undefined) return !alive(pid);
   try {
-    const fd = openSync(path, "wx", 0o600);
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    return { held: true };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const pid = holder(path);
-    // A lock with no PID yet is being written right now; one whose process is gone is stale.
-    if (pid !== undefined && !alive(pid)) {
-      rmSync(path, { force: true });
-      return tryAcquire(path);
+    return Date.now() - statSync(path).mtimeMs > EMPTY_LOCK_STALE_MS;
+  } catch {
+    return false; // gone already: the next attempt creates it
+  }
+}
+
+/**
+ * Removes a stale lock without racing another waiter that saw the same stale lock: the lock is
+ * renamed away atomically (only one waiter gets it), and if what was renamed is not the stale lock
+ * seen (another waiter's fresh one, created in between) it is put back.
+ */
+function takeOver(path: string, seenPid: number | undefined): void {
+  const aside = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // another waiter took it over first
+  }
+  if (holder(aside) !== seenPid) {
+    try {
+      linkSync(aside, path); // fails if yet another lock exists: then that one stands
+    } catch {}
+  }
+  rmSync(aside, { force: true });
+}
+
+/** One attempt at the lock: true when this process now holds it; a lock left by a process that exited is taken over. */
+function tryAcquire(path: string): { held: true } | { held: false; pid: number | undefined } {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return { held: true };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = holder(path);
+      if (attempt > 0 || !stale(path, pid)) return { held: false, pid };
+      takeOver(path, pid);
     }
-    return { held: false, pid };
   }
 }
 

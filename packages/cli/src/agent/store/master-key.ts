@@ -44,8 +44,8 @@ async function osKeyring(env: NodeJS.ProcessEnv): Promise<Keyring | undefined> {
 
 /**
  * The master key of the agent store, from (in order) WARD_AGENT_MASTER_KEY, an existing master.key
- * file, the OS keyring; when none has one, a new random key is stored in the keyring, or, where there
- * is no keyring, in master.key with mode 0600.
+ * file, the OS keyring; when none has one and there is no store yet, a new random key is stored in
+ * the keyring, or, where there is no keyring, in master.key with mode 0600.
  */
 export async function loadMasterKey(paths: AgentPaths, env: NodeJS.ProcessEnv = process.env): Promise<MasterKey> {
   if (env.WARD_AGENT_MASTER_KEY !== undefined)
@@ -57,6 +57,13 @@ export async function loadMasterKey(paths: AgentPaths, env: NodeJS.ProcessEnv = 
   const keyring = await osKeyring(env);
   const stored = keyring?.get();
   if (stored) return { key: parseHexKey(stored, "OS keyring"), source: "OS keyring" };
+  // A store exists, so its key is somewhere else (an unset variable, another keyring): a new key
+  // would only leave a key file that opens nothing.
+  if (existsSync(paths.store))
+    throw new WardError("agent_master_key_missing", {
+      path: paths.store,
+      tried: `WARD_AGENT_MASTER_KEY (unset), ${paths.masterKeyFile} (absent), the OS keyring (${keyring ? "no entry" : "unavailable"})`,
+    });
   const fresh = randomBytes(32);
   if (keyring) {
     try {

@@ -25,6 +25,17 @@ export const agentErrors = defineErrors({
       "WARD_AGENT_MASTER_KEY was changed or set on another machine, the OS keyring entry was replaced, or the store was copied from another machine.",
     fix: "Use the master key the store was written with (unset or correct WARD_AGENT_MASTER_KEY, or restore the keyring entry / master.key file), or move the store aside and log in again.",
   },
+  agent_master_key_missing: {
+    area: "agent",
+    status: 500,
+    oauthError: "configuration_error",
+    title: "No master key for the existing agent store",
+    description: "The credential store {path} exists but no master key was found: tried {tried}. No new key was made.",
+    params: ["path", "tried"],
+    cause:
+      "The store was written under WARD_AGENT_MASTER_KEY and it is not set in this process (another shell, a service, the daemon), or the keyring entry or master.key file was deleted.",
+    fix: "Set WARD_AGENT_MASTER_KEY to the key the store was written with (or restore master.key / the keyring entry); or move the store aside and log in again.",
+  },
   agent_master_key_invalid: {
     area: "agent",
     status: 500,
@@ -234,6 +245,17 @@ export const agentErrors = defineErrors({
     cause:
       "Only the `ward` CLI of the user who started the daemon may drive it: it reads the daemon's token from a 0600 file. A request from a web page or another user has no token; one from before `ward daemon restart` has an old token.",
     fix: "Use the `ward` commands rather than calling the daemon; if the CLI itself gets this, run `ward daemon restart` (it writes a new token).",
+  },
+  agent_daemon_host_refused: {
+    area: "agent",
+    status: 403,
+    oauthError: "access_denied",
+    title: "Request to the agent daemon under another host name",
+    description: "The agent daemon answers only as {expected}; this request named Host {received}.",
+    params: ["expected", "received"],
+    cause:
+      "DNS rebinding: a web page on another site whose name was made to resolve to 127.0.0.1 reaches the daemon with that site's name as Host; answering it would let the page read the daemon's pages.",
+    fix: "Open the daemon's URLs as the terminal printed them (http://127.0.0.1:<port>/…); if a provider redirects elsewhere, register exactly http://127.0.0.1:<port>/auth/callback/oauth.",
   },
   agent_daemon_request_invalid: {
     area: "agent",
