@@ -58,6 +58,15 @@ describe("api keys: read from stdin or a hidden prompt, never argv", { timeout: 
     expect(result.stderr).toContain("✗ agent_secret_in_argv: --api-key was passed as a command-line argument");
     expect(result.stderr).toContain("Fix: ");
     expect(existsSync(join(s.home, "credentials.enc"))).toBe(false);
+    // A client secret too, whatever else would pick the client (here a metadata document URL), before any network.
+    const secret = await runWard(
+      ["login", "https://mcp.invalid/mcp", "--client-secret", "s3cr3t", "--client-metadata-url", "https://example.com/c.json"],
+      { env: s.env },
+    );
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain("✗ agent_secret_in_argv: --client-secret was passed as a command-line argument");
+    expect(secret.stderr).not.toContain("s3cr3t");
+    expect(existsSync(join(s.home, "credentials.enc"))).toBe(false);
   });
 
   it("logout removes the credentials; then get is agent_not_logged_in (exit 6) with the login command", async () => {

@@ -2,10 +2,8 @@ import { WardError } from "@ward/core";
 import { type Command, InvalidArgumentError } from "commander";
 import { err, type OutputOptions, out, printJson } from "../../output.js";
 import { audit } from "../audit.js";
-import type { BridgeAnswer } from "../daemon/bridge.js";
 import { askInBrowser } from "../oauth/bridge-client.js";
-import { CLIENT_METADATA_ENV, configuredClientMetadataUrl, metadataDocumentClient } from "../oauth/client-metadata.js";
-import { registerClient } from "../oauth/dcr.js";
+import { CLIENT_METADATA_ENV, configuredClientMetadataUrl } from "../oauth/client-metadata.js";
 import { deviceLogin } from "../oauth/device-login.js";
 import { resolveEndpoints } from "../oauth/discovery.js";
 import { pkceLogin } from "../oauth/pkce-login.js";
@@ -15,9 +13,10 @@ import { isUrl, providerFromMcpUrl } from "../providers/mcp.js";
 import { FLOWS, type Flow, type ProviderDefinition } from "../providers/types.js";
 import { readSecret } from "../secret-input.js";
 import { DEFAULT_CONNECTION } from "../store/credential-store.js";
-import type { ClientRegistration, Connection } from "../store/model.js";
+import type { Connection } from "../store/model.js";
 import { agentAction, globalOptions } from "./action.js";
 import { agentContext } from "./context.js";
+import { chooseLoginClient } from "./login-client.js";
 
 interface LoginOptions {
   flow?: string;
@@ -47,28 +46,6 @@ function chooseFlow(provider: ProviderDefinition, requested: string | undefined)
   if (!provider.flows.includes(flow))
     throw new WardError("agent_flow_unsupported", { flow, provider: provider.name, reason: `it supports ${provider.flows.join(", ")}` });
   return flow;
-}
-
-/**
- * The client to use: the stored one, else --client-id (+ secret on stdin), else the provider's public
- * client_id, else the one the user creates and pastes on the browser bridge page.
- */
-async function chooseClient(
-  provider: ProviderDefinition,
-  stored: ClientRegistration | undefined,
-  opts: LoginOptions,
-  askUser: () => Promise<BridgeAnswer>,
-): Promise<ClientRegistration> {
-  if (opts.clientSecret !== undefined) throw new WardError("agent_secret_in_argv", { field: "--client-secret" });
-  if (opts.clientId) {
-    const secret = opts.clientSecretStdin ? await readStdin() : undefined;
-    return { client_id: opts.clientId, client_secret: secret || undefined, source: "configured" };
-  }
-  if (stored) return stored;
-  if (provider.client_id) return { client_id: provider.client_id, source: "configured" };
-  const answer = await askUser();
-  if (!("client_id" in answer)) throw new Error("the setup page answered an API key where a client was asked for");
-  return { client_id: answer.client_id, client_secret: answer.client_secret, source: "configured" };
 }
 
 /** --flow api_key: the key comes from a hidden prompt or stdin, never from argv. */
@@ -154,6 +131,7 @@ export function registerLogin(program: Command): void {
     .action(
       agentAction(async (name: string, opts: LoginOptions, command: Command) => {
         const output = globalOptions(command);
+        if (opts.clientSecret !== undefined) throw new WardError("agent_secret_in_argv", { field: "--client-secret" });
         const ctx = await agentContext();
         const clientMetadataUrl = configuredClientMetadataUrl(opts.clientMetadataUrl);
         const provider = isUrl(name)
@@ -174,35 +152,25 @@ export function registerLogin(program: Command): void {
         const endpoints = await resolveEndpoints(provider);
         const resource = opts.resource ?? provider.resource;
         const timeoutMs = opts.timeout * 1000;
-        const stored = ctx.store.read().providers[provider.name]?.client;
-        let client: ClientRegistration;
-        const registered = stored?.source === "dcr" && stored.registered_at === endpoints.registration_endpoint;
-        const metadataDocument = flow === "pkce" && !opts.clientId ? clientMetadataUrl : undefined;
-        if (metadataDocument && !endpoints.client_id_metadata_document_supported)
-          say(
-            `${provider.name} does not accept client metadata documents (its metadata lacks client_id_metadata_document_supported): not using ${metadataDocument}`,
-          );
-        if (metadataDocument && endpoints.client_id_metadata_document_supported) {
-          client = metadataDocumentClient(metadataDocument, redirectUri(ctx.port));
-          say(`Client: the metadata document ${metadataDocument} (the authorization server fetches it; nothing is registered)`);
-        } else if (flow === "dcr_pkce" && !opts.clientId && !registered) {
-          if (!endpoints.registration_endpoint)
-            throw new WardError("agent_flow_unsupported", {
-              flow,
-              provider: provider.name,
-              reason: "its metadata has no registration_endpoint",
-            });
-          client = await registerClient(provider.name, endpoints.registration_endpoint, redirectUri(ctx.port), scopes);
-          say(`Registered client ${client.client_id} at ${endpoints.registration_endpoint}`);
-        } else
-          client = await chooseClient(provider, stored, opts, () =>
+        const client = await chooseLoginClient({
+          provider,
+          flow,
+          endpoints,
+          stored: ctx.store.read().providers[provider.name]?.client,
+          clientId: opts.clientId,
+          readSecret: async () => (opts.clientSecretStdin ? readStdin() : undefined),
+          clientMetadataUrl,
+          redirectUri: redirectUri(ctx.port),
+          scopes,
+          say,
+          askUser: () =>
             askInBrowser(bridgeOptions(ctx, opts, output), {
               kind: "client",
               provider: provider.name,
               redirect_uri: flow === "device_code" ? undefined : redirectUri(ctx.port),
               setup_url: provider.docs_url,
             }),
-          );
+        });
         ctx.store.saveClient(provider.name, client);
         let connection: Connection;
         if (flow === "device_code")
