@@ -7,9 +7,8 @@ import type { ServerContext } from "../oauth/context.js";
 import { type DecodedToken, DevCallbackPage } from "../ui/dev-callback.js";
 import { MessagePage } from "../ui/message.js";
 import { renderPage } from "../ui/render.js";
+import { DEV_DEMO_CLIENT_ID } from "./dev-demo-client.js";
 
-/** The public client `ward dev` seeds; its redirect URIs include http://127.0.0.1/dev/callback (any port, RFC 8252). */
-export const DEV_DEMO_CLIENT_ID = "ward-demo";
 const COOKIE = "ward_dev_flow";
 
 function decode(label: string, token: unknown): DecodedToken[] {
@@ -24,9 +23,10 @@ function decode(label: string, token: unknown): DecodedToken[] {
 /**
  * Development only (`dev.callback`, loopback issuers): /dev/start begins a code + PKCE flow for the
  * demo client (verifier and state in a cookie), /dev/callback redeems the code at this server's own
- * /token and shows the decoded tokens. A newcomer sees a whole flow from one URL.
+ * /token and shows the decoded tokens. A newcomer sees a whole flow from one URL. `publicApp` is
+ * the app that serves /token when `app` holds only these routes (mounted lazily, lazy-groups.ts).
  */
-export function mountDevCallback(app: Hono<WardEnv>, ctx: ServerContext): void {
+export function mountDevCallback(app: Hono<WardEnv>, ctx: ServerContext, publicApp: Hono<WardEnv> = app): void {
   const callback = `${ctx.issuer}/dev/callback`;
 
   app.get("/dev/start", (c) => {
@@ -73,7 +73,7 @@ export function mountDevCallback(app: Hono<WardEnv>, ctx: ServerContext): void {
       );
     }
     clearWardCookie(c, ctx, COOKIE, "/dev");
-    const response = await app.request("/token", {
+    const response = await publicApp.request("/token", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({
