@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -41,6 +41,21 @@ describe("agent daemon lifecycle", { timeout: 60_000 }, () => {
     expect((await runWard(["daemon", "status"], { env: s.env })).stdout.trim()).toBe("not running");
     expect((await runWard(["daemon", "logs"], { env: s.env })).stdout).toContain("ward agent daemon listening");
   });
+
+  it.skipIf(process.platform !== "linux")(
+    "the daemon never holds WARD_AGENT_MASTER_KEY, even when `ward daemon start` had it",
+    async () => {
+      const key = "4".repeat(64);
+      const s = await sandbox();
+      const started = await runWard(["--json", "daemon", "start"], { env: { ...s.env, WARD_AGENT_MASTER_KEY: key } });
+      expect(started.code, started.stderr).toBe(0);
+      const { pid } = JSON.parse(started.stdout) as { pid: number };
+      const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+      expect(environ).toContain(`WARD_AGENT_HOME=${s.home}`);
+      expect(environ).not.toContain("WARD_AGENT_MASTER_KEY");
+      expect(environ).not.toContain(key);
+    },
+  );
 
   it("port held by another program: exit 1 with agent_port_in_use, the port, the holder's PID and the fix", async () => {
     const s = await sandbox();

@@ -30,6 +30,11 @@ async function waitForHealth(port: number, seconds: number): Promise<{ pid: numb
   return undefined;
 }
 
+function withoutMasterKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { WARD_AGENT_MASTER_KEY: _key, ...rest } = env;
+  return rest;
+}
+
 /**
  * Makes sure Ward's daemon of this version listens on 127.0.0.1:port: reuses a running one, starts
  * one (detached, logging to daemon.log) when the port is free, replaces an idle daemon of another
@@ -57,7 +62,8 @@ export async function ensureDaemon(paths: AgentPaths, port: number, env: NodeJS.
   const child = spawn(process.execPath, [WARD_BIN, "daemon", "run"], {
     detached: true,
     stdio: ["ignore", log, log],
-    env: { ...env, WARD_AGENT_HOME: paths.home, WARD_AGENT_PORT: String(port) },
+    // The long-lived daemon never holds WARD_AGENT_MASTER_KEY: with a key given that way, refresh runs in the CLI.
+    env: { ...withoutMasterKey(env), WARD_AGENT_HOME: paths.home, WARD_AGENT_PORT: String(port) },
   });
   child.unref();
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
