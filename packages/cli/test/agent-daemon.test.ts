@@ -260,6 +260,7 @@ describe("a login waiting for its callback", { timeout: 60_000 }, () => {
     const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
     const forged = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
     expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("Error code: agent_oauth_state_mismatch");
     await expect
       .poll(() => login.stderr(), { timeout: 10_000 })
       .toContain("A callback arrived with state replayed, which is not this login's");
@@ -302,6 +303,7 @@ describe("a login waiting for its callback", { timeout: 60_000 }, () => {
       });
       expect(response.status, path).toBe(403);
       expect(response.body).toContain(`this request named Host rebind.example:${s.port}`);
+      expect(response.body).toContain("Error code: agent_daemon_host_refused");
       expect(response.body).not.toContain('"pid"');
     }
     expect((await fetch(`http://localhost:${s.port}/health`)).status).toBe(200);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeSkew } from "../src/agent/commands/doctor-network.js";
+import { describeSkew, readProviderClock } from "../src/agent/commands/doctor-network.js";
 import { PendingLogins } from "../src/agent/daemon/logins.js";
 import { metadataUrls } from "../src/agent/oauth/discovery.js";
 import { waitingLine } from "../src/agent/progress.js";
 import { BUILTIN_PROVIDERS } from "../src/agent/providers/builtin.js";
 import { mcpProviderName } from "../src/agent/providers/mcp.js";
 import { validateProvider } from "../src/agent/providers/provider-schema.js";
+import type { ProviderDefinition } from "../src/agent/providers/types.js";
 import { proxyChildEnv } from "../src/agent/proxy/child-env.js";
 
 describe("RFC 8414 §3.1 metadata URLs", () => {
@@ -123,5 +124,18 @@ describe("ward run --proxy: the child's NO_PROXY", () => {
     } finally {
       child.cleanup();
     }
+  });
+});
+
+describe("ward doctor's clock reading", () => {
+  it("asks only https (or http on loopback) endpoints, like every other request of the CLI", async () => {
+    const reading = await readProviderClock({
+      name: "plain",
+      flows: ["pkce"],
+      default_flow: "pkce",
+      token_endpoint: "http://id.example.com/token",
+    } as ProviderDefinition);
+    expect(reading.skewSeconds).toBeUndefined();
+    expect(reading.problem).toContain("only https URLs (or http on 127.0.0.1/localhost) are allowed");
   });
 });

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { resolveEndpoints } from "../oauth/discovery.js";
+import { assertSecureEndpoint } from "../oauth/http.js";
 import type { ProviderDefinition } from "../providers/types.js";
 import { PROXY_PRELOAD } from "../proxy/child-env.js";
 
@@ -27,6 +28,11 @@ export async function readProviderClock(provider: ProviderDefinition): Promise<C
     return { url: provider.issuer ?? url, problem: error instanceof Error ? error.message : String(error) };
   }
   if (!url) return { url: "(none)", problem: "the provider has no token endpoint or issuer to ask" };
+  try {
+    assertSecureEndpoint(url); // the same rule as every other request the CLI makes: https, or http on loopback
+  } catch (error) {
+    return { url, problem: error instanceof Error ? error.message : String(error) };
+  }
   const sent = Date.now();
   let date: string | null;
   try {
