@@ -114,7 +114,7 @@ function codesFor(rps, seconds) {
   return Math.min(60_000, Math.max(CONNECTIONS * 4, Math.ceil(rps * seconds * 1.2)));
 }
 
-async function runScenario(scenario, name, contender, entries, failures) {
+async function runScenario(scenario, name, contender, entries, failures, limit) {
   const isWard = name.startsWith("ward");
   const codeBound = scenario === "authorization_code";
   log(`${scenario} / ${name}: warmup ${WARMUP}s, run ${DURATION}s${codeBound ? " (bounded by the codes minted)" : ""}`);
@@ -151,6 +151,13 @@ async function runScenario(scenario, name, contender, entries, failures) {
     const rate = Math.max(1, Math.floor(result.rps / 2));
     const half = await prepare(name, contender, scenario, Math.ceil(rate * HALF_RATE_DURATION) + CONNECTIONS);
     entry.half_peak = await fixedRate(contender.url, half, { rate, duration: HALF_RATE_DURATION, connections: CONNECTIONS });
+    // The same open loop against the limit server (client_credentials) at the same rate: how much of
+    // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
+    if (limit) {
+      const floor = await fixedRate(limit.url, clientCredentials(limit), { rate, duration: HALF_RATE_DURATION, connections: CONNECTIONS });
+      entry.half_peak.floor_p50_ms = floor.p50_ms;
+      entry.half_peak.floor_p99_ms = floor.p99_ms;
+    }
     const halfProblem = half.tally.verdict();
     if (halfProblem) {
       entry.failed = `at half peak: ${halfProblem}`;
@@ -206,7 +213,7 @@ async function main() {
       for (const name of contenders) {
         if (!running[name]) continue;
         try {
-          await runScenario(scenario, name, running[name], entries, failures);
+          await runScenario(scenario, name, running[name], entries, failures, running.limit);
         } catch (error) {
           failures.push(`${scenario} / ${name}: ${error.message}`);
           entries.push({

@@ -1,8 +1,9 @@
 // Child processes of the benchmark: each server runs in its own process so its CPU and peak RSS
 // (VmHWM) are its own, and a crash in one contender cannot take the load generator down with it.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 /** A free loopback port (listen on 0, read it, close). */
 export function freePort() {
@@ -79,6 +80,7 @@ export function startChild(name, args, { env = {}, ready = () => undefined, prob
   live.add(child);
   child.once("exit", () => live.delete(child));
   const tail = [];
+  const copyTo = process.env.BENCH_OUTPUT_DIR ? join(process.env.BENCH_OUTPUT_DIR, `${name}.log`) : undefined;
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (error, value) => {
@@ -92,6 +94,7 @@ export function startChild(name, args, { env = {}, ready = () => undefined, prob
     };
     const timer = setTimeout(() => finish(`not ready after ${timeoutMs} ms`), timeoutMs);
     const onLine = (line) => {
+      if (copyTo) appendFileSync(copyTo, `${line}\n`);
       if (tail.length >= 20) tail.shift();
       tail.push(line);
       if (done) return;

@@ -126,7 +126,16 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const errorsBaseUrl = `${issuer}/errors`;
   const metadataUrl = `${issuer}/.well-known/oauth-authorization-server`;
   const masterKey = resolveMasterKey(config, logger);
-  const database = await openDatabase(config.database.url, { poolMax: config.database.pool_max });
+  const database = await openDatabase(config.database.url, {
+    poolMax: config.database.pool_max,
+    checkpointInBackground: {
+      onProblem: (reason) =>
+        logger.warn(
+          { reason },
+          "SQLite background checkpoints stopped; the WAL is checkpointed during commits again (slower requests now and then)",
+        ),
+    },
+  });
   const tenantId = DEFAULT_TENANT;
   const keys = new KeyStore({
     db: database.db,

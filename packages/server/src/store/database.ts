@@ -7,6 +7,7 @@ import { redactUrl } from "../config/redact.js";
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "./kysely.js";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
+import { startWalCheckpointer } from "./wal-checkpointer.js";
 
 /** An open database: the Kysely handle and what the server needs to report on it. */
 export interface WardDatabase {
@@ -25,6 +26,12 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** PostgreSQL schema to work in (`search_path`); tests use one per run. Must already exist. */
   schema?: string;
+  /**
+   * SQLite files only: checkpoint the WAL from a worker thread instead of inside the COMMIT of a
+   * request (see wal-checkpointer.ts). The server turns it on; short-lived tools need not. Called
+   * with the reason when the worker fails (automatic checkpoints are then back on).
+   */
+  checkpointInBackground?: { onProblem: (reason: string) => void };
 }
 
 const INT8_OID = 20;
@@ -89,7 +96,7 @@ class WardSqliteDialect extends SqliteDialect {
   }
 }
 
-function openSqlite(url: string): WardDatabase {
+function openSqlite(url: string): WardDatabase & { native: SQLite.Database; file: string | undefined } {
   const path = url.slice("sqlite:".length);
   const memory = path === ":memory:";
   let native: SQLite.Database;
@@ -111,6 +118,8 @@ function openSqlite(url: string): WardDatabase {
   const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: withStatementCache(native) }) });
   return {
     db,
+    native,
+    file: memory ? undefined : path,
     dialect: "sqlite",
     target: url,
     ping: async () => {
@@ -170,7 +179,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<WardDatabase> {
   let database: WardDatabase;
-  if (/^sqlite:./.test(url)) database = openSqlite(url);
+  let sqlite: ReturnType<typeof openSqlite> | undefined;
+  if (/^sqlite:./.test(url)) database = sqlite = openSqlite(url);
   else if (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) database = await openPostgres(url, options);
   else throw new WardError("database_url_invalid", { received: redactUrl(url) });
   try {
@@ -184,6 +194,14 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   } catch (error) {
     await database.close().catch(() => undefined);
     throw error;
+  }
+  if (sqlite?.file !== undefined && options.checkpointInBackground) {
+    const checkpointer = await startWalCheckpointer(sqlite.native, sqlite.file, options.checkpointInBackground.onProblem);
+    const closeDatabase = database.close;
+    database.close = async () => {
+      await checkpointer.stop();
+      await closeDatabase();
+    };
   }
   return database;
 }

@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase, type WardDatabase } from "../src/store/database.js";
+import { DEFAULT_TENANT } from "../src/store/schema.js";
+import { setSetting } from "../src/store/settings.js";
+import { startWalCheckpointer } from "../src/store/wal-checkpointer.js";
+
+// The server checkpoints SQLite's WAL from a worker thread, so no request's COMMIT waits for the
+// copy into the database file and its fsync; without the worker, SQLite's own automatic
+// checkpoints must be on, or the WAL would grow without bound.
+describe("SQLite WAL checkpoints in the background", () => {
+  const dirs: string[] = [];
+  let database: WardDatabase | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const tempFile = () => {
+    const dir = mkdtempSync(join(tmpdir(), "ward-wal-"));
+    dirs.push(dir);
+    return join(dir, "ward.db");
+  };
+  const autocheckpointPages = async (db: WardDatabase) =>
+    Number(Object.values((await sql<Record<string, number>>`pragma wal_autocheckpoint`.execute(db.db)).rows[0] ?? {})[0]);
+
+  it("the worker copies committed pages into the database file while the server's connection never checkpoints", async () => {
+    const file = tempFile();
+    const problems: string[] = [];
+    database = await openDatabase(`sqlite:${file}`, { checkpointInBackground: { onProblem: (reason) => problems.push(reason) } });
+    expect(await autocheckpointPages(database)).toBe(0);
+    const sizeBefore = statSync(file).size;
+    // About 2 MB in 500 commits: under SQLite's own threshold (1000 pages, 4 MB), so only the worker checkpoints it.
+    for (let i = 0; i < 500; i++) await setSetting(database.db, DEFAULT_TENANT, `key-${i}`, "x".repeat(4000));
+    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 50 }).toBeGreaterThan(sizeBefore + 1_500_000);
+    expect(problems).toEqual([]);
+    await database.close();
+    database = undefined;
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const reopened = new SQLite(file, { readonly: true });
+    expect(reopened.prepare("select count(*) as n from settings where key like 'key-%'").get()).toEqual({ n: 500 });
+    reopened.close();
+  });
+
+  it("a worker that cannot start leaves SQLite's automatic checkpoints on and says why", async () => {
+    const native = new SQLite(":memory:");
+    const problems: string[] = [];
+    const checkpointer = await startWalCheckpointer(native, join(tempFile(), "missing.db"), (reason) => problems.push(reason));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join(" ")).toMatch(/missing\.db|unable to open|directory does not exist|exited/);
+    expect(native.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    await checkpointer.stop();
+    native.close();
+  });
+
+  it("without the option (short-lived tools, sqlite::memory:) there is no worker and SQLite checkpoints as usual", async () => {
+    database = await openDatabase(`sqlite:${tempFile()}`);
+    expect(await autocheckpointPages(database)).toBe(1000);
+  });
+});
