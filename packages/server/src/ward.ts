@@ -35,6 +35,7 @@ import { ClientKeyCache } from "./oauth/client-jwks.js";
 import { ClientMetadataDocuments } from "./oauth/client-metadata-document.js";
 import { endpointUrls, type ServerContext } from "./oauth/context.js";
 import { openDatabase, type WardDatabase } from "./store/database.js";
+import { GuardedWrites } from "./store/guarded-writes.js";
 import { IssuedTokenLog } from "./store/issued-token-log.js";
 import { createRecordCaches } from "./store/record-cache.js";
 import { listResources } from "./store/resources.js";
@@ -161,6 +162,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
   const issuedTokens = new IssuedTokenLog(database.db, tenantId);
+  const guardedWrites = new GuardedWrites(database.db, database.sqlite);
   const records = createRecordCaches(config.database.record_cache_ttl, options.now ?? Date.now);
   const serverContext: ServerContext = {
     db: database.db,
@@ -180,6 +182,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
     ),
     records,
     issuedTokens,
+    guardedWrites,
     logger,
     now: options.now ?? Date.now,
   };
@@ -286,6 +289,7 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
       for (const timer of timers) clearInterval(timer);
       await Promise.all(listeners.map((listener) => listener.close(config.server.shutdown_timeout * 1000)));
       await issuedTokens.drain();
+      await guardedWrites.drain();
       await database.close();
     },
   };

@@ -8,7 +8,7 @@ import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
 import { recordAuditEvent } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
-import { type AuthorizationCodeRecord, claimAuthorizationCode, getAuthorizationCode } from "../store/codes.js";
+import { type AuthorizationCodeRecord, claimAuthorizationCodeQuery, getAuthorizationCode } from "../store/codes.js";
 import { revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 
@@ -118,7 +118,7 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId, d
     requestId,
     dpopJkt,
     userGone: () => new WardError("authorization_code_invalid"),
-    claim: (trx, familyId, now) => claimAuthorizationCode(trx, ctx.tenantId, code.code_hash, familyId, now),
+    claim: (familyId, now) => claimAuthorizationCodeQuery(ctx.db, ctx.tenantId, code.code_hash, familyId, now),
   });
   if (issued) return issued;
   return refuseReuse(ctx, (await getAuthorizationCode(ctx.db, ctx.tenantId, code.code_hash)) ?? code, requestId);

@@ -6,7 +6,7 @@ import { formatAge } from "../oauth/format.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
 import type { ClientRecord } from "../store/clients.js";
-import { claimDeviceCode, type DeviceCodeRecord, getDeviceCode, lengthenInterval, recordPoll } from "../store/device-codes.js";
+import { claimDeviceCodeQuery, type DeviceCodeRecord, getDeviceCode, lengthenInterval, recordPoll } from "../store/device-codes.js";
 import type { GrantRequest } from "./authorization-code.js";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -86,7 +86,7 @@ export async function deviceCodeGrant({ ctx, client, params, requestId, dpopJkt 
     {
       requestId,
       userGone: () => new WardError("device_code_invalid"),
-      claim: (trx, familyId, now) => claimDeviceCode(trx, ctx.tenantId, code.device_code_hash, familyId, now),
+      claim: (familyId, now) => claimDeviceCodeQuery(ctx.db, ctx.tenantId, code.device_code_hash, familyId, now),
       dpopJkt,
     },
   );

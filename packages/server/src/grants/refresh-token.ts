@@ -7,16 +7,16 @@ import type { ServerContext } from "../oauth/context.js";
 import { checkResourceDpopRequirement, describeProofKey } from "../oauth/dpop.js";
 import { findResource } from "../oauth/find-resource.js";
 import { formatAge } from "../oauth/format.js";
-import { prepareTokens, sealSuccessor, storeTokens, type TokenResponse } from "../oauth/issue.js";
+import { prepareTokens, sealSuccessor, type TokenResponse, tokenWrites } from "../oauth/issue.js";
 import { recordAuditEvent } from "../store/audit.js";
 import {
   getRefreshToken,
   getTokenFamily,
   type RefreshTokenRecord,
   revokeFamilies,
-  spendRefreshToken,
+  spendRefreshTokenQuery,
   type TokenFamilyRecord,
-  touchTokenFamily,
+  touchTokenFamilyQuery,
 } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 import { getUser } from "../store/users.js";
@@ -170,11 +170,12 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
   const prepared = await prepareTokens(ctx, input);
   const successor = ctx.config.tokens.refresh_grace_period > 0 ? sealSuccessor(ctx, record.token_hash, prepared.response) : null;
   const now = ctx.now();
-  const won = await transaction(ctx.db, async (trx) => {
-    if (!(await spendRefreshToken(trx, ctx.tenantId, record.token_hash, now, successor))) return false;
-    await touchTokenFamily(trx, ctx.tenantId, family.id, now);
-    await storeTokens(trx, ctx, prepared, input, { type: "token.refreshed", requestId });
-    return true;
+  const won = await ctx.guardedWrites.apply({
+    guard: spendRefreshTokenQuery(ctx.db, ctx.tenantId, record.token_hash, now, successor),
+    statements: [
+      touchTokenFamilyQuery(ctx.db, ctx.tenantId, family.id, now),
+      ...tokenWrites(ctx, prepared, input, { type: "token.refreshed", requestId }),
+    ],
   });
   if (!won) {
     const spent = (await getRefreshToken(ctx.db, ctx.tenantId, record.token_hash)) ?? record;

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { WardConfig } from "../config/spec.js";
 import type { KeyStore } from "../keys/keystore.js";
+import type { GuardedWrites } from "../store/guarded-writes.js";
 import type { IssuedTokenLog } from "../store/issued-token-log.js";
 import type { RecordCaches } from "../store/record-cache.js";
 import type { Database } from "../store/schema.js";
@@ -48,6 +49,8 @@ export interface ServerContext {
   records: RecordCaches;
   /** Writes standalone access-token rows and their audit events, batched per event-loop turn. */
   issuedTokens: IssuedTokenLog;
+  /** Applies the guarded token writes of the code, device code and refresh grants (batched per event-loop turn on SQLite). */
+  guardedWrites: GuardedWrites;
   logger: Logger;
   now: () => number;
 }

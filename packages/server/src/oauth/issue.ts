@@ -1,11 +1,10 @@
-import type { Kysely } from "kysely";
+import type { CompiledQuery } from "kysely";
 import { hashSecret, randomId, randomToken } from "../crypto/tokens.js";
 import { seal } from "../keys/secret-box.js";
-import { recordAuditEvent } from "../store/audit.js";
+import { auditEventQuery } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
-import type { Database } from "../store/schema.js";
-import { insertRefreshToken, recordAccessToken, type TokenFamilyRecord } from "../store/tokens.js";
+import { insertRefreshTokenQuery, recordAccessTokenQuery, type TokenFamilyRecord } from "../store/tokens.js";
 import type { UserRecord } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 import { lifetimes, signAccessToken, signIdToken } from "./tokens.js";
@@ -80,47 +79,53 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
   return { response, accessJti: access.jti, accessExpiresAt: access.expires_at, refreshHash };
 }
 
-/** Stores what {@link prepareTokens} drew (inside the caller's transaction) and the issuance audit event. */
-export async function storeTokens(
-  trx: Kysely<Database>,
+/** The statements that store what {@link prepareTokens} drew and the issuance audit event (for a GuardedWrite). */
+export function tokenWrites(
   ctx: ServerContext,
   prepared: PreparedTokens,
   input: IssueInput,
   audit: { type: string; requestId: string },
-): Promise<void> {
-  await recordAccessToken(trx, ctx.tenantId, {
-    jti: prepared.accessJti,
-    family_id: input.family.id,
-    client_id: input.client.client_id,
-    expires_at: prepared.accessExpiresAt,
-  });
-  if (prepared.refreshHash) {
-    await insertRefreshToken(trx, ctx.tenantId, {
-      token_hash: prepared.refreshHash,
+): CompiledQuery[] {
+  const writes = [
+    recordAccessTokenQuery(ctx.db, ctx.tenantId, {
+      jti: prepared.accessJti,
       family_id: input.family.id,
-      scope: input.scope.join(" "),
-      created_at: ctx.now(),
-      spent_at: null,
-      successor_sealed: null,
-    });
-  }
-  await recordAuditEvent(trx, ctx.tenantId, {
-    type: audit.type,
-    actor: input.client.client_id,
-    subject: input.user.id,
-    data: {
       client_id: input.client.client_id,
-      resource: input.resource?.uri ?? null,
-      scopes: input.scope,
-      family_id: input.family.id,
-      access_token_jti: prepared.accessJti,
-      refresh_token: prepared.refreshHash !== undefined,
-      id_token: prepared.response.id_token !== undefined,
-      dpop_jkt: input.dpopJkt ?? null,
-      request_id: audit.requestId,
-      outcome: "issued",
-    },
-  });
+      expires_at: prepared.accessExpiresAt,
+    }),
+  ];
+  if (prepared.refreshHash) {
+    writes.push(
+      insertRefreshTokenQuery(ctx.db, ctx.tenantId, {
+        token_hash: prepared.refreshHash,
+        family_id: input.family.id,
+        scope: input.scope.join(" "),
+        created_at: ctx.now(),
+        spent_at: null,
+        successor_sealed: null,
+      }),
+    );
+  }
+  writes.push(
+    auditEventQuery(ctx.db, ctx.tenantId, {
+      type: audit.type,
+      actor: input.client.client_id,
+      subject: input.user.id,
+      data: {
+        client_id: input.client.client_id,
+        resource: input.resource?.uri ?? null,
+        scopes: input.scope,
+        family_id: input.family.id,
+        access_token_jti: prepared.accessJti,
+        refresh_token: prepared.refreshHash !== undefined,
+        id_token: prepared.response.id_token !== undefined,
+        dpop_jkt: input.dpopJkt ?? null,
+        request_id: audit.requestId,
+        outcome: "issued",
+      },
+    }),
+  );
+  return writes;
 }
 
 export const newFamilyId = () => randomId("fam");

@@ -1,15 +1,13 @@
 import { WardError } from "@ward/core";
-import type { Kysely } from "kysely";
+import type { CompiledQuery } from "kysely";
 import { parseScope } from "../authorize/scopes.js";
 import type { ClientRecord } from "../store/clients.js";
-import type { Database } from "../store/schema.js";
-import { insertTokenFamily, type TokenFamilyRecord } from "../store/tokens.js";
-import { transaction } from "../store/transaction.js";
+import { insertTokenFamilyQuery, type TokenFamilyRecord } from "../store/tokens.js";
 import { getUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 import { checkResourceDpopRequirement } from "./dpop.js";
 import { findResource } from "./find-resource.js";
-import { newFamilyId, prepareTokens, storeTokens, type TokenResponse } from "./issue.js";
+import { newFamilyId, prepareTokens, type TokenResponse, tokenWrites } from "./issue.js";
 import { lifetimes } from "./tokens.js";
 
 /** What a user approved, as an authorization code or an approved device code carries it. */
@@ -27,8 +25,8 @@ export interface UserGrant {
  * Issues the tokens of a grant a user approved (authorization code, device code): a new token
  * family, an access token, a refresh token when the client may have one (its grant_types include
  * refresh_token and it asked for offline_access, or tokens.refresh_without_offline_access), an ID
- * token for `openid`. `claim` marks the grant used inside the same transaction (a compare-and-set);
- * undefined when it lost, so the caller answers the second redemption.
+ * token for `openid`. `claim` is the guard that marks the grant used, applied with the token rows
+ * (a compare-and-set); undefined when it lost, so the caller answers the second redemption.
  */
 export async function issueForUserGrant(
   ctx: ServerContext,
@@ -38,7 +36,7 @@ export async function issueForUserGrant(
     requestId: string;
     /** The error when the user was deleted or disabled since approving. */
     userGone: () => WardError;
-    claim: (trx: Kysely<Database>, familyId: string, now: number) => Promise<boolean>;
+    claim: (familyId: string, now: number) => CompiledQuery;
     /** The key of the token request's DPoP proof: the access token is bound to it (cnf.jkt). */
     dpopJkt: string | undefined;
   },
@@ -73,11 +71,12 @@ export async function issueForUserGrant(
   };
   const input = { client, user, family, resource, scope, nonce: grant.nonce, withRefreshToken, dpopJkt: options.dpopJkt };
   const prepared = await prepareTokens(ctx, input);
-  const won = await transaction(ctx.db, async (trx) => {
-    if (!(await options.claim(trx, family.id, now))) return false;
-    await insertTokenFamily(trx, ctx.tenantId, family);
-    await storeTokens(trx, ctx, prepared, input, { type: "token.issued", requestId: options.requestId });
-    return true;
+  const won = await ctx.guardedWrites.apply({
+    guard: options.claim(family.id, now),
+    statements: [
+      insertTokenFamilyQuery(ctx.db, ctx.tenantId, family),
+      ...tokenWrites(ctx, prepared, input, { type: "token.issued", requestId: options.requestId }),
+    ],
   });
   return won ? prepared.response : undefined;
 }

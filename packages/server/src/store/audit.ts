@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from "kysely";
+import type { CompiledQuery, Insertable, Kysely } from "kysely";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { toJson } from "./json.js";
 import type { AuditEventsTable, Database } from "./schema.js";
@@ -57,6 +57,11 @@ export function auditEventRow(tenantId: string, event: AuditEventInput): { store
     created_at,
   };
   return { stored, row: { tenant_id: tenantId, ...stored, data: toJson(stored.data) } };
+}
+
+/** The INSERT of an audit event, compiled, for a GuardedWrite (guarded-writes.ts). */
+export function auditEventQuery(db: Kysely<Database>, tenantId: string, event: AuditEventInput): CompiledQuery {
+  return db.insertInto("audit_events").values(auditEventRow(tenantId, event).row).compile();
 }
 
 /** Appends an audit event and returns it; call it with the transaction of the change it records. */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { CompiledQuery, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
 import type { AuthorizationCodesTable, Database } from "./schema.js";
 
@@ -55,24 +55,23 @@ export async function getAuthorizationCode(
 }
 
 /**
- * Marks the code used and links the family it starts, only if nobody did before: a compare-and-set,
- * so of two concurrent redemptions exactly one gets true.
+ * Marks the code used and links the family it starts, only if nobody did before: a compare-and-set
+ * guard, so of two concurrent redemptions exactly one changes the row.
  */
-export async function claimAuthorizationCode(
+export function claimAuthorizationCodeQuery(
   db: Kysely<Database>,
   tenantId: string,
   codeHash: string,
   familyId: string,
   now: number,
-): Promise<boolean> {
-  const result = await db
+): CompiledQuery {
+  return db
     .updateTable("authorization_codes")
     .set({ used_at: now, family_id: familyId })
     .where("tenant_id", "=", tenantId)
     .where("code_hash", "=", codeHash)
     .where("used_at", "is", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+    .compile();
 }
 
 /** Removes codes that expired before `before` (used ones are kept until then to detect reuse). */

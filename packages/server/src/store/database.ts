@@ -4,6 +4,7 @@ import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
 import type { Kysely as KyselyInstance, SqliteAdapter as KyselySqliteAdapter, SqliteDatabase } from "kysely";
 import { redactUrl } from "../config/redact.js";
+import type { SqliteAccess } from "./guarded-writes.js";
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "./kysely.js";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
@@ -19,6 +20,8 @@ export interface WardDatabase {
   ping(): Promise<void>;
   /** Closes the SQLite file or drains the PostgreSQL pool. */
   close(): Promise<void>;
+  /** SQLite only: the connection itself, for batches run synchronously (see guarded-writes.ts). */
+  sqlite?: SqliteAccess;
 }
 
 export interface OpenDatabaseOptions {
@@ -73,9 +76,10 @@ const STATEMENT_CACHE_SIZE = 256;
  * calls prepare() for every query, and compiling the SQL was a measured share of each token
  * request (see bench/README.md). A statement still iterating (busy) is never handed out twice.
  */
-function withStatementCache(native: SQLite.Database): SqliteDatabase {
+function withStatementCache(native: SQLite.Database): SqliteDatabase & SqliteAccess {
   const statements = new Map<string, SQLite.Statement>();
   return {
+    native,
     close: () => native.close(),
     prepare(sqlText: string) {
       const cached = statements.get(sqlText);
@@ -96,7 +100,7 @@ class WardSqliteDialect extends SqliteDialect {
   }
 }
 
-function openSqlite(url: string): WardDatabase & { native: SQLite.Database; file: string | undefined } {
+function openSqlite(url: string): WardDatabase & { sqlite: SqliteAccess; file: string | undefined } {
   const path = url.slice("sqlite:".length);
   const memory = path === ":memory:";
   let native: SQLite.Database;
@@ -115,10 +119,11 @@ function openSqlite(url: string): WardDatabase & { native: SQLite.Database; file
     native.close();
     throw new WardError("database_unreachable", { target: url, reason: reasonOf(error) }, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: withStatementCache(native) }) });
+  const connection = withStatementCache(native);
+  const db = new Kysely<Database>({ dialect: new WardSqliteDialect({ database: connection }) });
   return {
     db,
-    native,
+    sqlite: connection,
     file: memory ? undefined : path,
     dialect: "sqlite",
     target: url,
@@ -196,7 +201,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     throw error;
   }
   if (sqlite?.file !== undefined && options.checkpointInBackground) {
-    const checkpointer = await startWalCheckpointer(sqlite.native, sqlite.file, options.checkpointInBackground.onProblem);
+    const checkpointer = await startWalCheckpointer(sqlite.sqlite.native, sqlite.file, options.checkpointInBackground.onProblem);
     const closeDatabase = database.close;
     database.close = async () => {
       await checkpointer.stop();

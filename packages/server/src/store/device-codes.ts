@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { CompiledQuery, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
 import type { Database, DeviceCodesTable } from "./schema.js";
 
@@ -127,23 +127,22 @@ export async function lengthenInterval(db: Kysely<Database>, tenantId: string, d
   return Number(row?.poll_interval ?? step);
 }
 
-/** Marks an approved code redeemed and links its token family: of two concurrent redemptions exactly one gets true. */
-export async function claimDeviceCode(
+/** Marks an approved code redeemed and links its token family: a guard, of two concurrent redemptions exactly one changes the row. */
+export function claimDeviceCodeQuery(
   db: Kysely<Database>,
   tenantId: string,
   deviceCodeHash: string,
   familyId: string,
   now: number,
-): Promise<boolean> {
-  const result = await db
+): CompiledQuery {
+  return db
     .updateTable("device_codes")
     .set({ used_at: now, family_id: familyId })
     .where("tenant_id", "=", tenantId)
     .where("device_code_hash", "=", deviceCodeHash)
     .where("status", "=", "approved")
     .where("used_at", "is", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+    .compile();
 }
 
 /** Removes device codes that expired before `before`. */

@@ -2,6 +2,7 @@ import type { Insertable, Kysely } from "kysely";
 import { type AuditEventInput, auditEventRow } from "./audit.js";
 import type { AccessTokensTable, AuditEventsTable, Database } from "./schema.js";
 import { transaction } from "./transaction.js";
+import { TurnBatcher } from "./turn-batcher.js";
 
 /** What is stored for an access token issued on its own (no refresh token): its row and its audit event. */
 export interface IssuedTokenRecord {
@@ -45,9 +46,7 @@ async function insertRows(db: Kysely<Database>, batch: readonly Pending[]): Prom
  * row, so one bad record fails only its own request.
  */
 export class IssuedTokenLog {
-  #pending: Pending[] = [];
-  #flushing: Promise<void> = Promise.resolve();
-  #scheduled = false;
+  readonly #batcher = new TurnBatcher<Pending>((batch) => this.#flush(batch));
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,31 +56,21 @@ export class IssuedTokenLog {
   /** Resolves when the token row and its audit event are committed; rejects with the database's error. */
   record(record: IssuedTokenRecord): Promise<void> {
     return new Promise((done, failed) => {
-      this.#pending.push({
+      this.#batcher.add({
         token: { tenant_id: this.tenantId, ...record.token, revoked_at: null },
         audit: auditEventRow(this.tenantId, record.audit).row,
         done,
         failed,
       });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#flushing = this.#flushing.then(() => this.#flush());
-        });
-      }
     });
   }
 
   /** Resolves when everything recorded so far is written (shutdown waits for it before closing the database). */
-  async drain(): Promise<void> {
-    while (this.#scheduled || this.#pending.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    await this.#flushing;
+  drain(): Promise<void> {
+    return this.#batcher.drain();
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#scheduled = false;
+  async #flush(batch: Pending[]): Promise<void> {
     try {
       await transaction(this.db, (trx) => insertRows(trx, batch));
       for (const pending of batch) pending.done();

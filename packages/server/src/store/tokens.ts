@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { CompiledQuery, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
 import type { Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
 
@@ -45,11 +45,12 @@ function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
   return { ...row, created_at: Number(row.created_at), spent_at: numberOrNull(row.spent_at) };
 }
 
-export async function insertTokenFamily(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): Promise<void> {
-  await db
+/** Compiled, not run: the functions ending in Query build statements for a GuardedWrite (guarded-writes.ts). */
+export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQuery {
+  return db
     .insertInto("token_families")
     .values({ tenant_id: tenantId, ...family, amr: toJson(family.amr), dpop_jkt: family.dpop_jkt ?? null })
-    .execute();
+    .compile();
 }
 
 export async function getTokenFamily(db: Kysely<Database>, tenantId: string, id: string): Promise<TokenFamilyRecord | undefined> {
@@ -57,8 +58,8 @@ export async function getTokenFamily(db: Kysely<Database>, tenantId: string, id:
   return row ? familyFromRow(row) : undefined;
 }
 
-export async function touchTokenFamily(db: Kysely<Database>, tenantId: string, id: string, now: number): Promise<void> {
-  await db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).execute();
+export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQuery {
+  return db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile();
 }
 
 /** The live (unrevoked, unexpired) families of a user, newest use first. */
@@ -131,11 +132,11 @@ export async function familyIdsOfUserClient(db: Kysely<Database>, tenantId: stri
   return rows.map((row) => row.id);
 }
 
-export async function insertRefreshToken(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): Promise<void> {
-  await db
+export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQuery {
+  return db
     .insertInto("refresh_tokens")
     .values({ tenant_id: tenantId, ...token })
-    .execute();
+    .compile();
 }
 
 export async function getRefreshToken(db: Kysely<Database>, tenantId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
@@ -148,33 +149,32 @@ export async function getRefreshToken(db: Kysely<Database>, tenantId: string, to
   return row ? refreshFromRow(row) : undefined;
 }
 
-/** Marks the token spent (compare-and-set: true only for the one caller that spent it). */
-export async function spendRefreshToken(
+/** Marks the token spent: a compare-and-set guard (one row changed only for the one caller that spent it). */
+export function spendRefreshTokenQuery(
   db: Kysely<Database>,
   tenantId: string,
   tokenHash: string,
   now: number,
   successorSealed: string | null,
-): Promise<boolean> {
-  const result = await db
+): CompiledQuery {
+  return db
     .updateTable("refresh_tokens")
     .set({ spent_at: now, successor_sealed: successorSealed })
     .where("tenant_id", "=", tenantId)
     .where("token_hash", "=", tokenHash)
     .where("spent_at", "is", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+    .compile();
 }
 
-export async function recordAccessToken(
+export function recordAccessTokenQuery(
   db: Kysely<Database>,
   tenantId: string,
   token: { jti: string; family_id: string | null; client_id: string; expires_at: number },
-): Promise<void> {
-  await db
+): CompiledQuery {
+  return db
     .insertInto("access_tokens")
     .values({ tenant_id: tenantId, ...token, revoked_at: null })
-    .execute();
+    .compile();
 }
 
 export async function getAccessTokenState(

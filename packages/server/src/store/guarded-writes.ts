@@ -1,0 +1,116 @@
+import type SQLite from "better-sqlite3";
+import type { CompiledQuery, Kysely } from "kysely";
+import type { Database } from "./schema.js";
+import { transaction } from "./transaction.js";
+import { TurnBatcher } from "./turn-batcher.js";
+
+/**
+ * A change that happens only if its guard wins: the guard is a compare-and-set UPDATE (mark a code
+ * used, spend a refresh token) that must change exactly one row; then the statements (the new
+ * token family, token rows, audit event) are applied with it, all or nothing.
+ */
+export interface GuardedWrite {
+  guard: CompiledQuery;
+  statements: readonly CompiledQuery[];
+}
+
+/** SQLite's connection, for running a batch synchronously (better-sqlite3 is synchronous anyway). */
+export interface SqliteAccess {
+  native: SQLite.Database;
+  /** Prepared statements reused by SQL text (the same cache Kysely's queries use). */
+  prepare(sqlText: string): SQLite.Statement;
+}
+
+interface Pending {
+  write: GuardedWrite;
+  resolve: (won: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+const LOST = Symbol("guard lost");
+
+/**
+ * Applies {@link GuardedWrite}s: the token issuance of the authorization code, device code and
+ * refresh token grants.
+ *
+ * On SQLite the writes that arrive in the same event-loop turn are applied in one transaction, run
+ * synchronously on the connection (no await between statements), each in its own savepoint: a
+ * write whose guard lost or whose statement failed is rolled back alone, and every promise settles
+ * only after the COMMIT, so no token is answered before its rows are stored. On PostgreSQL each
+ * write is its own transaction, as concurrent requests use different pooled connections.
+ */
+export class GuardedWrites {
+  readonly #batcher = new TurnBatcher<Pending>((batch) => this.#flush(batch));
+  /** PostgreSQL: the writes under way, each in its own transaction. */
+  #inFlight = new Set<Promise<boolean>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite: SqliteAccess | undefined,
+  ) {}
+
+  /** True when the guard won and everything is committed; false when the guard lost (nothing written). */
+  apply(write: GuardedWrite): Promise<boolean> {
+    if (!this.sqlite) {
+      const applying = this.#applyInTransaction(write);
+      this.#inFlight.add(applying);
+      const forget = () => this.#inFlight.delete(applying);
+      applying.then(forget, forget);
+      return applying;
+    }
+    return new Promise((resolve, reject) => this.#batcher.add({ write, resolve, reject }));
+  }
+
+  /** Resolves when every write applied so far has settled (shutdown waits for it before closing the database). */
+  async drain(): Promise<void> {
+    await this.#batcher.drain();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #applyInTransaction(write: GuardedWrite): Promise<boolean> {
+    try {
+      await transaction(this.db, async (trx) => {
+        const result = await trx.executeQuery(write.guard);
+        if (Number(result.numAffectedRows ?? 0) !== 1) throw LOST;
+        for (const statement of write.statements) await trx.executeQuery(statement);
+      });
+      return true;
+    } catch (error) {
+      if (error === LOST) return false;
+      throw error;
+    }
+  }
+
+  async #flush(batch: Pending[]): Promise<void> {
+    const sqlite = this.sqlite as SqliteAccess;
+    const run = (query: CompiledQuery) => sqlite.prepare(query.sql).run(query.parameters as unknown[]).changes;
+    // Called inside the batch's transaction, better-sqlite3 runs this one in a savepoint.
+    const applyOne = sqlite.native.transaction((write: GuardedWrite) => {
+      if (run(write.guard) !== 1) throw LOST;
+      for (const statement of write.statements) run(statement);
+    });
+    const outcomes: ({ won: boolean } | { error: unknown })[] = [];
+    const applyAll = sqlite.native.transaction(() => {
+      for (const { write } of batch) {
+        try {
+          applyOne(write);
+          outcomes.push({ won: true });
+        } catch (error) {
+          outcomes.push(error === LOST ? { won: false } : { error });
+        }
+      }
+    });
+    try {
+      // Kysely's connection: waits for any transaction Kysely has open on it, and holds it while this runs.
+      await this.db.connection().execute(async () => applyAll());
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i] as { won: boolean } | { error: unknown };
+      if ("error" in outcome) pending.reject(outcome.error);
+      else pending.resolve(outcome.won);
+    });
+  }
+}
