@@ -161,8 +161,8 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const publicApp = baseApp(logger, errorsBaseUrl, metadataUrl, true);
   mountHealth(publicApp, { ping: () => database.ping(), keys, isShuttingDown: () => shuttingDown });
   const endpoints = endpointUrls(issuer);
-  const issuedTokens = new IssuedTokenLog(database.db, tenantId);
   const guardedWrites = new GuardedWrites(database.db, database.sqlite);
+  const issuedTokens = new IssuedTokenLog(database.db, tenantId, database.sqlite ? guardedWrites : undefined);
   const records = createRecordCaches(config.database.record_cache_ttl, options.now ?? Date.now);
   const serverContext: ServerContext = {
     db: database.db,

@@ -1,9 +1,9 @@
-import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEvents } from "../src/store/audit.js";
 import { openDatabase, type WardDatabase } from "../src/store/database.js";
+import { GuardedWrites } from "../src/store/guarded-writes.js";
 import { IssuedTokenLog, type IssuedTokenRecord } from "../src/store/issued-token-log.js";
-import { type Database, DEFAULT_TENANT } from "../src/store/schema.js";
+import { DEFAULT_TENANT } from "../src/store/schema.js";
 import { getAccessTokenState } from "../src/store/tokens.js";
 import { type FreshDatabase, testDatabases } from "./support/databases.js";
 
@@ -14,9 +14,21 @@ const issued = (jti: string): IssuedTokenRecord => ({
   audit: { type: "token.issued", actor: "svc", subject: "svc", data: { access_token_jti: jti } },
 });
 
-/** Counts the transactions Kysely opens on `db` (each batch is one). */
-function countTransactions(db: Kysely<Database>): { count: number } {
+/**
+ * Counts the transactions of a batch: on PostgreSQL those Kysely opens; on SQLite the batches
+ * GuardedWrites runs, each holding Kysely's one connection for one synchronous transaction.
+ */
+function countTransactions(database: WardDatabase): { count: number } {
   const counter = { count: 0 };
+  const db = database.db;
+  if (database.sqlite) {
+    const original = db.connection.bind(db);
+    db.connection = () => {
+      counter.count++;
+      return original();
+    };
+    return counter;
+  }
   const original = db.transaction.bind(db);
   db.transaction = () => {
     counter.count++;
@@ -24,6 +36,10 @@ function countTransactions(db: Kysely<Database>): { count: number } {
   };
   return counter;
 }
+
+/** As the server makes it: on SQLite through GuardedWrites. */
+const newLog = (database: WardDatabase) =>
+  new IssuedTokenLog(database.db, DEFAULT_TENANT, database.sqlite ? new GuardedWrites(database.db, database.sqlite) : undefined);
 
 describe.each(databases.filter((engine) => !engine.unavailable).map((engine) => [engine.name, engine] as const))(
   "standalone access tokens recorded by group commit on %s",
@@ -40,8 +56,8 @@ describe.each(databases.filter((engine) => !engine.unavailable).map((engine) => 
     });
 
     it("writes the tokens of one event-loop turn in one transaction and answers each only once its rows are stored", async () => {
-      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
-      const transactions = countTransactions(database.db);
+      const log = newLog(database);
+      const transactions = countTransactions(database);
       const jtis = Array.from({ length: 100 }, (_, i) => `at_batch_${i}`);
       const states = await Promise.all(
         jtis.map((jti) => log.record(issued(jti)).then(() => getAccessTokenState(database.db, DEFAULT_TENANT, jti))),
@@ -55,7 +71,7 @@ describe.each(databases.filter((engine) => !engine.unavailable).map((engine) => 
     });
 
     it("fails only the request whose row cannot be written when a batch is refused", async () => {
-      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
+      const log = newLog(database);
       await log.record(issued("at_taken"));
       const results = await Promise.allSettled([
         log.record(issued("at_fresh_1")),
@@ -67,7 +83,7 @@ describe.each(databases.filter((engine) => !engine.unavailable).map((engine) => 
     });
 
     it("drain() waits for what was recorded but not yet written", async () => {
-      const log = new IssuedTokenLog(database.db, DEFAULT_TENANT);
+      const log = newLog(database);
       let written = false;
       void log.record(issued("at_drained")).then(() => {
         written = true;

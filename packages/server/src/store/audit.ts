@@ -1,6 +1,7 @@
 import type { CompiledQuery, Insertable, Kysely } from "kysely";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { toJson } from "./json.js";
+import { insertRowQuery } from "./row-insert.js";
 import type { AuditEventsTable, Database } from "./schema.js";
 
 export interface AuditEventInput {
@@ -61,7 +62,7 @@ export function auditEventRow(tenantId: string, event: AuditEventInput): { store
 
 /** The INSERT of an audit event, compiled, for a GuardedWrite (guarded-writes.ts). */
 export function auditEventQuery(db: Kysely<Database>, tenantId: string, event: AuditEventInput): CompiledQuery {
-  return db.insertInto("audit_events").values(auditEventRow(tenantId, event).row).compile();
+  return insertRowQuery(db, "audit_events", auditEventRow(tenantId, event).row);
 }
 
 /** Appends an audit event and returns it; call it with the transaction of the change it records. */

@@ -7,10 +7,11 @@ import { TurnBatcher } from "./turn-batcher.js";
 /**
  * A change that happens only if its guard wins: the guard is a compare-and-set UPDATE (mark a code
  * used, spend a refresh token) that must change exactly one row; then the statements (the new
- * token family, token rows, audit event) are applied with it, all or nothing.
+ * token family, token rows, audit event) are applied with it, all or nothing. Without a guard the
+ * statements are applied, all or nothing.
  */
 export interface GuardedWrite {
-  guard: CompiledQuery;
+  guard?: CompiledQuery;
   statements: readonly CompiledQuery[];
 }
 
@@ -31,7 +32,7 @@ const LOST = Symbol("guard lost");
 
 /**
  * Applies {@link GuardedWrite}s: the token issuance of the authorization code, device code and
- * refresh token grants.
+ * refresh token grants, and on SQLite also the standalone access tokens of {@link IssuedTokenLog}.
  *
  * On SQLite the writes that arrive in the same event-loop turn are applied in one transaction, run
  * synchronously on the connection (no await between statements), each in its own savepoint: a
@@ -70,8 +71,7 @@ export class GuardedWrites {
   async #applyInTransaction(write: GuardedWrite): Promise<boolean> {
     try {
       await transaction(this.db, async (trx) => {
-        const result = await trx.executeQuery(write.guard);
-        if (Number(result.numAffectedRows ?? 0) !== 1) throw LOST;
+        if (write.guard && Number((await trx.executeQuery(write.guard)).numAffectedRows ?? 0) !== 1) throw LOST;
         for (const statement of write.statements) await trx.executeQuery(statement);
       });
       return true;
@@ -86,7 +86,7 @@ export class GuardedWrites {
     const run = (query: CompiledQuery) => sqlite.prepare(query.sql).run(query.parameters as unknown[]).changes;
     // Called inside the batch's transaction, better-sqlite3 runs this one in a savepoint.
     const applyOne = sqlite.native.transaction((write: GuardedWrite) => {
-      if (run(write.guard) !== 1) throw LOST;
+      if (write.guard && run(write.guard) !== 1) throw LOST;
       for (const statement of write.statements) run(statement);
     });
     const outcomes: ({ won: boolean } | { error: unknown })[] = [];

@@ -1,6 +1,8 @@
 import type { Insertable, Kysely } from "kysely";
-import { type AuditEventInput, auditEventRow } from "./audit.js";
+import { type AuditEventInput, auditEventQuery, auditEventRow } from "./audit.js";
+import type { GuardedWrites } from "./guarded-writes.js";
 import type { AccessTokensTable, AuditEventsTable, Database } from "./schema.js";
+import { recordAccessTokenQuery } from "./tokens.js";
 import { transaction } from "./transaction.js";
 import { TurnBatcher } from "./turn-batcher.js";
 
@@ -43,18 +45,31 @@ async function insertRows(db: Kysely<Database>, batch: readonly Pending[]): Prom
  * transaction, and each request's {@link record} resolves only once its rows are committed, so no
  * token is answered before its row and audit event are stored. One commit (and, on PostgreSQL,
  * one round trip per table) per batch instead of per token. A batch that fails is retried row by
- * row, so one bad record fails only its own request.
+ * row, so one bad record fails only its own request. On SQLite the batching is GuardedWrites'
+ * (a savepoint per token inside the turn's transaction), which also isolates a bad record.
  */
 export class IssuedTokenLog {
   readonly #batcher = new TurnBatcher<Pending>((batch) => this.#flush(batch));
 
+  /**
+   * @param sqliteWrites on SQLite, the server's GuardedWrites: the rows go through its synchronous
+   *   per-turn transaction (one savepoint per token) instead of multi-row INSERTs built per batch.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly tenantId: string,
+    private readonly sqliteWrites?: GuardedWrites,
   ) {}
 
   /** Resolves when the token row and its audit event are committed; rejects with the database's error. */
   record(record: IssuedTokenRecord): Promise<void> {
+    if (this.sqliteWrites) {
+      const statements = [
+        recordAccessTokenQuery(this.db, this.tenantId, record.token),
+        auditEventQuery(this.db, this.tenantId, record.audit),
+      ];
+      return this.sqliteWrites.apply({ statements }).then(() => undefined);
+    }
     return new Promise((done, failed) => {
       this.#batcher.add({
         token: { tenant_id: this.tenantId, ...record.token, revoked_at: null },
@@ -66,8 +81,9 @@ export class IssuedTokenLog {
   }
 
   /** Resolves when everything recorded so far is written (shutdown waits for it before closing the database). */
-  drain(): Promise<void> {
-    return this.#batcher.drain();
+  async drain(): Promise<void> {
+    await this.#batcher.drain();
+    await this.sqliteWrites?.drain();
   }
 
   async #flush(batch: Pending[]): Promise<void> {

@@ -9,4 +9,4 @@ import type * as KyselyModule from "kysely";
  */
 const kysely = createRequire(import.meta.url)("kysely") as typeof KyselyModule;
 
-export const { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql } = kysely;
+export const { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql } = kysely;

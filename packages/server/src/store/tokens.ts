@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
+import { insertRowQuery } from "./row-insert.js";
 import type { Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
 
 export interface TokenFamilyRecord {
@@ -47,10 +48,12 @@ function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
 
 /** Compiled, not run: the functions ending in Query build statements for a GuardedWrite (guarded-writes.ts). */
 export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQuery {
-  return db
-    .insertInto("token_families")
-    .values({ tenant_id: tenantId, ...family, amr: toJson(family.amr), dpop_jkt: family.dpop_jkt ?? null })
-    .compile();
+  return insertRowQuery(db, "token_families", {
+    tenant_id: tenantId,
+    ...family,
+    amr: toJson(family.amr),
+    dpop_jkt: family.dpop_jkt ?? null,
+  });
 }
 
 export async function getTokenFamily(db: Kysely<Database>, tenantId: string, id: string): Promise<TokenFamilyRecord | undefined> {
@@ -133,10 +136,7 @@ export async function familyIdsOfUserClient(db: Kysely<Database>, tenantId: stri
 }
 
 export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQuery {
-  return db
-    .insertInto("refresh_tokens")
-    .values({ tenant_id: tenantId, ...token })
-    .compile();
+  return insertRowQuery(db, "refresh_tokens", { tenant_id: tenantId, ...token });
 }
 
 export async function getRefreshToken(db: Kysely<Database>, tenantId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
@@ -171,10 +171,7 @@ export function recordAccessTokenQuery(
   tenantId: string,
   token: { jti: string; family_id: string | null; client_id: string; expires_at: number },
 ): CompiledQuery {
-  return db
-    .insertInto("access_tokens")
-    .values({ tenant_id: tenantId, ...token, revoked_at: null })
-    .compile();
+  return insertRowQuery(db, "access_tokens", { tenant_id: tenantId, ...token, revoked_at: null });
 }
 
 export async function getAccessTokenState(
