@@ -33,7 +33,8 @@ const wanted = (name) => !only || only.has(name) || ![...only].some((o) => KNOWN
 
 const CONTENDERS = {
   limit: startLimit,
-  "oidc-provider": startOidcProvider,
+  "oidc-provider": () => startOidcProvider("memory"),
+  "oidc-provider-sqlite": () => startOidcProvider("sqlite"),
   "ward-sqlite": () => startWard("sqlite"),
   "ward-postgres": () => startWard("postgres"),
 };
@@ -43,9 +44,9 @@ const CONTENDERS = {
  * compares Ward with the limit only.
  */
 const SCENARIOS = {
-  client_credentials: ["limit", "oidc-provider", "ward-sqlite", "ward-postgres"],
-  refresh_token: ["oidc-provider", "ward-sqlite", "ward-postgres"],
-  authorization_code: ["oidc-provider", "ward-sqlite", "ward-postgres"],
+  client_credentials: ["limit", "oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
+  refresh_token: ["oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
+  authorization_code: ["oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
   introspection: ["limit", "ward-sqlite", "ward-postgres"],
 };
 const KIND = Object.fromEntries([

@@ -1,12 +1,20 @@
 // oidc-provider (npm, current major) configured to issue the same tokens as Ward: RFC 9068 JWT
 // access tokens (ES256, typ at+jwt) for RESOURCE through resource indicators, ID tokens in ES256,
-// refresh tokens rotated on every use, PKCE required. Storage is its own in-memory adapter
-// (MemoryAdapter, the default), with one change: its store is an LRU of 1000 entries by default,
-// which under load evicts live codes and grants (invalid_grant); here it holds 5 million. Codes are minted, untimed, through its own models (Grant +
-// AuthorizationCode, the objects its interaction API saves) on a second, private port.
-// Prints one JSON line {"port":…,"mintPort":…} on stdout. Env: BENCH_SECRET, BENCH_PORT.
+// refresh tokens rotated on every use, PKCE required. Codes are minted, untimed, through its own
+// models (Grant + AuthorizationCode, the objects its interaction API saves) on a second, private port.
+//
+// Storage, by BENCH_OIDC_STORE:
+// - "memory" (default): its own in-memory MemoryAdapter, with one change: that adapter's store is
+//   an LRU of 1000 entries, which under load evicts live codes and grants (invalid_grant); here it
+//   holds 5 million. Nothing is persisted.
+// - "sqlite:<path>": SqliteAdapter below, a minimal adapter of the kind a deployment writes
+//   (oidc-provider ships none for production): one table keyed by (model, id) with the payload as
+//   JSON, on better-sqlite3 with the pragmas Ward uses (WAL, synchronous=NORMAL), each adapter call
+//   one statement, as oidc-provider issues them.
+// Prints one JSON line {"port":…,"mintPort":…} on stdout. Env: BENCH_SECRET, BENCH_PORT, BENCH_OIDC_STORE.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import SQLite from "better-sqlite3";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
 import MemoryAdapter from "oidc-provider/lib/adapters/memory_adapter.js";
@@ -18,12 +26,77 @@ const issuer = `http://127.0.0.1:${port}`;
 const { privateKey } = await generateKeyPair("ES256", { extractable: true });
 const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("base64url"), alg: "ES256", use: "sig" };
 const ACCOUNT = "usr_bench";
-const store = new LRU({ maxSize: 5_000_000 });
+const STORE = process.env.BENCH_OIDC_STORE ?? "memory";
 
-class BenchMemoryAdapter extends MemoryAdapter {
-  constructor(model) {
-    super(model, store);
-  }
+function memoryAdapter() {
+  const store = new LRU({ maxSize: 5_000_000 });
+  return class BenchMemoryAdapter extends MemoryAdapter {
+    constructor(model) {
+      super(model, store);
+    }
+  };
+}
+
+function sqliteAdapter(path) {
+  const db = new SQLite(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec(`create table if not exists oidc_models (
+    model text not null, id text not null, payload text not null,
+    grant_id text, user_code text, uid text, expires_at integer, consumed_at integer,
+    primary key (model, id));
+  create index if not exists oidc_models_grant on oidc_models (grant_id);
+  create index if not exists oidc_models_user_code on oidc_models (model, user_code);
+  create index if not exists oidc_models_uid on oidc_models (model, uid);`);
+  const upsert = db.prepare(`insert into oidc_models (model, id, payload, grant_id, user_code, uid, expires_at) values (?, ?, ?, ?, ?, ?, ?)
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code,
+    uid = excluded.uid, expires_at = excluded.expires_at`);
+  const byId = db.prepare("select payload, expires_at, consumed_at from oidc_models where model = ? and id = ?");
+  const byUserCode = db.prepare("select payload, expires_at, consumed_at from oidc_models where model = ? and user_code = ?");
+  const byUid = db.prepare("select payload, expires_at, consumed_at from oidc_models where model = ? and uid = ?");
+  const consume = db.prepare("update oidc_models set consumed_at = ? where model = ? and id = ?");
+  const destroy = db.prepare("delete from oidc_models where model = ? and id = ?");
+  const revokeGrant = db.prepare("delete from oidc_models where grant_id = ?");
+  const live = (row) => {
+    if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
+    const payload = JSON.parse(row.payload);
+    return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
+  };
+  return class SqliteAdapter {
+    constructor(model) {
+      this.model = model;
+    }
+    async upsert(id, payload, expiresIn) {
+      const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
+      upsert.run(
+        this.model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+        expiresAt,
+      );
+    }
+    async find(id) {
+      return live(byId.get(this.model, id));
+    }
+    async findByUserCode(userCode) {
+      return live(byUserCode.get(this.model, userCode));
+    }
+    async findByUid(uid) {
+      return live(byUid.get(this.model, uid));
+    }
+    async consume(id) {
+      consume.run(Date.now(), this.model, id);
+    }
+    async destroy(id) {
+      destroy.run(this.model, id);
+    }
+    async revokeByGrantId(grantId) {
+      revokeGrant.run(grantId);
+    }
+  };
 }
 
 const provider = new Provider(issuer, {
@@ -39,7 +112,7 @@ const provider = new Provider(issuer, {
       scope: USER_SCOPE,
     },
   ],
-  adapter: BenchMemoryAdapter,
+  adapter: STORE === "memory" ? memoryAdapter() : sqliteAdapter(STORE.slice("sqlite:".length)),
   jwks: { keys: [signingKey] },
   scopes: USER_SCOPE.split(" "),
   routes: { introspection: "/introspect" },
