@@ -32,7 +32,8 @@ describe("SQLite WAL checkpoints in the background", () => {
     const file = tempFile();
     const problems: string[] = [];
     database = await openDatabase(`sqlite:${file}`, { checkpointInBackground: { onProblem: (reason) => problems.push(reason) } });
-    expect(await autocheckpointPages(database)).toBe(0);
+    const opened = database;
+    await expect.poll(() => autocheckpointPages(opened), { timeout: 5000 }).toBe(0);
     const sizeBefore = statSync(file).size;
     // About 2 MB in 500 commits: under SQLite's own threshold (1000 pages, 4 MB), so only the worker checkpoints it.
     for (let i = 0; i < 500; i++) await setSetting(database.db, DEFAULT_TENANT, `key-${i}`, "x".repeat(4000));
@@ -49,8 +50,8 @@ describe("SQLite WAL checkpoints in the background", () => {
   it("a worker that cannot start leaves SQLite's automatic checkpoints on and says why", async () => {
     const native = new SQLite(":memory:");
     const problems: string[] = [];
-    const checkpointer = await startWalCheckpointer(native, join(tempFile(), "missing.db"), (reason) => problems.push(reason));
-    expect(problems.length).toBeGreaterThan(0);
+    const checkpointer = startWalCheckpointer(native, join(tempFile(), "missing.db"), (reason) => problems.push(reason));
+    await expect.poll(() => problems.length, { timeout: 5000 }).toBeGreaterThan(0);
     expect(problems.join(" ")).toMatch(/missing\.db|unable to open|directory does not exist|exited/);
     expect(native.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
     await checkpointer.stop();

@@ -201,7 +201,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     throw error;
   }
   if (sqlite?.file !== undefined && options.checkpointInBackground) {
-    const checkpointer = await startWalCheckpointer(sqlite.sqlite.native, sqlite.file, options.checkpointInBackground.onProblem);
+    const checkpointer = startWalCheckpointer(sqlite.sqlite.native, sqlite.file, options.checkpointInBackground.onProblem);
     const closeDatabase = database.close;
     database.close = async () => {
       await checkpointer.stop();

@@ -42,45 +42,35 @@ export interface WalCheckpointer {
  * When the worker cannot start or dies, the server's connection gets automatic checkpoints back,
  * so the WAL never grows without bound.
  */
-export async function startWalCheckpointer(
-  native: SQLite.Database,
-  path: string,
-  onProblem: (reason: string) => void,
-): Promise<WalCheckpointer> {
-  const restoreAutocheckpoint = () => {
-    if (native.open) native.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-  };
+export function startWalCheckpointer(native: SQLite.Database, path: string, onProblem: (reason: string) => void): WalCheckpointer {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { path, driverPath: createRequire(import.meta.url).resolve("better-sqlite3"), intervalMs: CHECKPOINT_INTERVAL_MS },
     resourceLimits: { maxOldGenerationSizeMb: 16 },
   });
+  worker.unref();
   let stopping = false;
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  // Until the worker says it is ready (it starts while the server goes on starting), SQLite's own checkpoints stay on.
+  worker.once("message", () => {
+    if (!stopping && native.open) native.pragma("wal_autocheckpoint = 0");
+  });
   worker.on("error", (error) => {
     if (!stopping) onProblem(error.message);
   });
-  void exited.then(() => {
-    if (!stopping) {
-      restoreAutocheckpoint();
-      onProblem("the checkpoint worker exited");
-    }
-  });
-  const started = await new Promise<boolean>((resolve) => {
-    worker.once("message", () => resolve(true));
-    void exited.then(() => resolve(false));
-  });
-  if (started) native.pragma("wal_autocheckpoint = 0");
-  worker.unref();
+  const exited = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      if (native.open) native.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      if (!stopping) onProblem("the checkpoint worker exited");
+      resolve();
+    }),
+  );
   return {
     async stop() {
       stopping = true;
-      if (!started) return;
       worker.postMessage("stop");
       const timeout = setTimeout(() => void worker.terminate(), 2000);
       await exited;
       clearTimeout(timeout);
-      restoreAutocheckpoint();
     },
   };
 }
