@@ -20,7 +20,10 @@ export function insertRowQuery<T extends keyof Database & string>(
   const columns = Object.keys(values).filter((column) => values[column] !== undefined);
   const key = `${table}(${columns.join(",")})`;
   let texts = sqlTexts.get(db);
-  if (!texts) sqlTexts.set(db, (texts = new Map()));
+  if (!texts) {
+    texts = new Map();
+    sqlTexts.set(db, texts);
+  }
   let sqlText = texts.get(key);
   if (sqlText === undefined) {
     sqlText = db.insertInto(table).values(row).compile().sql;
