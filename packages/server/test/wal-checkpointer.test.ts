@@ -58,6 +58,20 @@ describe("SQLite WAL checkpoints in the background", () => {
     native.close();
   });
 
+  it("a worker that dies later gives SQLite's automatic checkpoints back to the server's connection and says so", async () => {
+    const file = tempFile();
+    const native = new SQLite(file);
+    native.pragma("journal_mode = WAL");
+    const problems: string[] = [];
+    const checkpointer = startWalCheckpointer(native, file, (reason) => problems.push(reason));
+    await expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(0);
+    await checkpointer.thread.terminate();
+    await expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(1000);
+    expect(problems).toEqual(["the checkpoint worker exited"]);
+    await checkpointer.stop();
+    native.close();
+  });
+
   it("without the option (short-lived tools, sqlite::memory:) there is no worker and SQLite checkpoints as usual", async () => {
     database = await openDatabase(`sqlite:${tempFile()}`);
     expect(await autocheckpointPages(database)).toBe(1000);

@@ -32,6 +32,8 @@ parentPort.postMessage("ready");
 export interface WalCheckpointer {
   /** Stops the worker and closes its connection; the server's connection checkpoints on close. */
   stop(): Promise<void>;
+  /** The worker thread (tests end it to check the fallback to SQLite's own checkpoints). */
+  readonly thread: Worker;
 }
 
 /**
@@ -65,6 +67,7 @@ export function startWalCheckpointer(native: SQLite.Database, path: string, onPr
     }),
   );
   return {
+    thread: worker,
     async stop() {
       stopping = true;
       worker.postMessage("stop");
