@@ -30,6 +30,9 @@ interface Pending {
 
 const LOST = Symbol("guard lost");
 
+/** What one write of a SQLite batch came to: applied, its guard lost, or a statement failed. */
+type Outcome = { won: boolean } | { error: unknown };
+
 /**
  * Applies {@link GuardedWrite}s: the token issuance of the authorization code, device code and
  * refresh token grants, and on SQLite also the standalone access tokens of {@link IssuedTokenLog}.
@@ -45,10 +48,30 @@ export class GuardedWrites {
   /** PostgreSQL: the writes under way, each in its own transaction. */
   #inFlight = new Set<Promise<boolean>>();
 
+  /** SQLite: the batch's transaction, built once (better-sqlite3 runs the inner one as a savepoint). */
+  readonly #applyBatch: ((batch: readonly Pending[]) => Outcome[]) | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlite: SqliteAccess | undefined,
-  ) {}
+  ) {
+    if (!sqlite) return;
+    const run = (query: CompiledQuery) => sqlite.prepare(query.sql).run(query.parameters as unknown[]).changes;
+    const applyOne = sqlite.native.transaction((write: GuardedWrite) => {
+      if (write.guard && run(write.guard) !== 1) throw LOST;
+      for (const statement of write.statements) run(statement);
+    });
+    this.#applyBatch = sqlite.native.transaction((batch: readonly Pending[]) =>
+      batch.map(({ write }): Outcome => {
+        try {
+          applyOne(write);
+          return { won: true };
+        } catch (error) {
+          return error === LOST ? { won: false } : { error };
+        }
+      }),
+    );
+  }
 
   /** True when the guard won and everything is committed; false when the guard lost (nothing written). */
   apply(write: GuardedWrite): Promise<boolean> {
@@ -82,33 +105,17 @@ export class GuardedWrites {
   }
 
   async #flush(batch: Pending[]): Promise<void> {
-    const sqlite = this.sqlite as SqliteAccess;
-    const run = (query: CompiledQuery) => sqlite.prepare(query.sql).run(query.parameters as unknown[]).changes;
-    // Called inside the batch's transaction, better-sqlite3 runs this one in a savepoint.
-    const applyOne = sqlite.native.transaction((write: GuardedWrite) => {
-      if (write.guard && run(write.guard) !== 1) throw LOST;
-      for (const statement of write.statements) run(statement);
-    });
-    const outcomes: ({ won: boolean } | { error: unknown })[] = [];
-    const applyAll = sqlite.native.transaction(() => {
-      for (const { write } of batch) {
-        try {
-          applyOne(write);
-          outcomes.push({ won: true });
-        } catch (error) {
-          outcomes.push(error === LOST ? { won: false } : { error });
-        }
-      }
-    });
+    const applyBatch = this.#applyBatch as (batch: readonly Pending[]) => Outcome[];
+    let outcomes: Outcome[];
     try {
       // Kysely's connection: waits for any transaction Kysely has open on it, and holds it while this runs.
-      await this.db.connection().execute(async () => applyAll());
+      outcomes = await this.db.connection().execute(async () => applyBatch(batch));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
     }
     batch.forEach((pending, i) => {
-      const outcome = outcomes[i] as { won: boolean } | { error: unknown };
+      const outcome = outcomes[i] as Outcome;
       if ("error" in outcome) pending.reject(outcome.error);
       else pending.resolve(outcome.won);
     });
