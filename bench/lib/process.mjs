@@ -1,7 +1,7 @@
 // Child processes of the benchmark: each server runs in its own process so its CPU and peak RSS
 // (VmHWM) are its own, and a crash in one contender cannot take the load generator down with it.
 import { spawn } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -81,6 +81,7 @@ export function startChild(name, args, { env = {}, ready = () => undefined, prob
   child.once("exit", () => live.delete(child));
   const tail = [];
   const copyTo = process.env.BENCH_OUTPUT_DIR ? join(process.env.BENCH_OUTPUT_DIR, `${name}.log`) : undefined;
+  if (process.env.BENCH_OUTPUT_DIR) mkdirSync(process.env.BENCH_OUTPUT_DIR, { recursive: true });
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (error, value) => {
