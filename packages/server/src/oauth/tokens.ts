@@ -47,16 +47,15 @@ export async function signAccessToken(
   const now = ctx.now();
   const iat = Math.floor(now / 1000);
   const jti = timeOrderedId("at", now);
+  // Claims are added in place, not spread into a new object: V8 promoted the spread copies to the
+  // old generation, which made major GCs (and their pauses) several times as frequent under load.
   const claims: Record<string, unknown> = { client_id: input.client_id, scope: input.scope };
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
   if (input.dpop_jkt) claims.cnf = { jkt: input.dpop_jkt };
   if (input.act) claims.act = input.act;
   if (input.may_act) claims.may_act = { sub: input.may_act };
-  const token = signCompactJws(
-    key.signer,
-    { alg: key.alg, kid: key.kid, typ: "at+jwt" },
-    { ...claims, iss: ctx.issuer, sub: input.subject, aud: input.audience, iat, exp: iat + input.lifetime, jti },
-  );
+  addRegisteredClaims(claims, ctx.issuer, input.subject, input.audience, iat, iat + input.lifetime, jti);
+  const token = await signCompactJws(key.signer, { alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims);
   return { token, jti, expires_at: (iat + input.lifetime) * 1000 };
 }
 
@@ -75,16 +74,31 @@ export interface IdTokenInput {
 export async function signIdToken(ctx: ServerContext, input: IdTokenInput): Promise<string> {
   const key = ctx.keys.signingKey();
   const iat = Math.floor(ctx.now() / 1000);
-  const claims: Record<string, unknown> = { ...userClaims(input.user, input.scope) };
+  const claims = userClaims(input.user, input.scope);
   if (input.nonce) claims.nonce = input.nonce;
   if (input.auth_time) claims.auth_time = Math.floor(input.auth_time / 1000);
   if (input.amr.length > 0) claims.amr = input.amr;
   if (input.session_id) claims.sid = input.session_id;
-  return signCompactJws(
-    key.signer,
-    { alg: key.alg, kid: key.kid, typ: "JWT" },
-    { ...claims, iss: ctx.issuer, sub: input.user.id, aud: input.client_id, iat, exp: iat + input.lifetime },
-  );
+  addRegisteredClaims(claims, ctx.issuer, input.user.id, input.client_id, iat, iat + input.lifetime);
+  return signCompactJws(key.signer, { alg: key.alg, kid: key.kid, typ: "JWT" }, claims);
+}
+
+/** Appends iss, sub, aud, iat, exp and jti when given (RFC 7519 §4.1) after the token's own claims, in that order. */
+function addRegisteredClaims(
+  claims: Record<string, unknown>,
+  iss: string,
+  sub: string,
+  aud: string,
+  iat: number,
+  exp: number,
+  jti?: string,
+) {
+  claims.iss = iss;
+  claims.sub = sub;
+  claims.aud = aud;
+  claims.iat = iat;
+  claims.exp = exp;
+  if (jti !== undefined) claims.jti = jti;
 }
 
 /** Claims about the user that the granted scopes release (OIDC Core §5.4). */

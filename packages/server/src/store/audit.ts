@@ -57,7 +57,16 @@ export function auditEventRow(tenantId: string, event: AuditEventInput): { store
     data: event.data ?? {},
     created_at,
   };
-  return { stored, row: { tenant_id: tenantId, ...stored, data: toJson(stored.data) } };
+  const row = {
+    tenant_id: tenantId,
+    id: stored.id,
+    type: stored.type,
+    actor: stored.actor,
+    subject: stored.subject,
+    data: toJson(stored.data),
+    created_at: stored.created_at,
+  };
+  return { stored, row };
 }
 
 /** The INSERT of an audit event, compiled, for a GuardedWrite (guarded-writes.ts). */

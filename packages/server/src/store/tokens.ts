@@ -171,7 +171,8 @@ export function recordAccessTokenQuery(
   tenantId: string,
   token: { jti: string; family_id: string | null; client_id: string; expires_at: number },
 ): CompiledQuery {
-  return insertRowQuery(db, "access_tokens", { tenant_id: tenantId, ...token, revoked_at: null });
+  const { jti, family_id, client_id, expires_at } = token;
+  return insertRowQuery(db, "access_tokens", { tenant_id: tenantId, jti, family_id, client_id, expires_at, revoked_at: null });
 }
 
 export async function getAccessTokenState(
