@@ -66,8 +66,11 @@ describe("SQLite WAL checkpoints in the background", () => {
       insert.run(body);
       if (i % 500 === 0) largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);
     }
+    // Past the threshold the WAL still grows by what is committed while the worker's own checkpoint
+    // holds the checkpoint lock (the server's attempt is then skipped until the next commit): on a
+    // busy machine a few thousand frames in this tight loop. Without the threshold it holds all ~47 000.
     const pageWithHeader = 4096 + 24;
-    expect(largestWal).toBeLessThan(SERVER_AUTOCHECKPOINT_PAGES * 1.5 * pageWithHeader);
+    expect(largestWal).toBeLessThan(SERVER_AUTOCHECKPOINT_PAGES * 3 * pageWithHeader);
     expect(native.prepare("select count(*) as n from filler").get()).toEqual({ n: 16_000 });
     await checkpointer.stop();
     native.close();
