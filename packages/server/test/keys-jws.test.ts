@@ -19,7 +19,7 @@ describe("RFC 7515 compact JWS signed with node:crypto", () => {
   for (const alg of SIGNING_ALGORITHMS) {
     it(`${alg}: jose verifies the token and reads back the exact header and claims`, async () => {
       const key = await generateSigningKey(alg);
-      const token = await signCompactJws(importNodeSigningKey(key.privateJwk, alg), header(alg, key.kid), payload);
+      const token = signCompactJws(importNodeSigningKey(key.privateJwk, alg), header(alg, key.kid), payload);
       const verified = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), {
         algorithms: [alg],
         typ: "at+jwt",
@@ -34,7 +34,7 @@ describe("RFC 7515 compact JWS signed with node:crypto", () => {
     it(`${alg}: a token signed by another key of the same algorithm does not verify`, async () => {
       const key = await generateSigningKey(alg);
       const other = await generateSigningKey(alg);
-      const token = await signCompactJws(importNodeSigningKey(other.privateJwk, alg), header(alg, key.kid), payload);
+      const token = signCompactJws(importNodeSigningKey(other.privateJwk, alg), header(alg, key.kid), payload);
       await expect(jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { algorithms: [alg] })).rejects.toMatchObject({
         code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
       });
@@ -55,13 +55,13 @@ describe("RFC 7515 compact JWS signed with node:crypto", () => {
         .setExpirationTime(exp)
         .setJti(jti)
         .sign(await importJWK(key.privateJwk, alg));
-      expect(await signCompactJws(importNodeSigningKey(key.privateJwk, alg), header(alg, key.kid), payload)).toBe(fromJose);
+      expect(signCompactJws(importNodeSigningKey(key.privateJwk, alg), header(alg, key.kid), payload)).toBe(fromJose);
     });
   }
 
   it("ES256 signatures are 64 bytes R||S (RFC 7518 §3.4), not DER", async () => {
     const key = await generateSigningKey("ES256");
-    const token = await signCompactJws(importNodeSigningKey(key.privateJwk, "ES256"), header("ES256", key.kid), payload);
+    const token = signCompactJws(importNodeSigningKey(key.privateJwk, "ES256"), header("ES256", key.kid), payload);
     expect(Buffer.from(token.split(".")[2] ?? "", "base64url")).toHaveLength(64);
   });
 });

@@ -13,36 +13,22 @@ export function importNodeSigningKey(privateJwk: JWK, alg: SigningAlgorithm): No
   return { alg, key: createPrivateKey({ key: privateJwk as JsonWebKey, format: "jwk" }) };
 }
 
-type SignatureCallback = (error: Error | null, signature: Buffer) => void;
-
-/**
- * The raw JWS signature of `input` (RFC 7518 §3: ECDSA as R||S, RSASSA-PSS with a 32-byte salt; RFC 8037
- * Ed25519), computed on libuv's thread pool: the private-key operation is most of a token request's CPU,
- * and off the event loop it overlaps with the next requests' parsing and storage instead of queueing them.
- * Password checks take at most two of the pool's four threads (crypto/password.ts), so a burst of
- * sign-ins does not hold token signatures up.
- */
-function signature(signer: NodeSigningKey, input: Buffer, done: SignatureCallback): void {
+/** The raw JWS signature of `input` (RFC 7518 §3: ECDSA as R||S, RSASSA-PSS with a 32-byte salt; RFC 8037 Ed25519). */
+function signature(signer: NodeSigningKey, input: Buffer): Buffer {
   switch (signer.alg) {
     case "ES256":
-      sign("sha256", input, { key: signer.key, dsaEncoding: "ieee-p1363" }, done);
-      return;
+      return sign("sha256", input, { key: signer.key, dsaEncoding: "ieee-p1363" });
     case "RS256":
-      sign("sha256", input, signer.key, done);
-      return;
+      return sign("sha256", input, signer.key);
     case "PS256":
-      sign("sha256", input, { key: signer.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, done);
-      return;
+      return sign("sha256", input, { key: signer.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
     case "EdDSA":
-      sign(null, input, signer.key, done);
-      return;
+      return sign(null, input, signer.key);
   }
 }
 
 /** A compact JWS (RFC 7515 §7.1) of a JSON header and payload; the same bytes jose's SignJWT produces for them. */
-export function signCompactJws(signer: NodeSigningKey, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+export function signCompactJws(signer: NodeSigningKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
   const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
-  return new Promise((resolve, reject) => {
-    signature(signer, Buffer.from(input), (error, signed) => (error ? reject(error) : resolve(`${input}.${signed.toString("base64url")}`)));
-  });
+  return `${input}.${signature(signer, Buffer.from(input)).toString("base64url")}`;
 }

@@ -46,8 +46,7 @@ export interface PreparedTokens {
 export async function prepareTokens(ctx: ServerContext, input: IssueInput): Promise<PreparedTokens> {
   const ttl = lifetimes(ctx, input.client, input.resource);
   const scope = input.scope.join(" ");
-  // Both signatures run on the thread pool (keys/jws.ts), side by side.
-  const signingAccess = signAccessToken(ctx, {
+  const access = await signAccessToken(ctx, {
     client_id: input.client.client_id,
     subject: input.user.id,
     audience: input.resource?.uri ?? ctx.endpoints.userinfo,
@@ -57,19 +56,6 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
     dpop_jkt: input.dpopJkt,
     may_act: input.resource?.may_act,
   });
-  const signingId = input.scope.includes("openid")
-    ? signIdToken(ctx, {
-        client_id: input.client.client_id,
-        user: input.user,
-        scope: input.scope,
-        nonce: input.nonce,
-        auth_time: input.family.auth_time,
-        amr: input.family.amr,
-        session_id: input.family.session_id,
-        lifetime: ttl.id,
-      })
-    : undefined;
-  const [access, idToken] = await Promise.all([signingAccess, signingId]);
   const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
   const response: TokenResponse = { access_token: access.token, token_type: tokenType, expires_in: ttl.access, scope };
   let refreshHash: string | undefined;
@@ -78,7 +64,18 @@ export async function prepareTokens(ctx: ServerContext, input: IssueInput): Prom
     response.refresh_token = refresh;
     refreshHash = hashSecret(refresh);
   }
-  if (idToken !== undefined) response.id_token = idToken;
+  if (input.scope.includes("openid")) {
+    response.id_token = await signIdToken(ctx, {
+      client_id: input.client.client_id,
+      user: input.user,
+      scope: input.scope,
+      nonce: input.nonce,
+      auth_time: input.family.auth_time,
+      amr: input.family.amr,
+      session_id: input.family.session_id,
+      lifetime: ttl.id,
+    });
+  }
   return { response, accessJti: access.jti, accessExpiresAt: access.expires_at, refreshHash };
 }
 

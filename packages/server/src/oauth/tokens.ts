@@ -55,7 +55,7 @@ export async function signAccessToken(
   if (input.act) claims.act = input.act;
   if (input.may_act) claims.may_act = { sub: input.may_act };
   addRegisteredClaims(claims, ctx.issuer, input.subject, input.audience, iat, iat + input.lifetime, jti);
-  const token = await signCompactJws(key.signer, { alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims);
+  const token = signCompactJws(key.signer, { alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims);
   return { token, jti, expires_at: (iat + input.lifetime) * 1000 };
 }
 
