@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type WardDatabase } from "../src/store/database.js";
 import { DEFAULT_TENANT } from "../src/store/schema.js";
 import { setSetting } from "../src/store/settings.js";
-import { SERVER_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from "../src/store/wal-checkpointer.js";
+import { type CheckpointPolicy, SERVER_POLICY, startWalCheckpointer } from "../src/store/wal-checkpointer.js";
 
 // The server checkpoints SQLite's WAL from a worker thread, so no request's COMMIT waits for the
-// copy into the database file and its fsync; the server's connection checkpoints only past 8192
-// pages (so the WAL is started over, bounded, under sustained writes); without the worker,
+// copy into the database file and its fsync; the server's connection checkpoints only past a high
+// threshold (so the WAL is started over, bounded, under sustained writes); without the worker,
 // SQLite's own automatic checkpoints must be on, or the WAL would grow without bound.
 describe("SQLite WAL checkpoints in the background", () => {
   const dirs: string[] = [];
@@ -34,31 +34,93 @@ describe("SQLite WAL checkpoints in the background", () => {
     const problems: string[] = [];
     database = await openDatabase(`sqlite:${file}`, { checkpointInBackground: { onProblem: (reason) => problems.push(reason) } });
     const opened = database;
-    await expect.poll(() => autocheckpointPages(opened), { timeout: 5000 }).toBe(SERVER_AUTOCHECKPOINT_PAGES);
+    await expect.poll(() => autocheckpointPages(opened), { timeout: 5000 }).toBe(SERVER_POLICY.serverAutocheckpointPages);
     const sizeBefore = statSync(file).size;
-    // About 2 MB in 500 commits: under SQLite's own threshold (1000 pages, 4 MB), so only the worker checkpoints it.
-    for (let i = 0; i < 500; i++) await setSetting(database.db, DEFAULT_TENANT, `key-${i}`, "x".repeat(4000));
-    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 50 }).toBeGreaterThan(sizeBefore + 1_500_000);
+    // About 6 MB in 1500 commits: past the worker's 2048 frames, far under the server connection's threshold.
+    for (let i = 0; i < 1500; i++) await setSetting(database.db, DEFAULT_TENANT, `key-${i}`, "x".repeat(4000));
+    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 50 }).toBeGreaterThan(sizeBefore + 4_000_000);
     expect(problems).toEqual([]);
     await database.close();
     database = undefined;
     expect(existsSync(`${file}-wal`)).toBe(false);
     const reopened = new SQLite(file, { readonly: true });
-    expect(reopened.prepare("select count(*) as n from settings where key like 'key-%'").get()).toEqual({ n: 500 });
+    expect(reopened.prepare("select count(*) as n from settings where key like 'key-%'").get()).toEqual({ n: 1500 });
     reopened.close();
   });
 
-  it("under writes that never pause the WAL stays bounded: the server's connection starts it over past its threshold", async () => {
+  const walDatabase = () => {
     const file = tempFile();
     const native = new SQLite(file);
     native.pragma("journal_mode = WAL");
     native.pragma("synchronous = NORMAL");
     native.exec("create table filler (body blob not null)");
-    const checkpointer = startWalCheckpointer(native, file, () => {});
-    await expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(SERVER_AUTOCHECKPOINT_PAGES);
+    const insert = native.prepare("insert into filler (body) values (?)");
+    const body = Buffer.alloc(3000, 7);
+    return {
+      file,
+      native,
+      commit: (count: number) => {
+        for (let i = 0; i < count; i++) insert.run(body);
+      },
+    };
+  };
+  const quiet = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Checks every 20 ms; nothing is due by size or time unless a test says so. */
+  const testPolicy: CheckpointPolicy = {
+    pollMs: 20,
+    maxPendingFrames: 1_000_000,
+    maxIntervalMs: 1_000_000,
+    serverAutocheckpointPages: 2048,
+  };
+  const serverThreshold = (native: SQLite.Database, pages: number) =>
+    expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(pages);
+
+  it("the worker waits until enough frames are pending, then copies them", async () => {
+    const { file, native, commit } = walDatabase();
+    const checkpointer = startWalCheckpointer(native, file, () => {}, { ...testPolicy, maxPendingFrames: 400 });
+    await serverThreshold(native, testPolicy.serverAutocheckpointPages);
+    const sizeBefore = statSync(file).size;
+    commit(100);
+    await quiet(300);
+    expect(statSync(file).size).toBe(sizeBefore);
+    // The worker may run while this loop still commits: it copies what is pending by then (at least 400 frames).
+    commit(200);
+    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 100 * 3000);
+    await checkpointer.stop();
+    native.close();
+  });
+
+  it("a few pending frames are copied once they have waited the longest interval", async () => {
+    const { file, native, commit } = walDatabase();
+    const checkpointer = startWalCheckpointer(native, file, () => {}, { ...testPolicy, maxIntervalMs: 400 });
+    await serverThreshold(native, testPolicy.serverAutocheckpointPages);
+    await quiet(450);
+    const sizeBefore = statSync(file).size;
+    commit(20);
+    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 20 * 3000);
+    await checkpointer.stop();
+    native.close();
+  });
+
+  it("when the wal-index cannot be read the worker checkpoints on every poll", async () => {
+    const { file, native, commit } = walDatabase();
+    const checkpointer = startWalCheckpointer(native, file, () => {}, { ...testPolicy, walIndexPath: join(tempFile(), "missing-shm") });
+    await serverThreshold(native, testPolicy.serverAutocheckpointPages);
+    const sizeBefore = statSync(file).size;
+    commit(20);
+    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 20 * 3000);
+    await checkpointer.stop();
+    native.close();
+  });
+
+  it("under writes that never pause the WAL stays bounded: the server's connection starts it over past its threshold", async () => {
+    const { file, native } = walDatabase();
+    const policy = { ...testPolicy, maxPendingFrames: 256, serverAutocheckpointPages: 4096 };
+    const checkpointer = startWalCheckpointer(native, file, () => {}, policy);
+    await serverThreshold(native, policy.serverAutocheckpointPages);
     // 16 000 commits of about one page each with no gap between them: the worker's checkpoints
     // never find the WAL idle, so without the server connection's own checkpoint the WAL would
-    // only grow (about 70 MB here, measured 590 MB in 20 s of benchmark load).
+    // only grow (to about 195 MB here; measured 590 MB in 20 s of benchmark load).
     const insert = native.prepare("insert into filler (body) values (?)");
     const body = Buffer.alloc(3000, 7);
     let largestWal = 0;
@@ -70,7 +132,7 @@ describe("SQLite WAL checkpoints in the background", () => {
     // holds the checkpoint lock (the server's attempt is then skipped until the next commit): on a
     // busy machine a few thousand frames in this tight loop. Without the threshold it holds all ~47 000.
     const pageWithHeader = 4096 + 24;
-    expect(largestWal).toBeLessThan(SERVER_AUTOCHECKPOINT_PAGES * 3 * pageWithHeader);
+    expect(largestWal).toBeLessThan(policy.serverAutocheckpointPages * 4 * pageWithHeader);
     expect(native.prepare("select count(*) as n from filler").get()).toEqual({ n: 16_000 });
     await checkpointer.stop();
     native.close();
@@ -93,7 +155,7 @@ describe("SQLite WAL checkpoints in the background", () => {
     native.pragma("journal_mode = WAL");
     const problems: string[] = [];
     const checkpointer = startWalCheckpointer(native, file, (reason) => problems.push(reason));
-    await expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(SERVER_AUTOCHECKPOINT_PAGES);
+    await serverThreshold(native, SERVER_POLICY.serverAutocheckpointPages);
     await checkpointer.thread.terminate();
     await expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(1000);
     expect(problems).toEqual(["the checkpoint worker exited"]);

@@ -2,32 +2,86 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type SQLite from "better-sqlite3";
 
-/** How often the worker copies committed WAL frames into the database file. */
-const CHECKPOINT_INTERVAL_MS = 200;
-/** SQLite's own default, restored when the worker is gone. */
-const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-/**
- * The server connection's threshold while the worker runs: it bounds the WAL (32 MiB of 4 KiB pages)
- * and makes the WAL restart, whose header fsync stalls the event loop, eight times rarer than SQLite's default.
- */
-export const SERVER_AUTOCHECKPOINT_PAGES = 8192;
+/** When the worker checkpoints (the server's settings below; tests pass smaller ones). */
+export interface CheckpointPolicy {
+  /** How often the worker looks at the WAL. */
+  pollMs: number;
+  /** Checkpoint as soon as this many committed frames (pages) wait to be copied… */
+  maxPendingFrames: number;
+  /** …or when any frame has waited this long since the last checkpoint. */
+  maxIntervalMs: number;
+  /** The server connection's own `wal_autocheckpoint` while the worker runs (see SERVER_POLICY). */
+  serverAutocheckpointPages: number;
+  /** The wal-index file the WAL's state is read from (default: the database's `-shm`); unreadable means a checkpoint every poll. */
+  walIndexPath?: string;
+}
 
 /**
- * The worker's code: its own connection to the same file, a PASSIVE checkpoint every interval
- * (never waits for a lock, never blocks the server's writes), closed on "stop". Inline, so it runs
- * the same from the TypeScript sources (tests) and from dist/.
+ * The worker checkpoints rarely, because each checkpoint that copies the whole WAL lets the next
+ * COMMIT start the WAL over, and that COMMIT fsyncs the WAL header on the event loop while it holds
+ * the write lock (synchronous=NORMAL): 10–14 ms on this kind of disk (strace on the main thread).
+ * A checkpoint every 200 ms made that five stalls a second at moderate load. 2048 frames (8 MiB of
+ * 4 KiB pages) or 5 s bounds both the copy and the time a commit waits in the WAL before it is synced.
+ *
+ * The server's connection keeps a checkpoint threshold of its own. Under writes that never pause,
+ * the worker's checkpoints never find the WAL idle and it is never started over (measured: 590 MB
+ * after 20 s of client_credentials load); past 32768 frames (128 MiB) the server's connection
+ * checkpoints the few frames the worker has not copied and its next COMMIT starts the WAL over:
+ * one stall of two or three fsyncs per 32768 frames (every ~3.5 s at 1500 refresh grants a second;
+ * at 8192 frames it was every 0.9 s and the refresh benchmark's half-peak p99 was 20–176 ms).
+ */
+export const SERVER_POLICY: CheckpointPolicy = {
+  pollMs: 200,
+  maxPendingFrames: 2048,
+  maxIntervalMs: 5000,
+  serverAutocheckpointPages: 32768,
+};
+/** SQLite's own default, restored when the worker is gone. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * The worker's code: its own connection to the same file and a PASSIVE checkpoint (never waits for a
+ * lock, never blocks the server's writes) when the policy says so, closed on "stop". The frames
+ * waiting are read from the wal-index header (https://www.sqlite.org/walformat.html, native byte
+ * order): mxFrame, the last committed frame, at byte 16; nBackfill, the frames already copied, at
+ * byte 96. Inline, so it runs the same from the TypeScript sources (tests) and from dist/.
  */
 const WORKER_SOURCE = `
+const { closeSync, openSync, readSync } = require("node:fs");
+const { endianness } = require("node:os");
 const { parentPort, workerData } = require("node:worker_threads");
 const SQLite = require(workerData.driverPath);
+const policy = workerData.policy;
 const db = new SQLite(workerData.path, { fileMustExist: true });
 db.pragma("busy_timeout = 0");
-const checkpoint = () => db.pragma("wal_checkpoint(PASSIVE)");
-const timer = setInterval(checkpoint, workerData.intervalMs);
+const header = Buffer.alloc(100);
+const read32 = endianness() === "LE" ? (at) => header.readUInt32LE(at) : (at) => header.readUInt32BE(at);
+let walIndex;
+const pendingFrames = () => {
+  try {
+    walIndex ??= openSync(policy.walIndexPath ?? workerData.path + "-shm", "r");
+    if (readSync(walIndex, header, 0, 100, 0) < 100) return undefined;
+    return Math.max(0, read32(16) - read32(96));
+  } catch {
+    return undefined;
+  }
+};
+let lastCheckpoint = Date.now();
+const checkpoint = () => {
+  db.pragma("wal_checkpoint(PASSIVE)");
+  lastCheckpoint = Date.now();
+};
+const due = () => {
+  const pending = pendingFrames();
+  if (pending === undefined) return true;
+  return pending >= policy.maxPendingFrames || (pending > 0 && Date.now() - lastCheckpoint >= policy.maxIntervalMs);
+};
+const timer = setInterval(() => { if (due()) checkpoint(); }, policy.pollMs);
 parentPort.on("message", (message) => {
   if (message !== "stop") return;
   clearInterval(timer);
   try { checkpoint(); } catch {}
+  if (walIndex !== undefined) closeSync(walIndex);
   db.close();
   parentPort.close();
 });
@@ -45,24 +99,26 @@ export interface WalCheckpointer {
  * Moves WAL checkpoints off the event loop. By default SQLite checkpoints inside the COMMIT that
  * crosses 1000 WAL pages: that request (and every request queued behind it) waits for the copy and
  * its fsync, measured as 10–25 ms stalls in the token benchmarks. Here a worker thread with its own
- * connection checkpoints every 200 ms, and the server's connection checkpoints only past
- * {@link SERVER_AUTOCHECKPOINT_PAGES}. The worker alone is not enough: under sustained writes its
- * checkpoint never finds the WAL idle, so the WAL is never started over and grows without bound
- * (measured: 590 MB after 20 s of client_credentials load). The server's own, rare checkpoint copies
- * only the few frames the worker has not, and lets the next COMMIT start the WAL over.
- * When the worker cannot start or dies, the server's connection gets SQLite's default back.
+ * connection checkpoints, and the server's connection only past a high threshold that keeps the
+ * WAL bounded under any load ({@link SERVER_POLICY}). When the worker cannot start or dies, the server's
+ * connection gets SQLite's default back.
  */
-export function startWalCheckpointer(native: SQLite.Database, path: string, onProblem: (reason: string) => void): WalCheckpointer {
+export function startWalCheckpointer(
+  native: SQLite.Database,
+  path: string,
+  onProblem: (reason: string) => void,
+  policy: CheckpointPolicy = SERVER_POLICY,
+): WalCheckpointer {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path, driverPath: createRequire(import.meta.url).resolve("better-sqlite3"), intervalMs: CHECKPOINT_INTERVAL_MS },
+    workerData: { path, driverPath: createRequire(import.meta.url).resolve("better-sqlite3"), policy },
     resourceLimits: { maxOldGenerationSizeMb: 16 },
   });
   worker.unref();
   let stopping = false;
   // Until the worker says it is ready (it starts while the server goes on starting), SQLite's own checkpoints stay on.
   worker.once("message", () => {
-    if (!stopping && native.open) native.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`);
+    if (!stopping && native.open) native.pragma(`wal_autocheckpoint = ${policy.serverAutocheckpointPages}`);
   });
   worker.on("error", (error) => {
     if (!stopping) onProblem(error.message);
