@@ -90,27 +90,25 @@ describe("SQLite WAL checkpoints in the background", () => {
     native.close();
   });
 
-  it("a few pending frames are copied once they have waited the longest interval", async () => {
+  /** Starts a worker with `policy`, commits 20 one-page rows after `idleFirstMs` and expects them copied into the database file. */
+  const expectTwentyCommitsCopied = async (policy: CheckpointPolicy, idleFirstMs = 0) => {
     const { file, native, commit } = walDatabase();
-    const checkpointer = startWalCheckpointer(native, file, () => {}, { ...testPolicy, maxIntervalMs: 400 });
-    await serverThreshold(native, testPolicy.serverAutocheckpointPages);
-    await quiet(450);
+    const checkpointer = startWalCheckpointer(native, file, () => {}, policy);
+    await serverThreshold(native, policy.serverAutocheckpointPages);
+    await quiet(idleFirstMs);
     const sizeBefore = statSync(file).size;
     commit(20);
     await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 20 * 3000);
     await checkpointer.stop();
     native.close();
+  };
+
+  it("a few pending frames are copied once they have waited the longest interval", async () => {
+    await expectTwentyCommitsCopied({ ...testPolicy, maxIntervalMs: 400 }, 450);
   });
 
   it("when the wal-index cannot be read the worker checkpoints on every poll", async () => {
-    const { file, native, commit } = walDatabase();
-    const checkpointer = startWalCheckpointer(native, file, () => {}, { ...testPolicy, walIndexPath: join(tempFile(), "missing-shm") });
-    await serverThreshold(native, testPolicy.serverAutocheckpointPages);
-    const sizeBefore = statSync(file).size;
-    commit(20);
-    await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 20 * 3000);
-    await checkpointer.stop();
-    native.close();
+    await expectTwentyCommitsCopied({ ...testPolicy, walIndexPath: join(tempFile(), "missing-shm") });
   });
 
   it("under writes that never pause the WAL stays bounded: the server's connection starts it over past its threshold", async () => {
