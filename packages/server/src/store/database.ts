@@ -31,8 +31,9 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /**
    * SQLite files only: checkpoint the WAL from a worker thread instead of inside the COMMIT of a
-   * request, but for a rare one that keeps the WAL bounded (see wal-checkpointer.ts). The server turns it on; short-lived tools need not. Called
-   * with the reason when the worker fails (automatic checkpoints are then back on).
+   * request, but for a rare one that keeps the WAL bounded (see wal-checkpointer.ts). The server
+   * turns it on; short-lived tools need not. Called with the reason when the worker fails
+   * (automatic checkpoints are then back on).
    */
   checkpointInBackground?: { onProblem: (reason: string) => void };
 }
