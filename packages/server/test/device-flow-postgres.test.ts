@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestBrowser } from "./support/browser.js";
 import { type FreshDatabase, postgresOrSkip, searchPathUrl, testDatabases } from "./support/databases.js";
-import { poll, reachDeviceConsent, seedDeviceClients, startDevice } from "./support/device.js";
+import { expectNoLostSlowDown, poll, reachDeviceConsent, seedDeviceClients, startDevice } from "./support/device.js";
 import { seedFlowFixtures } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
@@ -37,6 +37,10 @@ describe("device authorization grant on PostgreSQL", () => {
       .orderBy("created_at", "desc")
       .executeTakeFirst();
     expect(row?.poll_interval).toBe(16);
+  });
+
+  it("a slow_down added by a parallel poll between another poll's read and its write is kept (no lost update)", async () => {
+    await expectNoLostSlowDown(t);
   });
 
   it("once approved, parallel polls get tokens exactly once; the others are device_code_already_redeemed", async () => {

@@ -3,7 +3,16 @@ import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/crypto/tokens.js";
 import { TestBrowser } from "./support/browser.js";
-import { DEVICE_GRANT, enterCode, poll, postAsClient, reachDeviceConsent, seedDeviceClients, startDevice } from "./support/device.js";
+import {
+  DEVICE_GRANT,
+  enterCode,
+  expectNoLostSlowDown,
+  poll,
+  postAsClient,
+  reachDeviceConsent,
+  seedDeviceClients,
+  startDevice,
+} from "./support/device.js";
 import { RESOURCE, seedFlowFixtures, USER } from "./support/flow.js";
 import { startTestWard, type TestWard } from "./support/ward.js";
 
@@ -87,6 +96,10 @@ describe("RFC 8628 device authorization grant", () => {
     offset += 11_000;
     expect((await poll(t, device.device_code)).body.code).toBe("device_authorization_pending");
     expect((await rowOf(t, device.device_code))?.poll_interval).toBe(11);
+  });
+
+  it("a slow_down added by a parallel poll between another poll's read and its write is kept (no lost update)", async () => {
+    await expectNoLostSlowDown(t);
   });
 
   it("the verification_uri_complete link only fills the code in: nothing is approved before Continue", async () => {

@@ -42,8 +42,15 @@ const checks = {
     if (code.status !== "pending") return;
     const now = ctx.now();
     const tooSoon = code.last_polled_at !== null && now - code.last_polled_at < code.poll_interval * 1000;
-    const interval = tooSoon ? code.poll_interval + SLOW_DOWN_STEP_S : code.poll_interval;
-    if (await recordPoll(ctx.db, ctx.tenantId, code.device_code_hash, code.last_polled_at, now, interval)) {
+    const interval = await recordPoll(
+      ctx.db,
+      ctx.tenantId,
+      code.device_code_hash,
+      code.last_polled_at,
+      now,
+      tooSoon ? SLOW_DOWN_STEP_S : 0,
+    );
+    if (interval !== undefined) {
       if (tooSoon) throw new WardError("device_slow_down", { interval });
       return;
     }

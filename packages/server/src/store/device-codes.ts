@@ -94,8 +94,10 @@ export async function decideDeviceCode(
 }
 
 /**
- * Moves the last poll time from `previous` to `now` (and the interval to `interval`): of two
- * concurrent polls only one gets true, so parallel polling cannot dodge slow_down.
+ * Moves the last poll time from `previous` to `now` and adds `addSeconds` to the interval (a
+ * slow_down), in one UPDATE: of concurrent polls only one moves it (the others get undefined and
+ * take {@link lengthenInterval}), and the interval is incremented in place, so an increment made by
+ * another poll between this poll's read and its write is kept. The interval after the update.
  */
 export async function recordPoll(
   db: Kysely<Database>,
@@ -103,16 +105,17 @@ export async function recordPoll(
   deviceCodeHash: string,
   previous: number | null,
   now: number,
-  interval: number,
-): Promise<boolean> {
-  const result = await db
+  addSeconds: number,
+): Promise<number | undefined> {
+  const row = await db
     .updateTable("device_codes")
-    .set({ last_polled_at: now, poll_interval: interval })
+    .set((eb) => ({ last_polled_at: now, poll_interval: eb("poll_interval", "+", addSeconds) }))
     .where("tenant_id", "=", tenantId)
     .where("device_code_hash", "=", deviceCodeHash)
     .where("last_polled_at", previous === null ? "is" : "=", previous)
+    .returning("poll_interval")
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return row === undefined ? undefined : Number(row.poll_interval);
 }
 
 /** Adds `step` seconds to the interval (a poll that lost the race of {@link recordPoll}); the new interval. */

@@ -1,4 +1,7 @@
 import { expect } from "vitest";
+import { hashSecret } from "../../src/crypto/tokens.js";
+import { getDeviceCode, lengthenInterval, recordPoll } from "../../src/store/device-codes.js";
+import { DEFAULT_TENANT } from "../../src/store/schema.js";
 import { type Page, TestBrowser } from "./browser.js";
 import { USER } from "./flow.js";
 import type { TestWard } from "./ward.js";
@@ -85,4 +88,22 @@ export async function reachDeviceConsent(t: TestWard, code: string, browser = ne
   if (page.title === "Sign in") page = await browser.submit(page, { email: USER.email, password: USER.password }, "Sign in");
   expect(page.title, page.html.slice(0, 1500)).toMatch(/^Allow /);
   return page;
+}
+
+/**
+ * Replays, through the store functions, the interleaving that lost a slow_down under parallel polls:
+ * poll A records its poll; poll C reads the code (too soon); poll B, which lost A's compare-and-set,
+ * adds 5 s; then C records its poll with its slow_down. Both increments must be kept.
+ */
+export async function expectNoLostSlowDown(t: TestWard): Promise<void> {
+  const { device_code } = await startDevice(t);
+  const db = t.ward.database.db;
+  const hash = hashSecret(device_code);
+  const initial = (await getDeviceCode(db, DEFAULT_TENANT, { device_code_hash: hash }))?.poll_interval ?? Number.NaN;
+  expect(await recordPoll(db, DEFAULT_TENANT, hash, null, 1_000, 0)).toBe(initial);
+  const seenByC = await getDeviceCode(db, DEFAULT_TENANT, { device_code_hash: hash });
+  expect(await lengthenInterval(db, DEFAULT_TENANT, hash, 5)).toBe(initial + 5);
+  expect(await recordPoll(db, DEFAULT_TENANT, hash, seenByC?.last_polled_at ?? null, 1_500, 5)).toBe(initial + 10);
+  expect(await recordPoll(db, DEFAULT_TENANT, hash, 1_000, 2_000, 5)).toBeUndefined();
+  expect((await getDeviceCode(db, DEFAULT_TENANT, { device_code_hash: hash }))?.poll_interval).toBe(initial + 10);
 }
