@@ -36,7 +36,7 @@ describe("SQLite WAL checkpoints in the background", () => {
     const opened = database;
     await expect.poll(() => autocheckpointPages(opened), { timeout: 5000 }).toBe(SERVER_POLICY.serverAutocheckpointPages);
     const sizeBefore = statSync(file).size;
-    // About 6 MB in 1500 commits: past the worker's 2048 frames, far under the server connection's threshold.
+    // About 6 MB in 1500 commits: past the worker's 1024 frames, far under the server connection's threshold.
     for (let i = 0; i < 1500; i++) await setSetting(database.db, DEFAULT_TENANT, `key-${i}`, "x".repeat(4000));
     await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 50 }).toBeGreaterThan(sizeBefore + 4_000_000);
     expect(problems).toEqual([]);

@@ -20,8 +20,10 @@ export interface CheckpointPolicy {
  * The worker checkpoints rarely, because each checkpoint that copies the whole WAL lets the next
  * COMMIT start the WAL over, and that COMMIT fsyncs the WAL header on the event loop while it holds
  * the write lock (synchronous=NORMAL): 10–14 ms on this kind of disk (strace on the main thread).
- * A checkpoint every 200 ms made that five stalls a second at moderate load. 2048 frames (8 MiB of
- * 4 KiB pages) or 5 s bounds both the copy and the time a commit waits in the WAL before it is synced.
+ * A checkpoint every 200 ms made that five stalls a second at moderate load. Checkpoints of many
+ * frames hurt too: their copy and fsyncs slow the server's own WAL writes (half-peak p99 40–60 ms
+ * with 8192 frames). 1024 frames (4 MiB of 4 KiB pages) or 5 s measured best, though 256–2048 were
+ * within this machine's noise; 5 s also bounds how long a commit waits in the WAL before it is synced.
  *
  * The server's connection keeps a checkpoint threshold of its own. Under writes that never pause,
  * the worker's checkpoints never find the WAL idle and it is never started over (measured: 590 MB
@@ -32,7 +34,7 @@ export interface CheckpointPolicy {
  */
 export const SERVER_POLICY: CheckpointPolicy = {
   pollMs: 200,
-  maxPendingFrames: 2048,
+  maxPendingFrames: 1024,
   maxIntervalMs: 5000,
   serverAutocheckpointPages: 32768,
 };
