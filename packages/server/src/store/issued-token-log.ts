@@ -2,13 +2,13 @@ import type { Insertable, Kysely } from "kysely";
 import { type AuditEventInput, auditEventQuery, auditEventRow } from "./audit.js";
 import type { GuardedWrites } from "./guarded-writes.js";
 import type { AccessTokensTable, AuditEventsTable, Database } from "./schema.js";
-import { recordAccessTokenQuery } from "./tokens.js";
+import { accessTokenRow, type IssuedAccessToken, recordAccessTokenQuery } from "./tokens.js";
 import { transaction } from "./transaction.js";
 import { TurnBatcher } from "./turn-batcher.js";
 
 /** What is stored for an access token issued on its own (no refresh token): its row and its audit event. */
 export interface IssuedTokenRecord {
-  token: { jti: string; family_id: string | null; client_id: string; expires_at: number };
+  token: IssuedAccessToken;
   audit: AuditEventInput;
 }
 
@@ -72,7 +72,7 @@ export class IssuedTokenLog {
     }
     return new Promise((done, failed) => {
       this.#batcher.add({
-        token: { tenant_id: this.tenantId, ...record.token, revoked_at: null },
+        token: accessTokenRow(this.tenantId, record.token),
         audit: auditEventRow(this.tenantId, record.audit).row,
         done,
         failed,

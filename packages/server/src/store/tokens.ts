@@ -1,7 +1,7 @@
-import type { CompiledQuery, Kysely, Selectable } from "kysely";
+import type { CompiledQuery, Insertable, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
 import { insertRowQuery } from "./row-insert.js";
-import type { Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
+import type { AccessTokensTable, Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
 
 export interface TokenFamilyRecord {
   id: string;
@@ -166,13 +166,22 @@ export function spendRefreshTokenQuery(
     .compile();
 }
 
-export function recordAccessTokenQuery(
-  db: Kysely<Database>,
-  tenantId: string,
-  token: { jti: string; family_id: string | null; client_id: string; expires_at: number },
-): CompiledQuery {
+/** What is stored of an issued access token (introspection and revocation read it). */
+export interface IssuedAccessToken {
+  jti: string;
+  family_id: string | null;
+  client_id: string;
+  expires_at: number;
+}
+
+/** The access_tokens row of an issued token, written out field by field (V8 promoted object-spread copies to the old generation under load). */
+export function accessTokenRow(tenantId: string, token: IssuedAccessToken): Insertable<AccessTokensTable> {
   const { jti, family_id, client_id, expires_at } = token;
-  return insertRowQuery(db, "access_tokens", { tenant_id: tenantId, jti, family_id, client_id, expires_at, revoked_at: null });
+  return { tenant_id: tenantId, jti, family_id, client_id, expires_at, revoked_at: null };
+}
+
+export function recordAccessTokenQuery(db: Kysely<Database>, tenantId: string, token: IssuedAccessToken): CompiledQuery {
+  return insertRowQuery(db, "access_tokens", accessTokenRow(tenantId, token));
 }
 
 export async function getAccessTokenState(
