@@ -5,7 +5,11 @@
 //
 //   node bench/ab.mjs <checkout A> <checkout B> [slices=10] [seconds=2]
 //
+// BENCH_AB_PIN=1 pins both servers (every thread) to CPU 1 and this process, the load generator,
+// to CPU 0 (`taskset`): slices then vary far less than when the generator and servers share cores.
+//
 // Each checkout must be built (packages/cli/dist). Nothing leaves loopback.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,6 +72,10 @@ async function slice(server, seconds) {
 
 const tmp = mkdtempSync(join(tmpdir(), "ward-ab-"));
 const servers = [await start("A", dirA, tmp), await start("B", dirB, tmp)];
+if (process.env.BENCH_AB_PIN === "1") {
+  for (const server of servers) execFileSync("taskset", ["-a", "-pc", "1", String(server.child.pid)], { stdio: "ignore" });
+  execFileSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" });
+}
 try {
   for (const server of servers) await slice(server, 1); // warmup
   for (const server of servers) Object.assign(server, { cpu: 0, requests: 0, perSlice: [] });

@@ -26,7 +26,7 @@ import { mountLazily } from "./http/lazy-routes.js";
 import { type Listener, listen } from "./http/listen.js";
 import { refuseNulInUrl } from "./http/nul-guard.js";
 import { requestLog } from "./http/request-log.js";
-import { securityHeaders } from "./http/security-headers.js";
+import { responseHeaders } from "./http/response-headers.js";
 import { KeyStore } from "./keys/keystore.js";
 import { parseDuration } from "./keys/schedule.js";
 import { ACCOUNT, ADMIN_API, AUTHORIZE, DEV_CALLBACK, DEVICE, END_SESSION, INTERACTION, REGISTRATION } from "./lazy-groups.js";
@@ -78,8 +78,8 @@ const PAGE_PATHS = /^\/(authorize|interaction|end_session|account|dev|device)(\/
 
 function baseApp(logger: Logger, errorsBaseUrl: string, metadataUrl: string, pages = false): Hono<WardEnv> {
   const app = new Hono<WardEnv>();
+  app.use(responseHeaders());
   app.use(requestLog(logger));
-  app.use(securityHeaders());
   app.use(refuseNulInUrl(pages ? { paths: PAGE_PATHS, render: (c, error) => renderErrorPage(c, errorsBaseUrl, error) } : undefined));
   app.onError(errorHandler(errorsBaseUrl));
   app.notFound(notFoundHandler(errorsBaseUrl, metadataUrl));

@@ -6,7 +6,8 @@ import type { WardEnv } from "../src/http/context.js";
 import { allowBrowserClients } from "../src/http/cors.js";
 import { errorHandler } from "../src/http/errors.js";
 import { requestLog } from "../src/http/request-log.js";
-import { contentSecurityPolicy, securityHeaders } from "../src/http/security-headers.js";
+import { jsonResponse, responseHeaders, setHeader } from "../src/http/response-headers.js";
+import { contentSecurityPolicy } from "../src/http/security-headers.js";
 import { useTestWard } from "./support/admin.js";
 
 const PAGE_POLICY = contentSecurityPolicy(["https://client.example"]);
@@ -14,8 +15,8 @@ const PAGE_POLICY = contentSecurityPolicy(["https://client.example"]);
 /** The response-header middlewares as createWard stacks them, before routes of every kind of answer. */
 function app(): Hono<WardEnv> {
   const hono = new Hono<WardEnv>();
+  hono.use(responseHeaders());
   hono.use(requestLog(pino({ level: "silent" })));
-  hono.use(securityHeaders());
   hono.onError(errorHandler("http://issuer.example/errors"));
   allowBrowserClients(hono, ["/api"]);
   hono.get("/json", (c) => c.json({ ok: true }));
@@ -23,8 +24,18 @@ function app(): Hono<WardEnv> {
   hono.get("/raw", () => new Response("raw", { headers: { "content-type": "text/plain" } }));
   hono.get("/raw-with-policy", () => new Response("raw", { headers: { "Content-Security-Policy": PAGE_POLICY } }));
   hono.get("/page", (c) => {
-    c.header("Content-Security-Policy", PAGE_POLICY);
+    setHeader(c, "Content-Security-Policy", PAGE_POLICY);
     return c.html("<p>page</p>");
+  });
+  hono.get("/page-hono-header", (c) => {
+    c.header("Content-Security-Policy", PAGE_POLICY);
+    c.header("Set-Cookie", "a=1", { append: true });
+    c.header("Set-Cookie", "b=2", { append: true });
+    return c.html("<p>page</p>");
+  });
+  hono.get("/fast", (c) => {
+    setHeader(c, "DPoP-Nonce", "n-1");
+    return jsonResponse(c, { ok: true }, 201, { "Cache-Control": "no-store", "content-type": "application/jwk-set+json" });
   });
   hono.get("/throws", () => {
     throw new WardError("grant_type_missing", { supported: "client_credentials" });
@@ -41,7 +52,7 @@ function expectSecurityHeaders(response: Response, policy = contentSecurityPolic
   expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 }
 
-describe("security headers and the request id on every kind of answer (set before the handler runs)", () => {
+describe("security headers and the request id on every kind of answer (from the request's header record)", () => {
   const hono = app();
   it.each(["/json", "/raw", "/throws", "/missing"])("%s carries them", async (path) => {
     expectSecurityHeaders(await hono.request(path));
@@ -50,6 +61,22 @@ describe("security headers and the request id on every kind of answer (set befor
   it("keeps the CSP a page or a handler's own Response chose", async () => {
     expectSecurityHeaders(await hono.request("/page"), PAGE_POLICY);
     expectSecurityHeaders(await hono.request("/raw-with-policy"), PAGE_POLICY);
+  });
+
+  it("keeps what a handler set with Hono's own c.header, cookies included", async () => {
+    const response = await hono.request("/page-hono-header");
+    expectSecurityHeaders(response, PAGE_POLICY);
+    expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+
+  it("builds a JSON response from the record: its headers, the handler's, one value per name", async () => {
+    const response = await hono.request("/fast");
+    expect(response.status).toBe(201);
+    expectSecurityHeaders(response);
+    expect(response.headers.get("dpop-nonce")).toBe("n-1");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-type")).toBe("application/jwk-set+json");
+    expect(await response.json()).toEqual({ ok: true });
   });
 
   it("adds CORS headers to answers and preflights of the CORS paths only", async () => {
@@ -83,5 +110,19 @@ describe("security headers on a real server's token answers", () => {
     expectSecurityHeaders(response);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  });
+});
+
+describe("response headers are declared only through setHeader", () => {
+  it("no server source calls Hono's c.header (a header set there is lost on a response built by jsonResponse)", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const root = new URL("../src/", import.meta.url);
+    const files = (await readdir(root, { recursive: true })).filter((file) => /\.tsx?$/.test(file));
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = await readFile(new URL(file, root), "utf8");
+      if (/\bc\.header\(/.test(text)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
   });
 });

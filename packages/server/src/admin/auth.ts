@@ -2,6 +2,7 @@ import { WardError } from "@ward/core";
 import type { MiddlewareHandler } from "hono";
 import { constantTimeEqual } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 
 /** An auth-scheme as RFC 9110 §11.1 spells it (a token); anything else is not shown back. */
 const SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
@@ -33,7 +34,7 @@ export function adminAuth(apiKey: string): MiddlewareHandler<WardEnv> {
   return async (c, next) => {
     const received = authorizationProblem(c.req.header("authorization"), apiKey);
     if (received === undefined) return next();
-    c.header("WWW-Authenticate", 'Bearer realm="ward-admin"');
+    setHeader(c, "WWW-Authenticate", 'Bearer realm="ward-admin"');
     throw new WardError("admin_unauthorized", { received });
   };
 }

@@ -2,6 +2,7 @@ import { WardError } from "@ward/core";
 import type { Hono } from "hono";
 import { hashSecret, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import { recordAuditEvent } from "../store/audit.js";
 import { revokeEverythingOfClient, revokeWhenTurnedPublic } from "../store/client-grants.js";
 import { type ClientRecord, deleteClient, getClient, insertClient, listClients, updateClient } from "../store/clients.js";
@@ -103,7 +104,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       await insertClient(trx, ctx.tenantId, record);
       await recordAuditEvent(trx, ctx.tenantId, { type: "client.created", actor: "admin", subject: clientId, data: {} });
     });
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     return c.json({ ...presentClient(record), ...(secret ? { client_secret: secret } : {}) }, 201);
   });
 
@@ -164,7 +165,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       });
       return result;
     });
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     return c.json({ ...presentClient(updated ?? existing), ...(secret ? { client_secret: secret } : {}) });
   });
 
@@ -203,7 +204,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       await recordAuditEvent(trx, ctx.tenantId, { type: "client.secret_rotated", actor: "admin", subject: client.client_id, data: {} });
       return result;
     });
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     return c.json({ ...presentClient(updated ?? client), client_secret: secret });
   });
 }

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { hashSecret, randomId, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import { recordAuditEvent } from "../store/audit.js";
 import {
   deleteRegistrationToken,
@@ -55,7 +56,7 @@ export function mountRegistrationTokenRoutes(app: Hono<WardEnv>, ctx: AdminConte
       await insertRegistrationToken(trx, ctx.tenantId, { ...token, token_hash: hashSecret(secret) });
       await recordAuditEvent(trx, ctx.tenantId, { type: "registration_token.created", actor: "admin", subject: token.id, data: {} });
     });
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     return c.json({ ...present(token), token: secret }, 201);
   });
 

@@ -7,6 +7,7 @@ import { DEVICE_CODE_GRANT } from "../grants/device-code.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
+import { setHeader } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -78,8 +79,8 @@ export function mountDeviceAuthorization(app: Hono<WardEnv>, ctx: ServerContext)
         });
       });
       const shown = formatUserCode(userCode);
-      c.header("Cache-Control", "no-store");
-      c.header("Pragma", "no-cache");
+      setHeader(c, "Cache-Control", "no-store");
+      setHeader(c, "Pragma", "no-cache");
       return c.json({
         device_code: deviceCode,
         user_code: shown,

@@ -4,6 +4,7 @@ import { PROMPTS } from "../authorize/request.js";
 import { OIDC_SCOPES } from "../authorize/scopes.js";
 import type { WardConfig } from "../config/spec.js";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import { ASSERTION_ALGORITHMS } from "../oauth/client-auth.js";
 import type { EndpointUrls } from "../oauth/context.js";
 import { supportedGrants } from "./token.js";
@@ -64,8 +65,8 @@ export function authorizationServerMetadata(ctx: MetadataContext): Record<string
 /** `/.well-known/oauth-authorization-server` and `/.well-known/openid-configuration` (same body). */
 export function mountDiscovery(app: Hono<WardEnv>, ctx: MetadataContext): void {
   const serve = (c: Context<WardEnv>) => {
-    c.header("Cache-Control", "public, max-age=300");
-    c.header("Access-Control-Allow-Origin", "*");
+    setHeader(c, "Cache-Control", "public, max-age=300");
+    setHeader(c, "Access-Control-Allow-Origin", "*");
     return c.json(authorizationServerMetadata(ctx));
   };
   app.get("/.well-known/oauth-authorization-server", serve);

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import type { KeyStore } from "../keys/keystore.js";
 
 export interface ReadinessDeps {
@@ -11,11 +12,11 @@ export interface ReadinessDeps {
 /** `/health`: the process is up. `/ready`: it can serve (database reachable, signing key loaded, not draining). */
 export function mountHealth(app: Hono<WardEnv>, deps: ReadinessDeps): void {
   app.get("/health", (c) => {
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     return c.json({ status: "ok" });
   });
   app.get("/ready", async (c) => {
-    c.header("Cache-Control", "no-store");
+    setHeader(c, "Cache-Control", "no-store");
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
       await deps.ping();

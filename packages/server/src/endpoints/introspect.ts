@@ -4,6 +4,7 @@ import { hashSecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
+import { jsonResponse } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { findResource } from "../oauth/find-resource.js";
@@ -69,8 +70,7 @@ export function mountIntrospect(app: Hono<WardEnv>, ctx: ServerContext): void {
       const caller = await authenticateClient(c, ctx, params, "/introspect");
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/introspect", parameter: "token" });
-      c.header("Cache-Control", "no-store");
-      return c.json(await introspect(ctx, caller, token));
+      return jsonResponse(c, await introspect(ctx, caller, token), 200, { "cache-control": "no-store" });
     } catch (error) {
       if (error instanceof WardError) return oauthError(c, ctx, error);
       throw error;

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { WardEnv } from "../http/context.js";
+import { jsonResponse } from "../http/response-headers.js";
 import type { KeyStore } from "../keys/keystore.js";
 
 /**
@@ -8,9 +9,10 @@ import type { KeyStore } from "../keys/keystore.js";
  */
 export function mountJwks(app: Hono<WardEnv>, keys: KeyStore, maxAge: number): void {
   app.get("/jwks.json", (c) => {
-    c.header("Cache-Control", `public, max-age=${maxAge}`);
-    c.header("Access-Control-Allow-Origin", "*");
-    c.header("Content-Type", "application/jwk-set+json");
-    return c.body(JSON.stringify(keys.jwks()));
+    return jsonResponse(c, keys.jwks(), 200, {
+      "cache-control": `public, max-age=${maxAge}`,
+      "access-control-allow-origin": "*",
+      "content-type": "application/jwk-set+json",
+    });
   });
 }

@@ -5,6 +5,7 @@ import { RedirectableError, refuseRepeatedParameters, validateAuthorizationReque
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { readParams } from "../http/params.js";
+import { setHeader } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { postedProofKey, sendCurrentNonce } from "../oauth/dpop.js";
@@ -33,8 +34,8 @@ export function mountPushedAuthorizationRequest(app: Hono<WardEnv>, ctx: ServerC
       bindPushToProofKey(pushed, await postedProofKey(c, ctx, ctx.endpoints.pushed_authorization_request));
       const response = await storePushedRequest(ctx, client, pushed);
       sendCurrentNonce(c, ctx);
-      c.header("Cache-Control", "no-store");
-      c.header("Pragma", "no-cache");
+      setHeader(c, "Cache-Control", "no-store");
+      setHeader(c, "Pragma", "no-cache");
       return c.json(response, 201);
     } catch (error) {
       if (error instanceof WardError) {

@@ -6,6 +6,7 @@ import { readJson } from "../admin/validation.js";
 import { hashSecret, randomToken, verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
+import { setHeader } from "../http/response-headers.js";
 import type { ServerContext } from "../oauth/context.js";
 import { validateRegistration } from "../registration/metadata.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -113,7 +114,7 @@ function sendError(c: Context<WardEnv>, ctx: ServerContext, error: WardError): R
 function answering(ctx: ServerContext, handler: (c: Context<WardEnv>) => Promise<Response>) {
   return async (c: Context<WardEnv>) => {
     try {
-      c.header("Cache-Control", "no-store");
+      setHeader(c, "Cache-Control", "no-store");
       return await handler(c);
     } catch (error) {
       if (error instanceof WardError) return sendError(c, ctx, error);

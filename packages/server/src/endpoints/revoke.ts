@@ -5,6 +5,7 @@ import { hashSecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
+import { setHeader } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -74,7 +75,7 @@ export function mountRevoke(app: Hono<WardEnv>, ctx: ServerContext): void {
           });
         }
       });
-      c.header("Cache-Control", "no-store");
+      setHeader(c, "Cache-Control", "no-store");
       return c.body(null, 200);
     } catch (error) {
       if (error instanceof WardError) return oauthError(c, ctx, error);

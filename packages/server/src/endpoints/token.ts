@@ -10,11 +10,15 @@ import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "../grants/token-exchan
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
 import { readParams, repeatedParameter, shown } from "../http/params.js";
+import { jsonResponse } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { checkClientDpopRequirement, sendCurrentNonce, tokenRequestDpopKey } from "../oauth/dpop.js";
 import type { TokenResponse } from "../oauth/issue.js";
 import type { ClientRecord } from "../store/clients.js";
+
+/** RFC 6749 §5.1: a token response is never cached. */
+const NOT_CACHED = { "cache-control": "no-store", pragma: "no-cache" };
 
 const GRANTS: Record<string, (request: GrantRequest) => Promise<TokenResponse>> = {
   authorization_code: authorizationCodeGrant,
@@ -90,9 +94,7 @@ export function mountToken(app: Hono<WardEnv>, ctx: ServerContext): void {
       checkClientDpopRequirement(client, dpopJkt);
       const response = await grant({ ctx, client, params, requestId: c.get("requestId"), dpopJkt });
       sendCurrentNonce(c, ctx);
-      c.header("Cache-Control", "no-store");
-      c.header("Pragma", "no-cache");
-      return c.json(response);
+      return jsonResponse(c, response, 200, NOT_CACHED);
     } catch (error) {
       if (error instanceof WardError) {
         sendCurrentNonce(c, ctx);

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { readParams } from "../http/params.js";
+import { setHeader } from "../http/response-headers.js";
 import { bearerError, presentedToken } from "../oauth/bearer.js";
 import type { ServerContext } from "../oauth/context.js";
 import { checkPresentedToken, sendCurrentNonce } from "../oauth/dpop.js";
@@ -36,7 +37,7 @@ export function mountUserinfo(app: Hono<WardEnv>, ctx: ServerContext): void {
       const user = await getUser(ctx.db, ctx.tenantId, verified.payload.sub);
       if (!user || user.disabled) throw new WardError("access_token_revoked", { ago: "0 seconds (the user was disabled or deleted)" });
       sendCurrentNonce(c, ctx);
-      c.header("Cache-Control", "no-store");
+      setHeader(c, "Cache-Control", "no-store");
       return c.json({ sub: user.id, ...userClaims(user, scope) });
     } catch (error) {
       if (error instanceof WardError && error.oauthError === "use_dpop_nonce") sendCurrentNonce(c, ctx);

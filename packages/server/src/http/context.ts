@@ -4,6 +4,10 @@ import type { Logger } from "pino";
 export interface WardVariables {
   requestId: string;
   log: Logger;
+  /** The headers of this request's response, lower-case names: set with `setHeader` (response-headers.ts). */
+  responseHeaders: Record<string, string>;
+  /** The response `jsonResponse` built from that record (it needs nothing added). */
+  responseFromRecord: Response;
 }
 
 export type WardEnv = { Variables: WardVariables };

@@ -1,5 +1,6 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import type { WardEnv } from "./context.js";
+import { setHeader } from "./response-headers.js";
 
 const EXPOSED = "WWW-Authenticate,DPoP-Nonce,X-Request-Id";
 const PREFLIGHT: Record<string, string> = {
@@ -16,19 +17,15 @@ const PREFLIGHT: Record<string, string> = {
  * any origin, no cookies (these endpoints never read them, so `*` exposes nothing a
  * server-side caller could not get), the headers OAuth needs, and the challenges readable.
  *
- * Written out rather than hono/cors: that middleware touches `c.res` before the handler runs, which
- * makes Hono rebuild the handler's response as a web `Response` (a measured share of every token request).
+ * Written out rather than hono/cors: that middleware keeps its headers in Hono's web `Headers`
+ * (see response-headers.ts for why Ward does not).
  */
 export function allowBrowserClients(app: Hono<WardEnv>, paths: readonly string[]): void {
   const middleware: MiddlewareHandler<WardEnv> = async (c, next) => {
     if (c.req.method === "OPTIONS") return c.body(null, 204, PREFLIGHT);
-    c.header("Access-Control-Allow-Origin", "*");
-    c.header("Access-Control-Expose-Headers", EXPOSED);
+    setHeader(c, "Access-Control-Allow-Origin", "*");
+    setHeader(c, "Access-Control-Expose-Headers", EXPOSED);
     await next();
-    if (!c.res.headers.has("Access-Control-Allow-Origin")) {
-      c.header("Access-Control-Allow-Origin", "*");
-      c.header("Access-Control-Expose-Headers", EXPOSED);
-    }
   };
   for (const path of paths) app.use(path, middleware);
 }

@@ -2,6 +2,7 @@ import { type ErrorCode, type ErrorParams, toHtmlPage, toOAuthJson, WardError } 
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WardEnv } from "./context.js";
+import { jsonResponse, setHeader } from "./response-headers.js";
 
 /** Renders a WardError as OAuth JSON, with `error_uri` pointing at this server's explanation page. */
 export function jsonError(
@@ -11,14 +12,13 @@ export function jsonError(
   headers: Record<string, string> = {},
   status = error.status as ContentfulStatusCode,
 ): Response {
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
-  c.header("Cache-Control", "no-store");
-  return c.json(toOAuthJson(error, errorsBaseUrl), status);
+  setHeader(c, "Cache-Control", "no-store");
+  return jsonResponse(c, toOAuthJson(error, errorsBaseUrl), status, headers);
 }
 
 /** Renders a WardError as a full HTML page (for browsers that cannot be redirected safely). */
 export function htmlError(c: Context<WardEnv>, error: WardError, errorsBaseUrl: string): Response {
-  c.header("Cache-Control", "no-store");
+  setHeader(c, "Cache-Control", "no-store");
   return c.html(toHtmlPage(error, { errorsBaseUrl, requestId: c.get("requestId") }), error.status as ContentfulStatusCode);
 }
 
@@ -51,7 +51,7 @@ export function notFoundHandler(errorsBaseUrl: string, metadataUrl: string): Not
 /** Answers every other method on `path` with 405 `method_not_allowed` and an Allow header (register after the real routes). */
 export function allowOnly(app: Hono<WardEnv>, path: string, allowed: readonly string[]): void {
   app.all(path, (c) => {
-    c.header("Allow", allowed.join(", "));
+    setHeader(c, "Allow", allowed.join(", "));
     throw new WardError("method_not_allowed", { path, method: c.req.method, allowed: allowed.join(", ") });
   });
 }

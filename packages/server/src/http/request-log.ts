@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { WardEnv } from "./context.js";
+import { setHeader } from "./response-headers.js";
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -18,10 +19,8 @@ export function requestLog(logger: Logger): MiddlewareHandler<WardEnv> {
     const log = logger.child({ request_id: requestId });
     c.set("requestId", requestId);
     c.set("log", log);
-    // Before the handler, so the response is built with it (see security-headers.ts).
-    c.header("X-Request-Id", requestId);
+    setHeader(c, "X-Request-Id", requestId);
     await next();
-    if (!c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", requestId);
     log.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
       "request",

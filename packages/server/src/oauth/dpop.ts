@@ -2,6 +2,7 @@ import { hkdfSync } from "node:crypto";
 import { checkDpopBinding, DpopNonces, type ReplayStore, verifyDpopProof, WardError } from "@ward/core";
 import type { Context } from "hono";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
 import { claimJti } from "../store/used-jtis.js";
@@ -41,7 +42,7 @@ export function serverNonces(ctx: ServerContext): DpopNonces | undefined {
 /** Sets `DPoP-Nonce` to the current nonce when nonces are required (on errors and on successes alike). */
 export function sendCurrentNonce(c: Context<WardEnv>, ctx: ServerContext): void {
   const nonces = serverNonces(ctx);
-  if (nonces) c.header("DPoP-Nonce", nonces.current());
+  if (nonces) setHeader(c, "DPoP-Nonce", nonces.current());
 }
 
 function proofOptions(ctx: ServerContext) {

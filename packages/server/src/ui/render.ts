@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WardEnv } from "../http/context.js";
+import { setHeader } from "../http/response-headers.js";
 import { contentSecurityPolicy } from "../http/security-headers.js";
 
 /**
@@ -24,8 +25,8 @@ export function renderPage(
   page: JSX.Element,
   options: { status?: number; formTargets?: readonly (string | undefined)[]; headers?: Record<string, string> } = {},
 ): Response {
-  c.header("Cache-Control", "no-store");
-  c.header("Content-Security-Policy", contentSecurityPolicy((options.formTargets ?? []).filter((t): t is string => t !== undefined)));
-  for (const [name, value] of Object.entries(options.headers ?? {})) c.header(name, value);
+  setHeader(c, "Cache-Control", "no-store");
+  setHeader(c, "Content-Security-Policy", contentSecurityPolicy((options.formTargets ?? []).filter((t): t is string => t !== undefined)));
+  for (const [name, value] of Object.entries(options.headers ?? {})) setHeader(c, name, value);
   return c.html(`<!doctype html>${page.toString()}`, (options.status ?? 200) as ContentfulStatusCode);
 }
