@@ -1,5 +1,6 @@
 import type SQLite from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
+import { combineWrites } from "./combined-write.js";
 import type { Database } from "./schema.js";
 import { transaction } from "./transaction.js";
 import { TurnBatcher } from "./turn-batcher.js";
@@ -41,7 +42,9 @@ type Outcome = { won: boolean } | { error: unknown };
  * synchronously on the connection (no await between statements), each in its own savepoint: a
  * write whose guard lost or whose statement failed is rolled back alone, and every promise settles
  * only after the COMMIT, so no token is answered before its rows are stored. On PostgreSQL each
- * write is its own transaction, as concurrent requests use different pooled connections.
+ * write is one statement (combined-write.ts: one round trip instead of one per statement plus
+ * BEGIN and COMMIT), or its own transaction when a statement has a shape that cannot be combined;
+ * concurrent requests use different pooled connections.
  */
 export class GuardedWrites {
   readonly #batcher = new TurnBatcher<Pending>((batch) => this.#flush(batch));
@@ -92,6 +95,11 @@ export class GuardedWrites {
   }
 
   async #applyInTransaction(write: GuardedWrite): Promise<boolean> {
+    const combined = combineWrites(write.guard, write.statements);
+    if (combined) {
+      const { rows } = await this.db.executeQuery<{ won: number }>(combined);
+      return write.guard === undefined || rows[0]?.won === 1;
+    }
     try {
       await transaction(this.db, async (trx) => {
         if (write.guard && Number((await trx.executeQuery(write.guard)).numAffectedRows ?? 0) !== 1) throw LOST;

@@ -1,5 +1,6 @@
-import type { Insertable, Kysely } from "kysely";
+import type { CompiledQuery, Insertable, Kysely } from "kysely";
 import { type AuditEventInput, auditEventQuery, auditEventRow } from "./audit.js";
+import { combineWrites } from "./combined-write.js";
 import type { GuardedWrites } from "./guarded-writes.js";
 import type { AccessTokensTable, AuditEventsTable, Database } from "./schema.js";
 import { accessTokenRow, type IssuedAccessToken, recordAccessTokenQuery } from "./tokens.js";
@@ -22,29 +23,48 @@ interface Pending {
 /** Largest rows per INSERT; batches split into power-of-two chunks so few SQL texts (prepared statements) exist. */
 const MAX_CHUNK = 64;
 
-async function insertRows(db: Kysely<Database>, batch: readonly Pending[]): Promise<void> {
+/** The multi-row INSERTs of a batch, in chunks of at most {@link MAX_CHUNK} rows. */
+function insertStatements(db: Kysely<Database>, batch: readonly Pending[]): CompiledQuery[] {
+  const statements: CompiledQuery[] = [];
   for (let start = 0; start < batch.length; ) {
     let size = MAX_CHUNK;
     while (size > batch.length - start) size /= 2;
     const chunk = batch.slice(start, start + size);
-    await db
-      .insertInto("access_tokens")
-      .values(chunk.map((p) => p.token))
-      .execute();
-    await db
-      .insertInto("audit_events")
-      .values(chunk.map((p) => p.audit))
-      .execute();
+    statements.push(
+      db
+        .insertInto("access_tokens")
+        .values(chunk.map((p) => p.token))
+        .compile(),
+      db
+        .insertInto("audit_events")
+        .values(chunk.map((p) => p.audit))
+        .compile(),
+    );
     start += size;
   }
+  return statements;
+}
+
+/** Writes a batch's rows atomically: as one statement (one round trip) when they combine, else in a transaction. */
+async function insertRows(db: Kysely<Database>, batch: readonly Pending[]): Promise<void> {
+  const statements = insertStatements(db, batch);
+  const combined = combineWrites(undefined, statements);
+  if (combined) {
+    await db.executeQuery(combined);
+    return;
+  }
+  await transaction(db, async (trx) => {
+    for (const statement of statements) await trx.executeQuery(statement);
+  });
 }
 
 /**
  * Group commit of standalone access tokens (client_credentials, token exchange, JWT bearer): the
- * records of the requests that reach this point in the same event-loop turn are written in one
- * transaction, and each request's {@link record} resolves only once its rows are committed, so no
- * token is answered before its row and audit event are stored. One commit (and, on PostgreSQL,
- * one round trip per table) per batch instead of per token. A batch that fails is retried row by
+ * records of the requests that reach this point in the same event-loop turn are written together,
+ * atomically, and each request's {@link record} resolves only once its rows are committed, so no
+ * token is answered before its row and audit event are stored. On PostgreSQL a batch is one
+ * statement (combined-write.ts): one round trip per batch instead of BEGIN, one per table and
+ * COMMIT, let alone per token. A batch that fails is retried row by
  * row, so one bad record fails only its own request. On SQLite the batching is GuardedWrites'
  * (a savepoint per token inside the turn's transaction), which also isolates a bad record.
  */
@@ -88,7 +108,7 @@ export class IssuedTokenLog {
 
   async #flush(batch: Pending[]): Promise<void> {
     try {
-      await transaction(this.db, (trx) => insertRows(trx, batch));
+      await insertRows(this.db, batch);
       for (const pending of batch) pending.done();
     } catch (error) {
       if (batch.length === 1) {
@@ -96,7 +116,7 @@ export class IssuedTokenLog {
         return;
       }
       for (const pending of batch) {
-        await transaction(this.db, (trx) => insertRows(trx, [pending])).then(pending.done, pending.failed);
+        await insertRows(this.db, [pending]).then(pending.done, pending.failed);
       }
     }
   }

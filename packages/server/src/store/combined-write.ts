@@ -1,0 +1,77 @@
+import type { CompiledQuery as CompiledQueryType } from "kysely";
+import { CompiledQuery } from "./kysely.js";
+
+/**
+ * PostgreSQL only: a guarded write (or a plain list of writes) as ONE statement, so it costs one
+ * round trip instead of BEGIN, one per statement and COMMIT. Data-modifying statements in WITH run
+ * exactly once, atomically with the statement, on the same snapshot:
+ *
+ *   with "guard" as (update … where … and "spent_at" is null returning 1),
+ *        "w1" as (insert into "t" (…) select $5, $6 where exists (select 1 from "guard")),
+ *        "w2" as (update "u" set … where (…) and exists (select 1 from "guard"))
+ *   select count(*)::int as "won" from "guard"
+ *
+ * so every statement writes only if the guard changed its row, and a failing statement (a unique
+ * violation) fails them all. Under READ COMMITTED the guard's UPDATE waits for a concurrent
+ * writer of its row and re-checks its condition, as it did as the first statement of a
+ * transaction. Statements must not touch the same row twice (PostgreSQL does not define the
+ * outcome); Ward's guarded writes touch one row each.
+ *
+ * Only the shapes Kysely compiles for Ward's writes are accepted: `update … set … where …` (no
+ * `returning`) and `insert into … (…) values (…)` of `$n` parameters (one row when guarded). For
+ * anything else this returns undefined and the caller runs the statements in a transaction.
+ */
+export function combineWrites(
+  guard: CompiledQueryType | undefined,
+  statements: readonly CompiledQueryType[],
+): CompiledQueryType | undefined {
+  const parameters: unknown[] = [];
+  /** The statement's SQL with its `$n` shifted past the parameters taken so far. */
+  const renumbered = (query: CompiledQueryType): string => {
+    const offset = parameters.length;
+    parameters.push(...query.parameters);
+    return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  };
+  const parts: string[] = [];
+  if (guard) {
+    if (!UPDATE.test(guard.sql) || hasReturning(guard.sql)) return undefined;
+    parts.push(`"guard" as (${renumbered(guard)} returning 1)`);
+  }
+  for (const [index, statement] of statements.entries()) {
+    const part = guard ? conditioned(statement.sql) : plain(statement.sql);
+    if (part === undefined) return undefined;
+    parts.push(`"w${index + 1}" as (${renumbered(CompiledQuery.raw(part, [...statement.parameters]))})`);
+  }
+  if (parts.length === 0) return undefined;
+  const result = guard ? `select count(*)::int as "won" from "guard"` : `select 1 as "won"`;
+  return CompiledQuery.raw(`with ${parts.join(", ")} ${result}`, parameters);
+}
+
+/** `set` of parameters only, so the first " where " is the statement's own. */
+const UPDATE = /^update "[a-z_]+" set "[a-z_]+" = \$\d+(?:, "[a-z_]+" = \$\d+)* where .+$/s;
+const PARAMETERS = String.raw`\$\d+(?:, \$\d+)*`;
+const INSERT_ONE_ROW = new RegExp(String.raw`^(insert into "[a-z_]+" \([^)]*\)) values \((${PARAMETERS})\)$`, "s");
+const INSERT_ROWS = new RegExp(String.raw`^insert into "[a-z_]+" \([^)]*\) values \(${PARAMETERS}\)(?:, \(${PARAMETERS}\))*$`, "s");
+const GUARD_WON = `exists (select 1 from "guard")`;
+
+function hasReturning(sql: string): boolean {
+  return /\breturning\b/i.test(sql);
+}
+
+/** The statement, to run only if the guard won; undefined for a shape this does not know. */
+function conditioned(sql: string): string | undefined {
+  if (hasReturning(sql)) return undefined;
+  const insert = INSERT_ONE_ROW.exec(sql);
+  if (insert) return `${insert[1]} select ${insert[2]} where ${GUARD_WON}`;
+  if (UPDATE.test(sql)) {
+    const where = sql.indexOf(" where ");
+    return `${sql.slice(0, where)} where (${sql.slice(where + " where ".length)}) and ${GUARD_WON}`;
+  }
+  return undefined;
+}
+
+/** The statement as it is, when it is one this knows. */
+function plain(sql: string): string | undefined {
+  if (hasReturning(sql)) return undefined;
+  return INSERT_ROWS.test(sql) || UPDATE.test(sql) ? sql : undefined;
+}
