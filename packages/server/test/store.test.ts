@@ -49,6 +49,7 @@ import {
   type WardDatabase,
 } from "../src/store/index.js";
 import { claimPushedRequest, deleteExpiredPushedRequests, getPushedRequest, insertPushedRequest } from "../src/store/pushed-requests.js";
+import { getRefreshTokenAndFamily, insertRefreshTokenQuery, insertTokenFamilyQuery } from "../src/store/tokens.js";
 import {
   deleteTrustedIssuer,
   getTrustedIssuer,
@@ -647,6 +648,50 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       expect(await getPushedRequest(db, T, "sha256:par-1")).toBeDefined();
       await deleteExpiredPushedRequests(db, T, NOW + 60_001);
       expect(await getPushedRequest(db, T, "sha256:par-1")).toBeUndefined();
+    });
+  });
+
+  describe("refresh tokens and their family", () => {
+    it("are read together in one query; a token whose family row is missing comes with none", async () => {
+      const family = {
+        id: "fam_read",
+        client_id: "c1",
+        user_id: "usr_1",
+        session_id: null,
+        scope: "openid offline_access",
+        resource: "https://api.example.com/",
+        auth_time: NOW - 5,
+        amr: ["pwd", "otp"],
+        created_at: NOW,
+        expires_at: NOW + 60_000,
+        last_used_at: NOW,
+        revoked_at: null,
+        revoked_reason: null,
+        dpop_jkt: "jkt-1",
+      };
+      const refresh = {
+        token_hash: "sha256:rt-read",
+        family_id: "fam_read",
+        scope: "openid",
+        created_at: NOW + 1,
+        spent_at: null,
+        successor_sealed: null,
+      };
+      await db.executeQuery(insertTokenFamilyQuery(db, T, family));
+      await db.executeQuery(insertRefreshTokenQuery(db, T, refresh));
+      // As getRefreshToken did, the rows come with their tenant_id.
+      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-read")).toEqual({
+        refresh: { ...refresh, tenant_id: T },
+        family: { ...family, tenant_id: T },
+      });
+      const orphan = { ...refresh, token_hash: "sha256:rt-orphan", family_id: "fam_gone", spent_at: NOW + 2, successor_sealed: "sealed" };
+      await db.executeQuery(insertRefreshTokenQuery(db, T, orphan));
+      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-orphan")).toEqual({
+        refresh: { ...orphan, tenant_id: T },
+        family: undefined,
+      });
+      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-unknown")).toBeUndefined();
+      expect(await getRefreshTokenAndFamily(db, "other-tenant", "sha256:rt-read")).toBeUndefined();
     });
   });
 

@@ -10,7 +10,7 @@ import type { ServerContext } from "../oauth/context.js";
 import { findResource } from "../oauth/find-resource.js";
 import { verifyAccessToken } from "../oauth/verify-access-token.js";
 import type { ClientRecord } from "../store/clients.js";
-import { getRefreshToken, getTokenFamily } from "../store/tokens.js";
+import { getRefreshTokenAndFamily } from "../store/tokens.js";
 import { oauthError, refuseRepeated } from "./token.js";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -28,9 +28,9 @@ async function mayIntrospect(ctx: ServerContext, caller: ClientRecord, tokenClie
 }
 
 async function introspect(ctx: ServerContext, caller: ClientRecord, token: string): Promise<Record<string, unknown>> {
-  const refresh = await getRefreshToken(ctx.db, ctx.tenantId, hashSecret(token));
-  if (refresh) {
-    const family = await getTokenFamily(ctx.db, ctx.tenantId, refresh.family_id);
+  const found = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+  if (found) {
+    const { refresh, family } = found;
     const now = ctx.now();
     const live = family && family.revoked_at === null && family.expires_at > now && refresh.spent_at === null;
     if (!live || !(await mayIntrospect(ctx, caller, family.client_id, null))) return { active: false };

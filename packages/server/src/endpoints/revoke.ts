@@ -9,7 +9,7 @@ import { setHeader } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { getAccessTokenState, getRefreshToken, getTokenFamily, revokeAccessToken, revokeFamilies } from "../store/tokens.js";
+import { getAccessTokenState, getRefreshTokenAndFamily, revokeAccessToken, revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 import { oauthError, refuseRepeated } from "./token.js";
 
@@ -36,8 +36,8 @@ export function mountRevoke(app: Hono<WardEnv>, ctx: ServerContext): void {
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/revoke", parameter: "token" });
       const now = ctx.now();
-      const refresh = await getRefreshToken(ctx.db, ctx.tenantId, hashSecret(token));
-      const family = refresh ? await getTokenFamily(ctx.db, ctx.tenantId, refresh.family_id) : undefined;
+      const refresh = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+      const family = refresh?.family;
       await transaction(ctx.db, async (trx) => {
         if (family && family.client_id === client.client_id) {
           const revoked = await revokeFamilies(trx, ctx.tenantId, [family.id], "revoked by the client (RFC 7009)", now);

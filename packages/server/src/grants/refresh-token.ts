@@ -11,7 +11,7 @@ import { prepareTokens, sealSuccessor, type TokenResponse, tokenWrites } from ".
 import { recordAuditEvent } from "../store/audit.js";
 import {
   getRefreshToken,
-  getTokenFamily,
+  getRefreshTokenAndFamily,
   type RefreshTokenRecord,
   revokeFamilies,
   spendRefreshTokenQuery,
@@ -74,10 +74,9 @@ const checks = {
     return token;
   },
   tokenKnown: async (ctx: ServerContext, token: string) => {
-    const record = await getRefreshToken(ctx.db, ctx.tenantId, hashSecret(token));
-    const family = record ? await getTokenFamily(ctx.db, ctx.tenantId, record.family_id) : undefined;
-    if (!record || !family) throw new WardError("refresh_token_invalid");
-    return { record, family };
+    const found = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+    if (!found?.family) throw new WardError("refresh_token_invalid");
+    return { record: found.refresh, family: found.family };
   },
   boundToClient: (family: TokenFamilyRecord, clientId: string) => {
     if (family.client_id !== clientId)

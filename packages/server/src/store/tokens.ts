@@ -56,11 +56,6 @@ export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, f
   });
 }
 
-export async function getTokenFamily(db: Kysely<Database>, tenantId: string, id: string): Promise<TokenFamilyRecord | undefined> {
-  const row = await db.selectFrom("token_families").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
-  return row ? familyFromRow(row) : undefined;
-}
-
 export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQuery {
   return db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile();
 }
@@ -147,6 +142,45 @@ export async function getRefreshToken(db: Kysely<Database>, tenantId: string, to
     .where("token_hash", "=", tokenHash)
     .executeTakeFirst();
   return row ? refreshFromRow(row) : undefined;
+}
+
+/**
+ * A refresh token and its family in one query (one round trip on PostgreSQL instead of two): the
+ * family is undefined when its row is missing.
+ */
+export async function getRefreshTokenAndFamily(
+  db: Kysely<Database>,
+  tenantId: string,
+  tokenHash: string,
+): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined } | undefined> {
+  const row = await db
+    .selectFrom("refresh_tokens as rt")
+    .leftJoin("token_families as f", (join) => join.onRef("f.tenant_id", "=", "rt.tenant_id").onRef("f.id", "=", "rt.family_id"))
+    .selectAll("f")
+    .select([
+      "rt.token_hash as rt_token_hash",
+      "rt.family_id as rt_family_id",
+      "rt.scope as rt_scope",
+      "rt.created_at as rt_created_at",
+      "rt.spent_at as rt_spent_at",
+      "rt.successor_sealed as rt_successor_sealed",
+    ])
+    .where("rt.tenant_id", "=", tenantId)
+    .where("rt.token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { rt_token_hash, rt_family_id, rt_scope, rt_created_at, rt_spent_at, rt_successor_sealed, ...familyColumns } = row;
+  const refresh = refreshFromRow({
+    tenant_id: tenantId,
+    token_hash: rt_token_hash,
+    family_id: rt_family_id,
+    scope: rt_scope,
+    created_at: rt_created_at,
+    spent_at: rt_spent_at,
+    successor_sealed: rt_successor_sealed,
+  });
+  const family = familyColumns.id === null ? undefined : familyFromRow(familyColumns as Selectable<TokenFamiliesTable>);
+  return { refresh, family };
 }
 
 /** Marks the token spent: a compare-and-set guard (one row changed only for the one caller that spent it). */
