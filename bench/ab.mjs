@@ -8,12 +8,15 @@
 // BENCH_AB_PIN=1 pins both servers (every thread) to CPU 1 and this process, the load generator,
 // to CPU 0 (`taskset`): slices then vary far less than when the generator and servers share cores.
 //
-// Each checkout must be built (packages/cli/dist). Nothing leaves loopback.
+// Each checkout must be built (packages/cli/dist) and run its own @ward packages (checked: a
+// worktree whose node_modules links to another checkout's would run that checkout's server).
+// Nothing leaves loopback.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { assertOwnPackages } from "./lib/checkout.mjs";
 import { basicAuthorization, CLIENT_ID, RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
 import { peak } from "./lib/load.mjs";
 import { cpuSeconds, freePort, startChild, stopChild } from "./lib/process.mjs";
@@ -70,6 +73,7 @@ async function slice(server, seconds) {
   server.perSlice.push((cpu * 1000) / run.requests);
 }
 
+for (const dir of [dirA, dirB]) assertOwnPackages(dir);
 const tmp = mkdtempSync(join(tmpdir(), "ward-ab-"));
 const servers = [await start("A", dirA, tmp), await start("B", dirB, tmp)];
 if (process.env.BENCH_AB_PIN === "1") {
