@@ -1,5 +1,6 @@
-import type { CompiledQuery, Insertable, Kysely, Selectable } from "kysely";
+import type { CompiledQuery as CompiledQueryType, InferResult, Insertable, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
+import { CompiledQuery } from "./kysely.js";
 import { insertRowQuery } from "./row-insert.js";
 import type { AccessTokensTable, Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
 
@@ -47,7 +48,7 @@ function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
 }
 
 /** Compiled, not run: the functions ending in Query build statements for a GuardedWrite (guarded-writes.ts). */
-export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQuery {
+export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQueryType {
   return insertRowQuery(db, "token_families", {
     tenant_id: tenantId,
     ...family,
@@ -56,7 +57,7 @@ export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, f
   });
 }
 
-export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQuery {
+export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQueryType {
   return db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile();
 }
 
@@ -130,7 +131,7 @@ export async function familyIdsOfUserClient(db: Kysely<Database>, tenantId: stri
   return rows.map((row) => row.id);
 }
 
-export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQuery {
+export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQueryType {
   return insertRowQuery(db, "refresh_tokens", { tenant_id: tenantId, ...token });
 }
 
@@ -144,16 +145,9 @@ export async function getRefreshToken(db: Kysely<Database>, tenantId: string, to
   return row ? refreshFromRow(row) : undefined;
 }
 
-/**
- * A refresh token and its family in one query (one round trip on PostgreSQL instead of two): the
- * family is undefined when its row is missing.
- */
-export async function getRefreshTokenAndFamily(
-  db: Kysely<Database>,
-  tenantId: string,
-  tokenHash: string,
-): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined } | undefined> {
-  const row = await db
+/** The refresh token (columns prefixed rt_) and its family's columns (null when its row is missing). */
+const refreshAndFamilyQuery = (db: Kysely<Database>, tenantId: string, tokenHash: string) =>
+  db
     .selectFrom("refresh_tokens as rt")
     .leftJoin("token_families as f", (join) => join.onRef("f.tenant_id", "=", "rt.tenant_id").onRef("f.id", "=", "rt.family_id"))
     .selectAll("f")
@@ -166,8 +160,27 @@ export async function getRefreshTokenAndFamily(
       "rt.successor_sealed as rt_successor_sealed",
     ])
     .where("rt.tenant_id", "=", tenantId)
-    .where("rt.token_hash", "=", tokenHash)
-    .executeTakeFirst();
+    .where("rt.token_hash", "=", tokenHash);
+
+/** Its SQL text per Kysely instance (placeholders differ by dialect): built once, not per refresh. */
+const refreshAndFamilySql = new WeakMap<Kysely<Database>, string>();
+
+/**
+ * A refresh token and its family in one query (one round trip on PostgreSQL instead of two): the
+ * family is undefined when its row is missing.
+ */
+export async function getRefreshTokenAndFamily(
+  db: Kysely<Database>,
+  tenantId: string,
+  tokenHash: string,
+): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined } | undefined> {
+  let text = refreshAndFamilySql.get(db);
+  if (text === undefined) {
+    text = refreshAndFamilyQuery(db, tenantId, tokenHash).compile().sql;
+    refreshAndFamilySql.set(db, text);
+  }
+  type Row = InferResult<ReturnType<typeof refreshAndFamilyQuery>>[number];
+  const [row] = (await db.executeQuery<Row>(CompiledQuery.raw(text, [tenantId, tokenHash]))).rows;
   if (!row) return undefined;
   const { rt_token_hash, rt_family_id, rt_scope, rt_created_at, rt_spent_at, rt_successor_sealed, ...familyColumns } = row;
   const refresh = refreshFromRow({
@@ -190,7 +203,7 @@ export function spendRefreshTokenQuery(
   tokenHash: string,
   now: number,
   successorSealed: string | null,
-): CompiledQuery {
+): CompiledQueryType {
   return db
     .updateTable("refresh_tokens")
     .set({ spent_at: now, successor_sealed: successorSealed })
@@ -214,7 +227,7 @@ export function accessTokenRow(tenantId: string, token: IssuedAccessToken): Inse
   return { tenant_id: tenantId, jti, family_id, client_id, expires_at, revoked_at: null };
 }
 
-export function recordAccessTokenQuery(db: Kysely<Database>, tenantId: string, token: IssuedAccessToken): CompiledQuery {
+export function recordAccessTokenQuery(db: Kysely<Database>, tenantId: string, token: IssuedAccessToken): CompiledQueryType {
   return insertRowQuery(db, "access_tokens", accessTokenRow(tenantId, token));
 }
 

@@ -1,21 +1,21 @@
-// Paired A/B of two Ward builds on refresh-token rotation on PostgreSQL, like ab.mjs for
-// client_credentials on SQLite: both servers run at once, each on a fresh database of its own,
+// Paired A/B of two Ward builds on refresh-token rotation, on PostgreSQL (default) or SQLite, like
+// ab.mjs for client_credentials on SQLite: both servers run at once, each on a fresh database of its own,
 // and take turns under the same closed-loop load in short slices (A B B A …). Each slice starts
 // 16 fresh refresh chains (codes minted through the checkout's own bench helpers, then redeemed;
 // untimed). Prints each build's CPU time per request and the slices' req/s.
 //
-//   node bench/ab-refresh-postgres.mjs <checkout A> <checkout B> [slices=8] [seconds=3]
+//   node bench/ab-refresh.mjs <checkout A> <checkout B> [slices=8] [seconds=3] [postgres|sqlite]
 //
-// Needs PostgreSQL as `npm run bench` does (BENCH_POSTGRES_URL). Each checkout must be built and
+// PostgreSQL as `npm run bench` uses it (BENCH_POSTGRES_URL). Each checkout must be built and
 // run its own @ward packages (checked). Nothing leaves loopback.
 import { assertOwnPackages } from "./lib/checkout.mjs";
 import { REDIRECT_URI } from "./lib/fixtures.mjs";
 import { peak } from "./lib/load.mjs";
 import { cpuSeconds, stopChild } from "./lib/process.mjs";
 
-const [dirA, dirB, slicesArg = "8", secondsArg = "3"] = process.argv.slice(2);
-if (!dirA || !dirB) {
-  console.error("usage: node bench/ab-refresh-postgres.mjs <checkout A> <checkout B> [slices] [seconds]");
+const [dirA, dirB, slicesArg = "8", secondsArg = "3", database = "postgres"] = process.argv.slice(2);
+if (!dirA || !dirB || !["postgres", "sqlite"].includes(database)) {
+  console.error("usage: node bench/ab-refresh.mjs <checkout A> <checkout B> [slices] [seconds] [postgres|sqlite]");
   process.exit(2);
 }
 const CONNECTIONS = 16;
@@ -29,7 +29,7 @@ try {
     assertOwnPackages(dir);
     const { startWard } = await import(`${dir}/bench/contenders/ward.mjs`);
     const scenarios = await import(`${dir}/bench/scenarios.mjs`);
-    servers.push({ name, dir, contender: await startWard("postgres"), scenarios, cpu: 0, requests: 0, rps: [] });
+    servers.push({ name, dir, contender: await startWard(database), scenarios, cpu: 0, requests: 0, rps: [] });
   }
 
   const slice = async (server, seconds) => {
