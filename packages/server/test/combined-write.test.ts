@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventQuery } from "../src/store/audit.js";
 import { claimAuthorizationCodeQuery } from "../src/store/codes.js";
-import { combineWrites } from "../src/store/combined-write.js";
+import { combineWrites, MAX_PARAMETERS } from "../src/store/combined-write.js";
 import { openDatabase, type WardDatabase } from "../src/store/database.js";
 import { claimDeviceCodeQuery } from "../src/store/device-codes.js";
 import { GuardedWrites } from "../src/store/guarded-writes.js";
@@ -92,6 +92,17 @@ describe("a guarded write as one PostgreSQL statement (combined-write.ts)", () =
     expect(combineWrites(guard, [deletion])).toBeUndefined();
     expect(combineWrites(guard, [twoRows])).toBeUndefined();
     expect(combineWrites(undefined, [])).toBeUndefined();
+  });
+
+  it("leaves a batch past MAX_PARAMETERS to the transaction (PostgreSQL takes at most 65535 per statement)", () => {
+    const chunk = (start: number) =>
+      pg
+        .insertInto("access_tokens")
+        .values(Array.from({ length: 64 }, (_, i) => ({ tenant_id: T, jti: `at_${start + i}`, client_id: "app", expires_at: 2 })))
+        .compile(); // 256 parameters
+    const fits = Array.from({ length: Math.floor(MAX_PARAMETERS / 256) }, (_, i) => chunk(i * 64));
+    expect(combineWrites(undefined, fits)).toBeDefined();
+    expect(combineWrites(undefined, [...fits, chunk(1e6)])).toBeUndefined();
   });
 });
 

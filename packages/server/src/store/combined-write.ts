@@ -19,12 +19,16 @@ import { CompiledQuery } from "./kysely.js";
  *
  * Only the shapes Kysely compiles for Ward's writes are accepted: `update … set … where …` (no
  * `returning`) and `insert into … (…) values (…)` of `$n` parameters (one row when guarded). For
- * anything else this returns undefined and the caller runs the statements in a transaction.
+ * anything else this returns undefined and the caller runs the statements in a transaction, as
+ * it does past {@link MAX_PARAMETERS} (PostgreSQL takes at most 65535 per statement).
  */
 export function combineWrites(
   guard: CompiledQueryType | undefined,
   statements: readonly CompiledQueryType[],
 ): CompiledQueryType | undefined {
+  let total = guard?.parameters.length ?? 0;
+  for (const statement of statements) total += statement.parameters.length;
+  if (total > MAX_PARAMETERS) return undefined;
   const parameters: unknown[] = [];
   /** The statement's SQL with its `$n` shifted past the parameters taken so far. */
   const renumbered = (query: CompiledQueryType): string => {
@@ -46,6 +50,9 @@ export function combineWrites(
   const result = guard ? `select count(*)::int as "won" from "guard"` : `select 1 as "won"`;
   return CompiledQuery.raw(`with ${parts.join(", ")} ${result}`, parameters);
 }
+
+/** Half of PostgreSQL's limit per statement (a 16-bit count in the Bind message). */
+export const MAX_PARAMETERS = 32_767;
 
 /** `set` of parameters only, so the first " where " is the statement's own. */
 const UPDATE = /^update "[a-z_]+" set "[a-z_]+" = \$\d+(?:, "[a-z_]+" = \$\d+)* where .+$/s;
