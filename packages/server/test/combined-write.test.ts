@@ -51,6 +51,13 @@ describe("a guarded write as one PostgreSQL statement (combined-write.ts)", () =
         'select count(*)::int as "won" from "guard"',
     );
     expect(combined?.parameters).toEqual([5, null, T, "rt_old", 5, T, "fam_1", T, "at_1", "fam_1", "app", 2, null]);
+    // The same shapes again (the SQL is remembered): this write's own values.
+    const again = combineWrites(spendRefreshTokenQuery(pg, T, "rt_2", 9, "sealed"), [
+      touchTokenFamilyQuery(pg, T, "fam_2", 9),
+      recordAccessTokenQuery(pg, T, { ...access, jti: "at_2" }),
+    ]);
+    expect(again?.sql).toBe(combined?.sql);
+    expect(again?.parameters).toEqual([9, "sealed", T, "rt_2", 9, T, "fam_2", T, "at_2", "fam_1", "app", 2, null]);
   });
 
   it("combines every write of the code, device code and refresh grants (each would otherwise cost a round trip per statement)", () => {

@@ -29,26 +29,58 @@ export function combineWrites(
   let total = guard?.parameters.length ?? 0;
   for (const statement of statements) total += statement.parameters.length;
   if (total > MAX_PARAMETERS) return undefined;
-  const parameters: unknown[] = [];
-  /** The statement's SQL with its `$n` shifted past the parameters taken so far. */
-  const renumbered = (query: CompiledQueryType): string => {
-    const offset = parameters.length;
-    parameters.push(...query.parameters);
-    return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-  };
+  const texts = statements.map((statement) => statement.sql);
+  const key = `${guard?.sql ?? ""}\u0000${texts.join("\u0000")}`;
+  let sql = combinedTexts.get(key);
+  if (sql === undefined) {
+    sql = combinedText(guard?.sql, texts) ?? null;
+    if (combinedTexts.size >= MAX_REMEMBERED) combinedTexts.clear();
+    combinedTexts.set(key, sql);
+  }
+  if (sql === null) return undefined;
+  const parameters: unknown[] = guard ? [...guard.parameters] : [];
+  for (const statement of statements) for (const value of statement.parameters) parameters.push(value);
+  return CompiledQuery.raw(sql, parameters);
+}
+
+/**
+ * The combined SQL of each list of statement texts seen (null: not combinable). A request's write
+ * has the same texts every time (only its parameters differ), so the patterns and renumbering run
+ * once per shape, not per token. Bounded: cleared when full.
+ */
+const combinedTexts = new Map<string, string | null>();
+const MAX_REMEMBERED = 512;
+
+/** The statement's SQL with its `$n` shifted by `offset`, and how many parameters it numbers. */
+function renumbered(text: string, offset: number): { text: string; count: number } {
+  let count = 0;
+  const shifted = text.replace(/\$(\d+)/g, (_, n: string) => {
+    count = Math.max(count, Number(n));
+    return `$${Number(n) + offset}`;
+  });
+  return { text: shifted, count };
+}
+
+function combinedText(guard: string | undefined, statements: readonly string[]): string | undefined {
   const parts: string[] = [];
-  if (guard) {
-    if (!UPDATE.test(guard.sql) || hasReturning(guard.sql)) return undefined;
-    parts.push(`"guard" as (${renumbered(guard)} returning 1)`);
+  let offset = 0;
+  const add = (name: string, text: string, suffix = "") => {
+    const shifted = renumbered(text, offset);
+    offset += shifted.count;
+    parts.push(`"${name}" as (${shifted.text}${suffix})`);
+  };
+  if (guard !== undefined) {
+    if (!UPDATE.test(guard) || hasReturning(guard)) return undefined;
+    add("guard", guard, " returning 1");
   }
   for (const [index, statement] of statements.entries()) {
-    const part = guard ? conditioned(statement.sql) : plain(statement.sql);
+    const part = guard !== undefined ? conditioned(statement) : plain(statement);
     if (part === undefined) return undefined;
-    parts.push(`"w${index + 1}" as (${renumbered(CompiledQuery.raw(part, [...statement.parameters]))})`);
+    add(`w${index + 1}`, part);
   }
   if (parts.length === 0) return undefined;
-  const result = guard ? `select count(*)::int as "won" from "guard"` : `select 1 as "won"`;
-  return CompiledQuery.raw(`with ${parts.join(", ")} ${result}`, parameters);
+  const result = guard !== undefined ? `select count(*)::int as "won" from "guard"` : `select 1 as "won"`;
+  return `with ${parts.join(", ")} ${result}`;
 }
 
 /** Half of PostgreSQL's limit per statement (a 16-bit count in the Bind message). */
