@@ -68,14 +68,16 @@ export function printReport(report) {
     `\nWard benchmarks, ${report.date} — ${report.machine.cpus} CPU(s) ${report.machine.model}, Node ${report.machine.node}, load average at start ${report.machine.loadavg_at_start.join(" ")}`,
   );
   console.log(
-    `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender; half-peak runs ${s.half_peak_duration_s} s at a fixed rate\n`,
+    `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender; half-peak runs ${s.half_peak_warmup_s ?? 0} s unmeasured + ${s.half_peak_duration_s} s at a fixed rate\n`,
   );
   console.log(
     `${pad("scenario", 19)} ${pad("contender", 20)} ${pad("req/s", 8, true)} ${pad("CPU ms/req", 10, true)} ${pad("p50 ms", 7, true)} ${pad("p99 ms", 7, true)} ${pad("errors", 6, true)} ${pad("peak MB", 7, true)} ${pad("now MB", 7, true)}  at half peak`,
   );
   for (const r of report.results) {
     const floor = r.half_peak?.floor_p99_ms !== undefined ? ` (limit at that rate: p99 ${r.half_peak.floor_p99_ms} ms)` : "";
-    const half = r.half_peak ? `${r.half_peak.rate} req/s: p50 ${r.half_peak.p50_ms} ms, p99 ${r.half_peak.p99_ms} ms${floor}` : "";
+    const late =
+      r.half_peak?.generator_stall_max_ms !== undefined ? ` (generator stalled up to ${r.half_peak.generator_stall_max_ms} ms)` : "";
+    const half = r.half_peak ? `${r.half_peak.rate} req/s: p50 ${r.half_peak.p50_ms} ms, p99 ${r.half_peak.p99_ms} ms${late}${floor}` : "";
     const line = `${pad(r.scenario, 19)} ${pad(r.contender, 20)} ${pad(r.rps, 8, true)} ${pad(r.cpu_ms_per_req, 10, true)} ${pad(r.p50_ms, 7, true)} ${pad(r.p99_ms, 7, true)} ${pad(r.errors, 6, true)} ${pad(r.rss_mb, 7, true)} ${pad(r.rss_now_mb, 7, true)}  ${half}`;
     console.log(r.failed ? `${line}  FAILED: ${r.failed}` : line);
   }

@@ -28,6 +28,8 @@ const WARMUP = setting("warmup", "BENCH_WARMUP", 2);
 const CONNECTIONS = setting("connections", "BENCH_CONNECTIONS", 16);
 /** The fixed-rate run at half of Ward's peak lasts half as long as a peak run (enough samples for a p99). */
 const HALF_RATE_DURATION = Math.max(2, DURATION / 2);
+/** Seconds at that rate before the measured part (not counted): the generator's own start-up, see lib/load.mjs. */
+const HALF_RATE_WARMUP = 1;
 const only = flags.only ? new Set(flags.only.split(",")) : undefined;
 const wanted = (name) => !only || only.has(name) || ![...only].some((o) => KNOWN.has(o) && KIND[o] === KIND[name]);
 
@@ -150,14 +152,16 @@ async function runScenario(scenario, name, contender, entries, failures, limit) 
     log(`  FAILED: ${problem}`);
   } else if (isWard && scenario !== "introspection") {
     const rate = Math.max(1, Math.floor(result.rps / 2));
-    const half = await prepare(name, contender, scenario, Math.ceil(rate * HALF_RATE_DURATION) + CONNECTIONS);
-    entry.half_peak = await fixedRate(contender.url, half, { rate, duration: HALF_RATE_DURATION, connections: CONNECTIONS });
+    const openLoop = { rate, duration: HALF_RATE_DURATION, warmup: HALF_RATE_WARMUP, connections: CONNECTIONS };
+    const half = await prepare(name, contender, scenario, Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS);
+    entry.half_peak = await fixedRate(contender.url, half, openLoop);
     // The same open loop against the limit server (client_credentials) at the same rate: how much of
     // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
     if (limit) {
-      const floor = await fixedRate(limit.url, clientCredentials(limit), { rate, duration: HALF_RATE_DURATION, connections: CONNECTIONS });
+      const floor = await fixedRate(limit.url, clientCredentials(limit), openLoop);
       entry.half_peak.floor_p50_ms = floor.p50_ms;
       entry.half_peak.floor_p99_ms = floor.p99_ms;
+      entry.half_peak.floor_generator_stall_max_ms = floor.generator_stall_max_ms;
     }
     const halfProblem = half.tally.verdict();
     if (halfProblem) {
@@ -194,6 +198,7 @@ async function main() {
     duration_s: DURATION,
     warmup_s: WARMUP,
     half_peak_duration_s: HALF_RATE_DURATION,
+    half_peak_warmup_s: HALF_RATE_WARMUP,
     load_generator: "autocannon (peak, closed loop); open loop on node:http (fixed rate)",
   };
 

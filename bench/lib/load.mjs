@@ -8,6 +8,7 @@
 // slot is the connection's number, so state that must follow one connection (a refresh token
 // chain) lives in the scenario, keyed by slot.
 import { Agent, request as httpRequest } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import autocannon from "autocannon";
 
 /** Closed-loop peak run: { rps, p50_ms, p99_ms, errors, error_kinds, requests, seconds }. `amount` bounds by count instead of time. */
@@ -52,12 +53,23 @@ export function peak(url, scenario, { connections, duration, amount }) {
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0);
 const round2 = (n) => Math.round(n * 100) / 100;
 
-/** Open-loop run at `rate` requests/s for `duration` s over `connections` keep-alive sockets. */
-export async function fixedRate(url, scenario, { rate, duration, connections }) {
+/**
+ * Open-loop run at `rate` requests/s for `warmup` + `duration` s over `connections` keep-alive
+ * sockets; only requests due after the warmup count (the warmup's own p99 is `warmup_p99_ms`).
+ * The first ~0.7 s straight after a peak run is a transient of its own: the limit server, which
+ * stores nothing, showed 50–80 ms latencies there as Ward did, and 5–12 ms p99 after it; on Ward
+ * SQLite it is also the WAL the peak run left being checkpointed (one 5 s run: p99 247 ms).
+ * `generator_stall_max_ms`: the generator's longest event-loop delay in the measured part (while
+ * its loop is blocked, answers wait unread and count as latency), so a p99 it caused shows.
+ */
+export async function fixedRate(url, scenario, { rate, duration, connections, warmup = 0 }) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const { hostname, port } = new URL(url);
-  const total = Math.round(rate * duration);
+  const total = Math.round(rate * (warmup + duration));
+  const counted = Math.round(rate * warmup);
   const latencies = [];
+  const warmupLatencies = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let errors = 0;
   const send = (slot) =>
     new Promise((resolve) => {
@@ -80,6 +92,7 @@ export async function fixedRate(url, scenario, { rate, duration, connections }) 
       req.end(body);
     });
   const started = performance.now();
+  const measuring = setTimeout(() => loopDelay.enable(), warmup * 1000);
   // Request k belongs to connection k % connections and is due at started + k / rate seconds.
   const slotLoop = async (slot) => {
     for (let k = slot; k < total; k += connections) {
@@ -87,19 +100,24 @@ export async function fixedRate(url, scenario, { rate, duration, connections }) 
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       await send(slot);
-      latencies.push(performance.now() - due);
+      (k < counted ? warmupLatencies : latencies).push(performance.now() - due);
     }
   };
   await Promise.all(Array.from({ length: connections }, (_, slot) => slotLoop(slot)));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  warmupLatencies.sort((a, b) => a - b);
+  clearTimeout(measuring);
+  loopDelay.disable();
   return {
     rate,
     achieved_rps: Math.round(total / seconds),
     p50_ms: round2(percentile(latencies, 50)),
     p99_ms: round2(percentile(latencies, 99)),
+    generator_stall_max_ms: round2(loopDelay.max / 1e6),
+    warmup_p99_ms: round2(percentile(warmupLatencies, 99)),
     errors,
-    requests: total,
+    requests: total - counted,
   };
 }
