@@ -10,7 +10,12 @@ let config: client.Configuration;
 const errorCode = (uri: string | null | undefined) => uri?.split("/errors/")[1];
 
 /** Runs a code + PKCE authorization for cli-app through the hosted pages; returns the callback URL and verifier. */
-async function authorize(browser: TestBrowser, scope = "openid email offline_access notes:read", resource: string | null = RESOURCE) {
+async function authorize(
+  browser: TestBrowser,
+  scope = "openid email offline_access notes:read",
+  resource: string | null = RESOURCE,
+  user: typeof USER = USER,
+) {
   const { verifier, challenge } = verifierAndChallenge();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
@@ -21,7 +26,7 @@ async function authorize(browser: TestBrowser, scope = "openid email offline_acc
     state,
     ...(resource ? { resource } : {}),
   });
-  const page = await signInAndConsent(browser, url.toString());
+  const page = await signInAndConsent(browser, url.toString(), user);
   return { callback: new URL(page.left as string), verifier, state };
 }
 
@@ -183,6 +188,52 @@ describe("a grant outlives nothing it depends on", () => {
     const refused = await failure(client.refreshTokenGrant(config, tokens.refresh_token as string));
     expect(refused).toMatchObject({ error: "invalid_target", code: "resource_unknown" });
     expect(refused.description).toContain("deleted after this grant was made");
+  });
+});
+
+describe("a user disabled or deleted after approving gets no more tokens", () => {
+  /** A user of its own, a redeemed grant (its refresh token) and a second code not redeemed yet. */
+  async function approvedTwice(email: string) {
+    const person = { email, password: "a long enough password", name: "Grace" };
+    const created = await t.admin("/admin/v1/users", { body: person });
+    const { id } = (await created.json()) as { id: string };
+    const tokens = await redeem(await authorize(new TestBrowser(t.publicUrl), undefined, undefined, person));
+    const pending = await authorize(new TestBrowser(t.publicUrl), undefined, undefined, person);
+    return { id, refreshToken: tokens.refresh_token as string, pending };
+  }
+  const tokenRowCount = async () =>
+    Number(
+      (
+        await t.ward.database.db
+          .selectFrom("access_tokens")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  /** The refresh (refresh_token_revoked, naming why) and the code (authorization_code_invalid) are refused; no token row is written. */
+  async function expectBothRefused({ refreshToken, pending }: Awaited<ReturnType<typeof approvedTwice>>) {
+    const before = await tokenRowCount();
+    const refresh = await failure(client.refreshTokenGrant(config, refreshToken));
+    expect(refresh).toMatchObject({ error: "invalid_grant", code: "refresh_token_revoked" });
+    expect(refresh.description).toContain("the user was disabled or deleted");
+    expect(await failure(redeem(pending))).toMatchObject({ error: "invalid_grant", code: "authorization_code_invalid" });
+    expect(await tokenRowCount()).toBe(before);
+  }
+
+  it("refuses refresh (refresh_token_revoked) and the code (authorization_code_invalid) while disabled, spending neither", async () => {
+    const grant = await approvedTwice("grace@example.com");
+    expect((await t.admin(`/admin/v1/users/${grant.id}`, { method: "PATCH", body: { disabled: true } })).status).toBe(200);
+    await expectBothRefused(grant);
+    // Refused, not consumed: enabled again, the same refresh token and code still work.
+    await t.admin(`/admin/v1/users/${grant.id}`, { method: "PATCH", body: { disabled: false } });
+    expect((await client.refreshTokenGrant(config, grant.refreshToken)).access_token).toBeTruthy();
+    expect((await redeem(grant.pending)).access_token).toBeTruthy();
+  });
+
+  it("refuses both the same way once the user is deleted", async () => {
+    const grant = await approvedTwice("grace.deleted@example.com");
+    expect((await t.admin(`/admin/v1/users/${grant.id}`, { method: "DELETE" })).status).toBe(204);
+    await expectBothRefused(grant);
   });
 });
 

@@ -5,6 +5,7 @@ import { WardError } from "@ward/core";
 import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getAuthorizationCode, getAuthorizationCodeAndUser, insertAuthorizationCode } from "../src/store/codes.js";
 import {
   ALL_TABLES,
   type ClientRecord,
@@ -49,7 +50,7 @@ import {
   type WardDatabase,
 } from "../src/store/index.js";
 import { claimPushedRequest, deleteExpiredPushedRequests, getPushedRequest, insertPushedRequest } from "../src/store/pushed-requests.js";
-import { getRefreshTokenAndFamily, insertRefreshTokenQuery, insertTokenFamilyQuery } from "../src/store/tokens.js";
+import { getRefreshTokenGrant, insertRefreshTokenQuery, insertTokenFamilyQuery } from "../src/store/tokens.js";
 import {
   deleteTrustedIssuer,
   getTrustedIssuer,
@@ -652,11 +653,12 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
   });
 
   describe("refresh tokens and their family", () => {
-    it("are read together in one query; a token whose family row is missing comes with none", async () => {
+    it("are read together with the family's user in one query; missing rows come back undefined", async () => {
+      await insertUser(db, T, user("usr_rt", "rita@example.com", { name: "Rita" }));
       const family = {
         id: "fam_read",
         client_id: "c1",
-        user_id: "usr_1",
+        user_id: "usr_rt",
         session_id: null,
         scope: "openid offline_access",
         resource: "https://api.example.com/",
@@ -679,19 +681,64 @@ describe.each(databases.map((engine) => [engine.name, engine] as const))("storag
       };
       await db.executeQuery(insertTokenFamilyQuery(db, T, family));
       await db.executeQuery(insertRefreshTokenQuery(db, T, refresh));
+      const rita = { id: "usr_rt", email: "rita@example.com", name: "Rita", disabled: false };
       // As getRefreshToken did, the rows come with their tenant_id.
-      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-read")).toEqual({
+      expect(await getRefreshTokenGrant(db, T, "sha256:rt-read")).toStrictEqual({
         refresh: { ...refresh, tenant_id: T },
         family: { ...family, tenant_id: T },
+        user: rita,
       });
+      await updateUser(db, T, "usr_rt", { disabled: true });
+      expect((await getRefreshTokenGrant(db, T, "sha256:rt-read"))?.user).toStrictEqual({ ...rita, disabled: true });
+      await deleteUser(db, T, "usr_rt");
+      const withoutUser = await getRefreshTokenGrant(db, T, "sha256:rt-read");
+      expect(withoutUser?.family?.id).toBe("fam_read");
+      expect(withoutUser?.user).toBeUndefined();
+
       const orphan = { ...refresh, token_hash: "sha256:rt-orphan", family_id: "fam_gone", spent_at: NOW + 2, successor_sealed: "sealed" };
       await db.executeQuery(insertRefreshTokenQuery(db, T, orphan));
-      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-orphan")).toEqual({
+      expect(await getRefreshTokenGrant(db, T, "sha256:rt-orphan")).toStrictEqual({
         refresh: { ...orphan, tenant_id: T },
         family: undefined,
+        user: undefined,
       });
-      expect(await getRefreshTokenAndFamily(db, T, "sha256:rt-unknown")).toBeUndefined();
-      expect(await getRefreshTokenAndFamily(db, "other-tenant", "sha256:rt-read")).toBeUndefined();
+      expect(await getRefreshTokenGrant(db, T, "sha256:rt-unknown")).toBeUndefined();
+      expect(await getRefreshTokenGrant(db, "other-tenant", "sha256:rt-read")).toBeUndefined();
+    });
+  });
+
+  describe("authorization codes", () => {
+    it("are read with the approving user in one query, as the plain read gives the code", async () => {
+      await insertUser(db, T, user("usr_code", "cody@example.com"));
+      const code = {
+        code_hash: "sha256:code-read",
+        client_id: "c1",
+        user_id: "usr_code",
+        session_id: "ses_1",
+        redirect_uri: "https://app.example.com/cb",
+        scope: "openid email",
+        resource: null,
+        code_challenge: "challenge",
+        nonce: "n-1",
+        auth_time: NOW - 5,
+        amr: ["pwd"],
+        created_at: NOW,
+        expires_at: NOW + 60_000,
+        used_at: null,
+        family_id: null,
+        dpop_jkt: null,
+      };
+      await insertAuthorizationCode(db, T, code);
+      const plain = await getAuthorizationCode(db, T, "sha256:code-read");
+      expect(plain).toMatchObject(code);
+      expect(await getAuthorizationCodeAndUser(db, T, "sha256:code-read")).toStrictEqual({
+        code: plain,
+        user: { id: "usr_code", email: "cody@example.com", name: null, disabled: false },
+      });
+      await deleteUser(db, T, "usr_code");
+      expect(await getAuthorizationCodeAndUser(db, T, "sha256:code-read")).toStrictEqual({ code: plain, user: undefined });
+      expect(await getAuthorizationCodeAndUser(db, T, "sha256:code-unknown")).toBeUndefined();
+      expect(await getAuthorizationCodeAndUser(db, "other-tenant", "sha256:code-read")).toBeUndefined();
     });
   });
 

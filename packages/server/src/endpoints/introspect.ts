@@ -10,7 +10,7 @@ import type { ServerContext } from "../oauth/context.js";
 import { findResource } from "../oauth/find-resource.js";
 import { verifyAccessToken } from "../oauth/verify-access-token.js";
 import type { ClientRecord } from "../store/clients.js";
-import { getRefreshTokenAndFamily } from "../store/tokens.js";
+import { getRefreshTokenGrant } from "../store/tokens.js";
 import { oauthError, refuseRepeated } from "./token.js";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -28,7 +28,7 @@ async function mayIntrospect(ctx: ServerContext, caller: ClientRecord, tokenClie
 }
 
 async function introspect(ctx: ServerContext, caller: ClientRecord, token: string): Promise<Record<string, unknown>> {
-  const found = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+  const found = await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token));
   if (found) {
     const { refresh, family } = found;
     const now = ctx.now();

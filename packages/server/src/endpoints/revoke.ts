@@ -9,7 +9,7 @@ import { setHeader } from "../http/response-headers.js";
 import { authenticateClient } from "../oauth/client-auth.js";
 import type { ServerContext } from "../oauth/context.js";
 import { recordAuditEvent } from "../store/audit.js";
-import { getAccessTokenState, getRefreshTokenAndFamily, revokeAccessToken, revokeFamilies } from "../store/tokens.js";
+import { getAccessTokenState, getRefreshTokenGrant, revokeAccessToken, revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 import { oauthError, refuseRepeated } from "./token.js";
 
@@ -36,7 +36,7 @@ export function mountRevoke(app: Hono<WardEnv>, ctx: ServerContext): void {
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/revoke", parameter: "token" });
       const now = ctx.now();
-      const refresh = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+      const refresh = await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token));
       const family = refresh?.family;
       await transaction(ctx.db, async (trx) => {
         if (family && family.client_id === client.client_id) {

@@ -8,7 +8,12 @@ import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
 import { recordAuditEvent } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
-import { type AuthorizationCodeRecord, claimAuthorizationCodeQuery, getAuthorizationCode } from "../store/codes.js";
+import {
+  type AuthorizationCodeRecord,
+  claimAuthorizationCodeQuery,
+  getAuthorizationCode,
+  getAuthorizationCodeAndUser,
+} from "../store/codes.js";
 import { revokeFamilies } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
 
@@ -53,9 +58,9 @@ const checks = {
     return code;
   },
   codeKnown: async (ctx: ServerContext, code: string) => {
-    const record = await getAuthorizationCode(ctx.db, ctx.tenantId, hashSecret(code));
-    if (!record) throw new WardError("authorization_code_invalid");
-    return record;
+    const found = await getAuthorizationCodeAndUser(ctx.db, ctx.tenantId, hashSecret(code));
+    if (!found) throw new WardError("authorization_code_invalid");
+    return found;
   },
   boundToClient: (code: AuthorizationCodeRecord, client: ClientRecord) => {
     if (code.client_id !== client.client_id)
@@ -105,7 +110,7 @@ const checks = {
  * resource and PKCE verifier; the redemption starts a token family (so a second use can revoke it).
  */
 export async function authorizationCodeGrant({ ctx, client, params, requestId, dpopJkt }: GrantRequest): Promise<TokenResponse> {
-  const code = await checks.codeKnown(ctx, checks.codePresent(params));
+  const { code, user } = await checks.codeKnown(ctx, checks.codePresent(params));
   checks.boundToClient(code, client);
   if (code.used_at !== null) return refuseReuse(ctx, code, requestId);
   checks.notExpired(ctx, code);
@@ -114,7 +119,7 @@ export async function authorizationCodeGrant({ ctx, client, params, requestId, d
   checks.pkceVerified(code, params);
   checks.boundToDpopKey(code, dpopJkt);
 
-  const issued = await issueForUserGrant(ctx, client, code, {
+  const issued = await issueForUserGrant(ctx, client, code, user, {
     requestId,
     dpopJkt,
     userGone: () => new WardError("authorization_code_invalid"),

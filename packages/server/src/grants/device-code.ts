@@ -7,6 +7,7 @@ import type { TokenResponse } from "../oauth/issue.js";
 import { issueForUserGrant } from "../oauth/redeem.js";
 import type { ClientRecord } from "../store/clients.js";
 import { claimDeviceCodeQuery, type DeviceCodeRecord, getDeviceCode, lengthenInterval, recordPoll } from "../store/device-codes.js";
+import { getUser } from "../store/users.js";
 import type { GrantRequest } from "./authorization-code.js";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -90,6 +91,7 @@ export async function deviceCodeGrant({ ctx, client, params, requestId, dpopJkt 
       amr: code.amr ?? [],
       nonce: null,
     },
+    await getUser(ctx.db, ctx.tenantId, code.user_id as string),
     {
       requestId,
       userGone: () => new WardError("device_code_invalid"),

@@ -11,7 +11,7 @@ import { prepareTokens, sealSuccessor, type TokenResponse, tokenWrites } from ".
 import { recordAuditEvent } from "../store/audit.js";
 import {
   getRefreshToken,
-  getRefreshTokenAndFamily,
+  getRefreshTokenGrant,
   type RefreshTokenRecord,
   revokeFamilies,
   spendRefreshTokenQuery,
@@ -19,7 +19,6 @@ import {
   touchTokenFamilyQuery,
 } from "../store/tokens.js";
 import { transaction } from "../store/transaction.js";
-import { getUser } from "../store/users.js";
 import type { GrantRequest } from "./authorization-code.js";
 
 /**
@@ -74,9 +73,9 @@ const checks = {
     return token;
   },
   tokenKnown: async (ctx: ServerContext, token: string) => {
-    const found = await getRefreshTokenAndFamily(ctx.db, ctx.tenantId, hashSecret(token));
+    const found = await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token));
     if (!found?.family) throw new WardError("refresh_token_invalid");
-    return { record: found.refresh, family: found.family };
+    return { record: found.refresh, family: found.family, user: found.user };
   },
   boundToClient: (family: TokenFamilyRecord, clientId: string) => {
     if (family.client_id !== clientId)
@@ -143,7 +142,7 @@ const checks = {
 export async function refreshTokenGrant(request: GrantRequest): Promise<TokenResponse> {
   const { ctx, client, params, requestId } = request;
   const presented = checks.tokenPresent(params);
-  const { record, family } = await checks.tokenKnown(ctx, presented);
+  const { record, family, user } = await checks.tokenKnown(ctx, presented);
   checks.boundToClient(family, client.client_id);
   checks.familyNotRevoked(ctx, family);
   checks.sameDpopKey(family, request.dpopJkt);
@@ -153,7 +152,6 @@ export async function refreshTokenGrant(request: GrantRequest): Promise<TokenRes
   const scope = checks.scopeOnlyNarrows(params, family, record);
   checks.sameResource(params, family);
 
-  const user = family.user_id ? await getUser(ctx.db, ctx.tenantId, family.user_id) : undefined;
   if (!user || user.disabled)
     throw new WardError("refresh_token_revoked", { ago: "0 seconds", reason: "the user was disabled or deleted" });
   const resource = family.resource ? await findResource(ctx, family.resource) : undefined;

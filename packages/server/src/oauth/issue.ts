@@ -5,7 +5,7 @@ import { auditEventQuery } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
 import { insertRefreshTokenQuery, recordAccessTokenQuery, type TokenFamilyRecord } from "../store/tokens.js";
-import type { UserRecord } from "../store/users.js";
+import type { TokenUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 import { lifetimes, signAccessToken, signIdToken } from "./tokens.js";
 
@@ -23,7 +23,7 @@ export interface TokenResponse {
 
 export interface IssueInput {
   client: ClientRecord;
-  user: UserRecord;
+  user: TokenUser;
   family: TokenFamilyRecord;
   resource: ResourceRecord | undefined;
   /** The scope of this response (may be narrower than the family's). */

@@ -3,7 +3,7 @@ import type { CompiledQuery } from "kysely";
 import { parseScope } from "../authorize/scopes.js";
 import type { ClientRecord } from "../store/clients.js";
 import { insertTokenFamilyQuery, type TokenFamilyRecord } from "../store/tokens.js";
-import { getUser } from "../store/users.js";
+import type { TokenUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 import { checkResourceDpopRequirement } from "./dpop.js";
 import { findResource } from "./find-resource.js";
@@ -32,6 +32,8 @@ export async function issueForUserGrant(
   ctx: ServerContext,
   client: ClientRecord,
   grant: UserGrant,
+  /** The grant's user as read now (undefined: deleted), so a user disabled since approving gets nothing. */
+  user: TokenUser | undefined,
   options: {
     requestId: string;
     /** The error when the user was deleted or disabled since approving. */
@@ -41,7 +43,6 @@ export async function issueForUserGrant(
     dpopJkt: string | undefined;
   },
 ): Promise<TokenResponse | undefined> {
-  const user = await getUser(ctx.db, ctx.tenantId, grant.user_id);
   if (!user || user.disabled) throw options.userGone();
   const resource = grant.resource ? await findResource(ctx, grant.resource) : undefined;
   if (grant.resource && !resource)

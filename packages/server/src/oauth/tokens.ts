@@ -2,7 +2,7 @@ import { timeOrderedId } from "../crypto/tokens.js";
 import { signCompactJws } from "../keys/jws.js";
 import type { ClientRecord } from "../store/clients.js";
 import type { ResourceRecord } from "../store/resources.js";
-import type { UserRecord } from "../store/users.js";
+import type { TokenUser } from "../store/users.js";
 import type { ServerContext } from "./context.js";
 
 /** Lifetimes in seconds for one client and resource: the client's own, else the resource's, else the server's. */
@@ -61,7 +61,7 @@ export async function signAccessToken(
 
 export interface IdTokenInput {
   client_id: string;
-  user: UserRecord;
+  user: TokenUser;
   scope: readonly string[];
   nonce: string | null;
   auth_time: number | null;
@@ -102,7 +102,7 @@ function addRegisteredClaims(
 }
 
 /** Claims about the user that the granted scopes release (OIDC Core §5.4). */
-export function userClaims(user: UserRecord, scope: readonly string[]): Record<string, unknown> {
+export function userClaims(user: TokenUser, scope: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (scope.includes("email")) claims.email = user.email;
   if (scope.includes("profile") && user.name) claims.name = user.name;

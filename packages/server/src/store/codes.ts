@@ -1,6 +1,9 @@
-import type { CompiledQuery, Kysely, Selectable } from "kysely";
+import type { CompiledQuery as CompiledQueryType, InferResult, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
+import { CompiledQuery } from "./kysely.js";
 import type { AuthorizationCodesTable, Database } from "./schema.js";
+import { sqlTextOnce } from "./sql-text.js";
+import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface AuthorizationCodeRecord {
   code_hash: string;
@@ -54,6 +57,30 @@ export async function getAuthorizationCode(
   return row ? fromRow(row) : undefined;
 }
 
+/** The code's columns and its user's (u_; null when the user was deleted). */
+const codeAndUserQuery = (db: Kysely<Database>, tenantId: string, codeHash: string) =>
+  db
+    .selectFrom("authorization_codes as c")
+    .leftJoin("users as u", (join) => join.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.user_id"))
+    .selectAll("c")
+    .select(TOKEN_USER_COLUMNS)
+    .where("c.tenant_id", "=", tenantId)
+    .where("c.code_hash", "=", codeHash);
+
+/** A code and the user who approved it in one query (one round trip on PostgreSQL instead of two); user undefined when deleted. */
+export async function getAuthorizationCodeAndUser(
+  db: Kysely<Database>,
+  tenantId: string,
+  codeHash: string,
+): Promise<{ code: AuthorizationCodeRecord; user: TokenUser | undefined } | undefined> {
+  const text = sqlTextOnce(db, "authorization code and user", () => codeAndUserQuery(db, tenantId, codeHash).compile().sql);
+  type Row = InferResult<ReturnType<typeof codeAndUserQuery>>[number];
+  const [row] = (await db.executeQuery<Row>(CompiledQuery.raw(text, [tenantId, codeHash]))).rows;
+  if (!row) return undefined;
+  const { u_id, u_email, u_name, u_disabled, ...codeColumns } = row;
+  return { code: fromRow(codeColumns), user: tokenUserFromColumns({ u_id, u_email, u_name, u_disabled }) };
+}
+
 /**
  * Marks the code used and links the family it starts, only if nobody did before: a compare-and-set
  * guard, so of two concurrent redemptions exactly one changes the row.
@@ -64,7 +91,7 @@ export function claimAuthorizationCodeQuery(
   codeHash: string,
   familyId: string,
   now: number,
-): CompiledQuery {
+): CompiledQueryType {
   return db
     .updateTable("authorization_codes")
     .set({ used_at: now, family_id: familyId })

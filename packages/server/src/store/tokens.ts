@@ -3,6 +3,8 @@ import { numberOrNull, toJson } from "./json.js";
 import { CompiledQuery } from "./kysely.js";
 import { insertRowQuery } from "./row-insert.js";
 import type { AccessTokensTable, Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
+import { sqlTextOnce } from "./sql-text.js";
+import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface TokenFamilyRecord {
   id: string;
@@ -145,11 +147,12 @@ export async function getRefreshToken(db: Kysely<Database>, tenantId: string, to
   return row ? refreshFromRow(row) : undefined;
 }
 
-/** The refresh token (columns prefixed rt_) and its family's columns (null when its row is missing). */
-const refreshAndFamilyQuery = (db: Kysely<Database>, tenantId: string, tokenHash: string) =>
+/** The refresh token (columns prefixed rt_), its family's columns and its user's (u_); null where a row is missing. */
+const refreshTokenGrantQuery = (db: Kysely<Database>, tenantId: string, tokenHash: string) =>
   db
     .selectFrom("refresh_tokens as rt")
     .leftJoin("token_families as f", (join) => join.onRef("f.tenant_id", "=", "rt.tenant_id").onRef("f.id", "=", "rt.family_id"))
+    .leftJoin("users as u", (join) => join.onRef("u.tenant_id", "=", "f.tenant_id").onRef("u.id", "=", "f.user_id"))
     .selectAll("f")
     .select([
       "rt.token_hash as rt_token_hash",
@@ -158,31 +161,38 @@ const refreshAndFamilyQuery = (db: Kysely<Database>, tenantId: string, tokenHash
       "rt.created_at as rt_created_at",
       "rt.spent_at as rt_spent_at",
       "rt.successor_sealed as rt_successor_sealed",
+      ...TOKEN_USER_COLUMNS,
     ])
     .where("rt.tenant_id", "=", tenantId)
     .where("rt.token_hash", "=", tokenHash);
 
-/** Its SQL text per Kysely instance (placeholders differ by dialect): built once, not per refresh. */
-const refreshAndFamilySql = new WeakMap<Kysely<Database>, string>();
-
 /**
- * A refresh token and its family in one query (one round trip on PostgreSQL instead of two): the
- * family is undefined when its row is missing.
+ * A refresh token with its family and the family's user in one query (one round trip on
+ * PostgreSQL instead of three): the family is undefined when its row is missing, the user when
+ * the family has none or the user was deleted.
  */
-export async function getRefreshTokenAndFamily(
+export async function getRefreshTokenGrant(
   db: Kysely<Database>,
   tenantId: string,
   tokenHash: string,
-): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined } | undefined> {
-  let text = refreshAndFamilySql.get(db);
-  if (text === undefined) {
-    text = refreshAndFamilyQuery(db, tenantId, tokenHash).compile().sql;
-    refreshAndFamilySql.set(db, text);
-  }
-  type Row = InferResult<ReturnType<typeof refreshAndFamilyQuery>>[number];
+): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined; user: TokenUser | undefined } | undefined> {
+  const text = sqlTextOnce(db, "refresh token grant", () => refreshTokenGrantQuery(db, tenantId, tokenHash).compile().sql);
+  type Row = InferResult<ReturnType<typeof refreshTokenGrantQuery>>[number];
   const [row] = (await db.executeQuery<Row>(CompiledQuery.raw(text, [tenantId, tokenHash]))).rows;
   if (!row) return undefined;
-  const { rt_token_hash, rt_family_id, rt_scope, rt_created_at, rt_spent_at, rt_successor_sealed, ...familyColumns } = row;
+  const {
+    rt_token_hash,
+    rt_family_id,
+    rt_scope,
+    rt_created_at,
+    rt_spent_at,
+    rt_successor_sealed,
+    u_id,
+    u_email,
+    u_name,
+    u_disabled,
+    ...familyColumns
+  } = row;
   const refresh = refreshFromRow({
     tenant_id: tenantId,
     token_hash: rt_token_hash,
@@ -193,7 +203,7 @@ export async function getRefreshTokenAndFamily(
     successor_sealed: rt_successor_sealed,
   });
   const family = familyColumns.id === null ? undefined : familyFromRow(familyColumns as Selectable<TokenFamiliesTable>);
-  return { refresh, family };
+  return { refresh, family, user: tokenUserFromColumns({ u_id, u_email, u_name, u_disabled }) };
 }
 
 /** Marks the token spent: a compare-and-set guard (one row changed only for the one caller that spent it). */

@@ -22,6 +22,23 @@ export interface UserRecord {
   recovery_codes?: string[];
 }
 
+/** What issuing a user's tokens reads of the user: the subject, the claims scopes release, whether tokens may still be issued. */
+export type TokenUser = Pick<UserRecord, "id" | "email" | "name" | "disabled">;
+
+/** The columns of a {@link TokenUser} in a read that joins `users as u` (names no token, family or code column has). */
+export const TOKEN_USER_COLUMNS = ["u.id as u_id", "u.email as u_email", "u.name as u_name", "u.disabled as u_disabled"] as const;
+
+/** The TokenUser of a joined row; undefined when the join found no user (deleted). */
+export function tokenUserFromColumns(row: {
+  u_id: string | null;
+  u_email: string | null;
+  u_name: string | null;
+  u_disabled: number | null;
+}): TokenUser | undefined {
+  if (row.u_id === null) return undefined;
+  return { id: row.u_id, email: row.u_email ?? "", name: row.u_name, disabled: Number(row.u_disabled) === 1 };
+}
+
 /** Fields an update may change; `updated_at` defaults to now. */
 export type UserPatch = Partial<
   Pick<
