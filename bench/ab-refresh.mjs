@@ -1,10 +1,12 @@
-// Paired A/B of two Ward builds on refresh-token rotation, on PostgreSQL (default) or SQLite, like
-// ab.mjs for client_credentials on SQLite: both servers run at once, each on a fresh database of its own,
-// and take turns under the same closed-loop load in short slices (A B B A …). Each slice starts
-// 16 fresh refresh chains (codes minted through the checkout's own bench helpers, then redeemed;
-// untimed). Prints each build's CPU time per request and the slices' req/s.
+// Paired A/B of two Ward builds on refresh-token rotation or code exchange, on PostgreSQL (default)
+// or SQLite, like ab.mjs for client_credentials on SQLite: both servers run at once, each on a fresh
+// database of its own, and take turns under the same closed-loop load in short slices (A B B A …).
+// refresh: each slice starts 16 fresh refresh chains (codes minted through the checkout's own bench
+// helpers, then redeemed; untimed). code: each slice redeems CODES_PER_SLICE codes minted before
+// it (untimed), so a slice is bounded by count, not by `seconds`. Prints each build's CPU time per
+// request and the slices' req/s.
 //
-//   node bench/ab-refresh.mjs <checkout A> <checkout B> [slices=8] [seconds=3] [postgres|sqlite]
+//   node bench/ab-refresh.mjs <checkout A> <checkout B> [slices=8] [seconds=3] [postgres|sqlite] [refresh|code]
 //
 // PostgreSQL as `npm run bench` uses it (BENCH_POSTGRES_URL). Each checkout must be built and
 // run its own @ward packages (checked). Nothing leaves loopback.
@@ -13,12 +15,13 @@ import { REDIRECT_URI } from "./lib/fixtures.mjs";
 import { peak } from "./lib/load.mjs";
 import { cpuSeconds, stopChild } from "./lib/process.mjs";
 
-const [dirA, dirB, slicesArg = "8", secondsArg = "3", database = "postgres"] = process.argv.slice(2);
-if (!dirA || !dirB || !["postgres", "sqlite"].includes(database)) {
-  console.error("usage: node bench/ab-refresh.mjs <checkout A> <checkout B> [slices] [seconds] [postgres|sqlite]");
+const [dirA, dirB, slicesArg = "8", secondsArg = "3", database = "postgres", scenario = "refresh"] = process.argv.slice(2);
+if (!dirA || !dirB || !["postgres", "sqlite"].includes(database) || !["refresh", "code"].includes(scenario)) {
+  console.error("usage: node bench/ab-refresh.mjs <checkout A> <checkout B> [slices] [seconds] [postgres|sqlite] [refresh|code]");
   process.exit(2);
 }
 const CONNECTIONS = 16;
+const CODES_PER_SLICE = 3000;
 
 const servers = [];
 try {
@@ -32,8 +35,12 @@ try {
     servers.push({ name, dir, contender: await startWard(database), scenarios, cpu: 0, requests: 0, rps: [] });
   }
 
-  const slice = async (server, seconds) => {
-    const { contender, scenarios } = server;
+  /** The slice's load: fresh refresh chains, or codes to redeem once each (then `amount` bounds the run). */
+  const load = async ({ contender, scenarios }, seconds) => {
+    if (scenario === "code") {
+      const codes = await contender.mintCodes(seconds === 1 ? CODES_PER_SLICE / 4 : CODES_PER_SLICE);
+      return { work: scenarios.authorizationCode(contender, codes), amount: codes.length };
+    }
     const chains = [];
     for (const { code, verifier } of await contender.mintCodes(CONNECTIONS)) {
       const redeemed = await scenarios.tokenRequest(contender, {
@@ -44,8 +51,14 @@ try {
       });
       chains.push(redeemed.refresh_token);
     }
+    return { work: scenarios.refreshToken(contender, chains), amount: undefined };
+  };
+
+  const slice = async (server, seconds) => {
+    const { contender } = server;
+    const { work, amount } = await load(server, seconds);
     const before = cpuSeconds(contender.pid);
-    const run = await peak(contender.url, scenarios.refreshToken(contender, chains), { connections: CONNECTIONS, duration: seconds });
+    const run = await peak(contender.url, work, { connections: CONNECTIONS, duration: seconds, amount });
     if (run.errors > 0) throw new Error(`${server.name}: ${run.errors} errors`);
     server.cpu += cpuSeconds(contender.pid) - before;
     server.requests += run.requests;

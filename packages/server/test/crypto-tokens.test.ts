@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pooledRandomBytes } from "../src/crypto/random-pool.js";
 import { hashSecret, randomId, randomToken, timeOrderedId, verifySecret } from "../src/crypto/tokens.js";
+import { newFamilyId } from "../src/oauth/issue.js";
 
 describe("client secrets are checked against their SHA-256 hash in constant time", () => {
   const secret = randomToken();
@@ -35,7 +36,7 @@ describe("random ids and tokens drawn from the pooled CSPRNG", () => {
   });
 });
 
-describe("time-ordered ids (access-token jtis): appended at the end of their index", () => {
+describe("time-ordered ids (access-token jtis, token families): appended at the end of their index", () => {
   it("sort as text by their time (byte order, as an index compares them) and are unique within one millisecond", () => {
     const base = Date.UTC(2026, 0, 1);
     const times = Array.from({ length: 2000 }, (_, i) => base + i * 7919 + (i % 3));
@@ -45,5 +46,12 @@ describe("time-ordered ids (access-token jtis): appended at the end of their ind
     const sameMs = new Set(Array.from({ length: 1000 }, () => timeOrderedId("at", base)));
     expect(sameMs.size).toBe(1000);
     expect(ids[0]).toMatch(/^at_[0-9a-f]{12}[A-Za-z0-9_-]{14}$/);
+  });
+
+  it("make token family ids too: a later family sorts after an earlier one", () => {
+    const base = Date.UTC(2026, 0, 1);
+    const [first, second] = [newFamilyId(base), newFamilyId(base + 1)];
+    expect(first).toMatch(/^fam_[0-9a-f]{12}[A-Za-z0-9_-]{14}$/);
+    expect(Buffer.compare(Buffer.from(first), Buffer.from(second))).toBe(-1);
   });
 });

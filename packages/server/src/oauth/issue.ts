@@ -1,5 +1,5 @@
 import type { CompiledQuery } from "kysely";
-import { hashSecret, randomId, randomToken } from "../crypto/tokens.js";
+import { hashSecret, randomToken, timeOrderedId } from "../crypto/tokens.js";
 import { seal } from "../keys/secret-box.js";
 import { auditEventQuery } from "../store/audit.js";
 import type { ClientRecord } from "../store/clients.js";
@@ -128,7 +128,12 @@ export function tokenWrites(
   return writes;
 }
 
-export const newFamilyId = () => randomId("fam");
+/**
+ * Time-ordered, as access-token jtis are: a new family's row and its tokens' by-family index
+ * entries go at the end of their indexes, not at a random page each. A family id is not a secret
+ * (only reached through a token, or by an administrator).
+ */
+export const newFamilyId = (now: number) => timeOrderedId("fam", now);
 
 /** Seals a token response under the master key for the refresh grace interval (bound to the spent token). */
 export const sealSuccessor = (ctx: ServerContext, spentHash: string, response: TokenResponse) =>

@@ -54,7 +54,7 @@ export async function issueForUserGrant(
   const now = ctx.now();
   const ttl = lifetimes(ctx, client, resource);
   const family: TokenFamilyRecord = {
-    id: newFamilyId(),
+    id: newFamilyId(now),
     client_id: client.client_id,
     user_id: user.id,
     session_id: grant.session_id,
