@@ -342,6 +342,28 @@ describe("POST /introspect (RFC 7662)", () => {
     }
   });
 
+  it("reads no refresh token for a JWT: a row stored under a dotted token's hash is never found", async () => {
+    // Refresh tokens are base64url (no dot), so a dotted token skips the refresh-token read (one
+    // query fewer per access token). Seen from outside: a row planted under the hash of a dotted
+    // token, live and owned by the caller, is not answered; the same row under a dotless token is.
+    const tokens = await grant("web-app");
+    const db = t.ward.database.db;
+    const row = await db
+      .selectFrom("refresh_tokens")
+      .selectAll()
+      .where("token_hash", "=", hashSecret(tokens.refresh_token))
+      .executeTakeFirstOrThrow();
+    for (const planted of ["planted.refresh.token", "plantedrefreshtoken"])
+      await db
+        .insertInto("refresh_tokens")
+        .values({ ...row, token_hash: hashSecret(planted) })
+        .execute();
+    expect(await introspect("planted.refresh.token", web())).toEqual({ active: false });
+    expect(await introspect("plantedrefreshtoken", web())).toMatchObject({ active: true, token_type: "refresh_token" });
+    expectRevoked200(await revoke("planted.refresh.token", web()));
+    expect(await introspect(tokens.refresh_token, web())).toMatchObject({ active: true });
+  });
+
   it("refuses unauthenticated callers (401) and a missing token (400)", async () => {
     const tokens = await grant("web-app");
     expectRefused(

@@ -6,6 +6,13 @@ export function randomToken(bytes = 32): string {
   return pooledRandomBytes(bytes).toString("base64url");
 }
 
+/**
+ * Whether `token` can be one of Ward's refresh tokens ({@link randomToken}: base64url, never a
+ * dot). A JWT (access token, ID token) cannot, so /introspect and /revoke skip the refresh-token
+ * lookup for it: one query fewer per access token.
+ */
+export const couldBeRefreshToken = (token: string): boolean => !token.includes(".");
+
 /** An identifier with a readable prefix, e.g. `res_…`, `usr_…` (128 bits). */
 export function randomId(prefix: string): string {
   return `${prefix}_${pooledRandomBytes(16).toString("base64url")}`;

@@ -1,6 +1,6 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
-import { hashSecret } from "../crypto/tokens.js";
+import { couldBeRefreshToken, hashSecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
@@ -28,7 +28,7 @@ async function mayIntrospect(ctx: ServerContext, caller: ClientRecord, tokenClie
 }
 
 async function introspect(ctx: ServerContext, caller: ClientRecord, token: string): Promise<Record<string, unknown>> {
-  const found = await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token));
+  const found = couldBeRefreshToken(token) ? await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token)) : undefined;
   if (found) {
     const { refresh, family } = found;
     const now = ctx.now();

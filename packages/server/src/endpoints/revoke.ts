@@ -1,7 +1,7 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
 import { decodeJwt } from "jose";
-import { hashSecret } from "../crypto/tokens.js";
+import { couldBeRefreshToken, hashSecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly } from "../http/errors.js";
 import { param, readParams } from "../http/params.js";
@@ -36,7 +36,7 @@ export function mountRevoke(app: Hono<WardEnv>, ctx: ServerContext): void {
       const token = param(params, "token", "token_parameter_invalid", 8192);
       if (!token) throw new WardError("token_parameter_missing", { endpoint: "/revoke", parameter: "token" });
       const now = ctx.now();
-      const refresh = await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token));
+      const refresh = couldBeRefreshToken(token) ? await getRefreshTokenGrant(ctx.db, ctx.tenantId, hashSecret(token)) : undefined;
       const family = refresh?.family;
       await transaction(ctx.db, async (trx) => {
         if (family && family.client_id === client.client_id) {
