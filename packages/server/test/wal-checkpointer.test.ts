@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { sql } from "kysely";
@@ -65,12 +65,15 @@ describe("SQLite WAL checkpoints in the background", () => {
     };
   };
   const quiet = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  /** Checks every 20 ms; nothing is due by size or time unless a test says so. */
+  /** Checks every 20 ms; nothing is due by size or time, or near the server's threshold, unless a test says so. */
   const testPolicy: CheckpointPolicy = {
     pollMs: 20,
     maxPendingFrames: 1_000_000,
     maxIntervalMs: 1_000_000,
     serverAutocheckpointPages: 2048,
+    nearRestartFrames: 0,
+    nearRestartPollMs: 20,
+    nearRestartPendingFrames: 1_000_000,
   };
   const serverThreshold = (native: SQLite.Database, pages: number) =>
     expect.poll(() => native.pragma("wal_autocheckpoint", { simple: true }), { timeout: 5000 }).toBe(pages);
@@ -86,6 +89,39 @@ describe("SQLite WAL checkpoints in the background", () => {
     // The worker may run while this loop still commits: it copies what is pending by then (at least 400 frames).
     commit(200);
     await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(sizeBefore + 100 * 3000);
+    await checkpointer.stop();
+    native.close();
+  });
+
+  /** The WAL's committed frames and those already copied, from the wal-index header as the worker reads it (mxFrame at byte 16, nBackfill at 96). */
+  const walFrames = (file: string) => {
+    const header = readFileSync(`${file}-shm`).subarray(0, 100);
+    const read32 = (at: number) => (endianness() === "LE" ? header.readUInt32LE(at) : header.readUInt32BE(at));
+    return { frames: read32(16), pending: read32(16) - read32(96) };
+  };
+
+  it("near the server connection's threshold the worker copies a few pending frames at once, so the WAL starts over with nothing left", async () => {
+    const { file, native, commit } = walDatabase();
+    // A commit here is about 3 frames. Near means from frame 4096 - 2048 on; there, 32 pending
+    // frames are enough (far below maxPendingFrames).
+    const policy = {
+      ...testPolicy,
+      serverAutocheckpointPages: 4096,
+      nearRestartFrames: 2048,
+      nearRestartPollMs: 5,
+      nearRestartPendingFrames: 32,
+    };
+    const checkpointer = startWalCheckpointer(native, file, () => {}, policy);
+    await serverThreshold(native, policy.serverAutocheckpointPages);
+    commit(200);
+    await quiet(300);
+    expect(walFrames(file).pending).toBeGreaterThan(200);
+    commit(600);
+    await expect.poll(() => walFrames(file).pending, { timeout: 5000, interval: 20 }).toBe(0);
+    expect(walFrames(file).frames).toBeGreaterThan(2048);
+    // Everything copied: the next commit starts the WAL over, long before the server's threshold.
+    commit(1);
+    expect(walFrames(file).frames).toBeLessThan(10);
     await checkpointer.stop();
     native.close();
   });

@@ -12,6 +12,12 @@ export interface CheckpointPolicy {
   maxIntervalMs: number;
   /** The server connection's own `wal_autocheckpoint` while the worker runs (see SERVER_POLICY). */
   serverAutocheckpointPages: number;
+  /** Within this many frames of that threshold the worker keeps up closely (see SERVER_POLICY)… */
+  nearRestartFrames: number;
+  /** …looking this often… */
+  nearRestartPollMs: number;
+  /** …and checkpointing as soon as this many frames wait. */
+  nearRestartPendingFrames: number;
   /** The wal-index file the WAL's state is read from (default: the database's `-shm`); unreadable means a checkpoint every poll. */
   walIndexPath?: string;
 }
@@ -31,12 +37,21 @@ export interface CheckpointPolicy {
  * checkpoints the few frames the worker has not copied and its next COMMIT starts the WAL over:
  * one stall of two or three fsyncs per 32768 frames (every ~3.5 s at 1500 refresh grants a second;
  * at 8192 frames it was every 0.9 s and the refresh benchmark's half-peak p99 was 20–176 ms).
+ *
+ * That stall is mostly the server connection's checkpoint of whatever the worker has not copied yet
+ * (strace: a WAL fsync, the copy, then the database file's truncate and fsync); the event loop's
+ * longest delay around each start-over was 5–28 ms, median 13.5 (refresh grants at 1190 a second,
+ * 18 start-overs). So within 4096 frames of the threshold the worker looks every 10 ms and copies
+ * as soon as 32 frames wait; the server connection finds almost nothing left: 2–9 ms, median 4.
  */
 export const SERVER_POLICY: CheckpointPolicy = {
   pollMs: 200,
   maxPendingFrames: 1024,
   maxIntervalMs: 5000,
   serverAutocheckpointPages: 32768,
+  nearRestartFrames: 4096,
+  nearRestartPollMs: 10,
+  nearRestartPendingFrames: 32,
 };
 /** SQLite's own default, restored when the worker is gone. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
@@ -59,11 +74,13 @@ db.pragma("busy_timeout = 0");
 const header = Buffer.alloc(100);
 const read32 = endianness() === "LE" ? (at) => header.readUInt32LE(at) : (at) => header.readUInt32BE(at);
 let walIndex;
+let lastFrame = 0;
 const pendingFrames = () => {
   try {
     walIndex ??= openSync(policy.walIndexPath ?? workerData.path + "-shm", "r");
     if (readSync(walIndex, header, 0, 100, 0) < 100) return undefined;
-    return Math.max(0, read32(16) - read32(96));
+    lastFrame = read32(16);
+    return Math.max(0, lastFrame - read32(96));
   } catch {
     return undefined;
   }
@@ -73,12 +90,20 @@ const checkpoint = () => {
   db.pragma("wal_checkpoint(PASSIVE)");
   lastCheckpoint = Date.now();
 };
+const nearRestart = () => lastFrame >= policy.serverAutocheckpointPages - policy.nearRestartFrames;
 const due = () => {
   const pending = pendingFrames();
   if (pending === undefined) return true;
+  if (nearRestart()) return pending >= policy.nearRestartPendingFrames;
   return pending >= policy.maxPendingFrames || (pending > 0 && Date.now() - lastCheckpoint >= policy.maxIntervalMs);
 };
-const timer = setInterval(() => { if (due()) checkpoint(); }, policy.pollMs);
+// Every nearRestartPollMs while near the server connection's threshold, else every pollMs.
+const pollsPerLook = Math.max(1, Math.round(policy.pollMs / policy.nearRestartPollMs));
+let polls = 0;
+const timer = setInterval(() => {
+  if (++polls % pollsPerLook !== 0 && !nearRestart()) return;
+  if (due()) checkpoint();
+}, policy.nearRestartPollMs);
 parentPort.on("message", (message) => {
   if (message !== "stop") return;
   clearInterval(timer);
