@@ -98,15 +98,15 @@ const due = () => {
   return pending >= policy.maxPendingFrames || (pending > 0 && Date.now() - lastCheckpoint >= policy.maxIntervalMs);
 };
 // Every nearRestartPollMs while near the server connection's threshold, else every pollMs.
-const pollsPerLook = Math.max(1, Math.round(policy.pollMs / policy.nearRestartPollMs));
-let polls = 0;
-const timer = setInterval(() => {
-  if (++polls % pollsPerLook !== 0 && !nearRestart()) return;
+let timer;
+const poll = () => {
   if (due()) checkpoint();
-}, policy.nearRestartPollMs);
+  timer = setTimeout(poll, nearRestart() ? policy.nearRestartPollMs : policy.pollMs);
+};
+timer = setTimeout(poll, policy.pollMs);
 parentPort.on("message", (message) => {
   if (message !== "stop") return;
-  clearInterval(timer);
+  clearTimeout(timer);
   try { checkpoint(); } catch {}
   if (walIndex !== undefined) closeSync(walIndex);
   db.close();
