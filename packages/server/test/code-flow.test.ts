@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { useTestWard } from "./support/admin.js";
 import { TestBrowser } from "./support/browser.js";
 import { authorizeUrl, NATIVE_REDIRECT, RESOURCE, seedFlowFixtures, signInAndConsent, USER, verifierAndChallenge } from "./support/flow.js";
+import { counts } from "./support/malformed.js";
 
 const t = useTestWard();
 let config: client.Configuration;
@@ -201,23 +202,14 @@ describe("a user disabled or deleted after approving gets no more tokens", () =>
     const pending = await authorize(new TestBrowser(t.publicUrl), undefined, undefined, person);
     return { id, refreshToken: tokens.refresh_token as string, pending };
   }
-  const tokenRowCount = async () =>
-    Number(
-      (
-        await t.ward.database.db
-          .selectFrom("access_tokens")
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  /** The refresh (refresh_token_revoked, naming why) and the code (authorization_code_invalid) are refused; no token row is written. */
+  /** The refresh (refresh_token_revoked, naming why) and the code (authorization_code_invalid) are refused; no row is written. */
   async function expectBothRefused({ refreshToken, pending }: Awaited<ReturnType<typeof approvedTwice>>) {
-    const before = await tokenRowCount();
+    const before = await counts(t);
     const refresh = await failure(client.refreshTokenGrant(config, refreshToken));
     expect(refresh).toMatchObject({ error: "invalid_grant", code: "refresh_token_revoked" });
     expect(refresh.description).toContain("the user was disabled or deleted");
     expect(await failure(redeem(pending))).toMatchObject({ error: "invalid_grant", code: "authorization_code_invalid" });
-    expect(await tokenRowCount()).toBe(before);
+    expect(await counts(t)).toEqual(before);
   }
 
   it("refuses refresh (refresh_token_revoked) and the code (authorization_code_invalid) while disabled, spending neither", async () => {

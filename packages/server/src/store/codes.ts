@@ -1,8 +1,7 @@
-import type { CompiledQuery as CompiledQueryType, InferResult, Kysely, Selectable } from "kysely";
+import type { CompiledQuery, InferResult, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
-import { CompiledQuery } from "./kysely.js";
 import type { AuthorizationCodesTable, Database } from "./schema.js";
-import { sqlTextOnce } from "./sql-text.js";
+import { firstRowOnce } from "./sql-text.js";
 import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface AuthorizationCodeRecord {
@@ -73,9 +72,9 @@ export async function getAuthorizationCodeAndUser(
   tenantId: string,
   codeHash: string,
 ): Promise<{ code: AuthorizationCodeRecord; user: TokenUser | undefined } | undefined> {
-  const text = sqlTextOnce(db, "authorization code and user", () => codeAndUserQuery(db, tenantId, codeHash).compile().sql);
   type Row = InferResult<ReturnType<typeof codeAndUserQuery>>[number];
-  const [row] = (await db.executeQuery<Row>(CompiledQuery.raw(text, [tenantId, codeHash]))).rows;
+  const compile = () => codeAndUserQuery(db, tenantId, codeHash).compile().sql;
+  const row = await firstRowOnce<Row>(db, "authorization code and user", compile, [tenantId, codeHash]);
   if (!row) return undefined;
   const { u_id, u_email, u_name, u_disabled, ...codeColumns } = row;
   return { code: fromRow(codeColumns), user: tokenUserFromColumns({ u_id, u_email, u_name, u_disabled }) };
@@ -91,7 +90,7 @@ export function claimAuthorizationCodeQuery(
   codeHash: string,
   familyId: string,
   now: number,
-): CompiledQueryType {
+): CompiledQuery {
   return db
     .updateTable("authorization_codes")
     .set({ used_at: now, family_id: familyId })

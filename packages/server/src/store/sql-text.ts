@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { CompiledQuery } from "./kysely.js";
 import type { Database } from "./schema.js";
 
 /** SQL texts by name, per Kysely instance (the placeholders differ by dialect). */
@@ -21,4 +22,14 @@ export function sqlTextOnce(db: Kysely<Database>, name: string, compile: () => s
     byName.set(name, text);
   }
   return text;
+}
+
+/** The first row of a read whose SQL text is compiled once ({@link sqlTextOnce}), run with `parameters`. */
+export async function firstRowOnce<Row>(
+  db: Kysely<Database>,
+  name: string,
+  compile: () => string,
+  parameters: readonly unknown[],
+): Promise<Row | undefined> {
+  return (await db.executeQuery<Row>(CompiledQuery.raw(sqlTextOnce(db, name, compile), [...parameters]))).rows[0];
 }

@@ -1,9 +1,8 @@
-import type { CompiledQuery as CompiledQueryType, InferResult, Insertable, Kysely, Selectable } from "kysely";
+import type { CompiledQuery, InferResult, Insertable, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
-import { CompiledQuery } from "./kysely.js";
 import { insertRowQuery } from "./row-insert.js";
 import type { AccessTokensTable, Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
-import { sqlTextOnce } from "./sql-text.js";
+import { firstRowOnce } from "./sql-text.js";
 import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface TokenFamilyRecord {
@@ -50,7 +49,7 @@ function refreshFromRow(row: Selectable<RefreshTokensTable>): RefreshTokenRecord
 }
 
 /** Compiled, not run: the functions ending in Query build statements for a GuardedWrite (guarded-writes.ts). */
-export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQueryType {
+export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, family: TokenFamilyRecord): CompiledQuery {
   return insertRowQuery(db, "token_families", {
     tenant_id: tenantId,
     ...family,
@@ -59,7 +58,7 @@ export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, f
   });
 }
 
-export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQueryType {
+export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQuery {
   return db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile();
 }
 
@@ -133,7 +132,7 @@ export async function familyIdsOfUserClient(db: Kysely<Database>, tenantId: stri
   return rows.map((row) => row.id);
 }
 
-export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQueryType {
+export function insertRefreshTokenQuery(db: Kysely<Database>, tenantId: string, token: RefreshTokenRecord): CompiledQuery {
   return insertRowQuery(db, "refresh_tokens", { tenant_id: tenantId, ...token });
 }
 
@@ -176,9 +175,9 @@ export async function getRefreshTokenGrant(
   tenantId: string,
   tokenHash: string,
 ): Promise<{ refresh: RefreshTokenRecord; family: TokenFamilyRecord | undefined; user: TokenUser | undefined } | undefined> {
-  const text = sqlTextOnce(db, "refresh token grant", () => refreshTokenGrantQuery(db, tenantId, tokenHash).compile().sql);
   type Row = InferResult<ReturnType<typeof refreshTokenGrantQuery>>[number];
-  const [row] = (await db.executeQuery<Row>(CompiledQuery.raw(text, [tenantId, tokenHash]))).rows;
+  const compile = () => refreshTokenGrantQuery(db, tenantId, tokenHash).compile().sql;
+  const row = await firstRowOnce<Row>(db, "refresh token grant", compile, [tenantId, tokenHash]);
   if (!row) return undefined;
   const {
     rt_token_hash,
@@ -213,7 +212,7 @@ export function spendRefreshTokenQuery(
   tokenHash: string,
   now: number,
   successorSealed: string | null,
-): CompiledQueryType {
+): CompiledQuery {
   return db
     .updateTable("refresh_tokens")
     .set({ spent_at: now, successor_sealed: successorSealed })
@@ -237,7 +236,7 @@ export function accessTokenRow(tenantId: string, token: IssuedAccessToken): Inse
   return { tenant_id: tenantId, jti, family_id, client_id, expires_at, revoked_at: null };
 }
 
-export function recordAccessTokenQuery(db: Kysely<Database>, tenantId: string, token: IssuedAccessToken): CompiledQueryType {
+export function recordAccessTokenQuery(db: Kysely<Database>, tenantId: string, token: IssuedAccessToken): CompiledQuery {
   return insertRowQuery(db, "access_tokens", accessTokenRow(tenantId, token));
 }
 
