@@ -68,7 +68,7 @@ export function printReport(report) {
     `\nWard benchmarks, ${report.date} — ${report.machine.cpus} CPU(s) ${report.machine.model}, Node ${report.machine.node}, load average at start ${report.machine.loadavg_at_start.join(" ")}`,
   );
   console.log(
-    `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender; half-peak runs ${s.half_peak_warmup_s ?? 0} s unmeasured + ${s.half_peak_duration_s} s at a fixed rate\n`,
+    `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender${s.rounds ? ` (${s.rounds} rounds, the contenders taking turns)` : ""}; half-peak runs ${s.half_peak_warmup_s ?? 0} s unmeasured + ${s.half_peak_duration_s} s at a fixed rate\n`,
   );
   console.log(
     `${pad("scenario", 19)} ${pad("contender", 20)} ${pad("req/s", 8, true)} ${pad("CPU ms/req", 10, true)} ${pad("p50 ms", 7, true)} ${pad("p99 ms", 7, true)} ${pad("errors", 6, true)} ${pad("peak MB", 7, true)} ${pad("now MB", 7, true)}  at half peak`,

@@ -1,11 +1,13 @@
 // `npm run bench`: every contender in its own child process on loopback, the same autocannon load
-// (connections, duration, warmup) for each, contenders back to back per scenario. Prints a table
-// with the ratios and targets of issue 7 and writes bench/results/latest.json. Exits 1 when a
-// scenario failed (non-2xx answers or wrong tokens) so that a 4xx storm never looks fast.
+// (connections, duration, warmup) for each; per scenario the peak runs are split into rounds in
+// which the contenders take turns, so that the machine's drift hits all alike. Prints a table with
+// the ratios and targets of issue 7 and writes bench/results/latest.json. Exits 1 when a scenario
+// failed (non-2xx answers or wrong tokens) so that a 4xx storm never looks fast.
 //
 // Options (flags or env): --duration N (BENCH_DURATION, s, default 10), --warmup N (BENCH_WARMUP,
-// default 2), --connections N (BENCH_CONNECTIONS, default 16), --only a,b (scenarios and/or
-// contenders, e.g. --only client_credentials,ward-sqlite), BENCH_POSTGRES_URL.
+// default 2), --connections N (BENCH_CONNECTIONS, default 16), --rounds N (BENCH_ROUNDS, default
+// 5), --only a,b (scenarios and/or contenders, e.g. --only client_credentials,ward-sqlite),
+// BENCH_POSTGRES_URL.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -20,7 +22,13 @@ import { authorizationCode, clientCredentials, introspection, refreshToken, toke
 import { measureVerify } from "./verify.mjs";
 
 const { values: flags } = parseArgs({
-  options: { duration: { type: "string" }, warmup: { type: "string" }, connections: { type: "string" }, only: { type: "string" } },
+  options: {
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+    rounds: { type: "string" },
+    only: { type: "string" },
+  },
 });
 const setting = (flag, env, fallback) => Number(flags[flag] ?? process.env[env] ?? fallback);
 const DURATION = setting("duration", "BENCH_DURATION", 10);
@@ -30,6 +38,8 @@ const CONNECTIONS = setting("connections", "BENCH_CONNECTIONS", 16);
 const HALF_RATE_DURATION = Math.max(2, DURATION / 2);
 /** Seconds at that rate before the measured part (not counted): the generator's own start-up, see lib/load.mjs. */
 const HALF_RATE_WARMUP = 1;
+/** Rounds each peak run is split into, the contenders taking turns (see runScenario). */
+const ROUNDS = setting("rounds", "BENCH_ROUNDS", 5);
 const only = flags.only ? new Set(flags.only.split(",")) : undefined;
 const wanted = (name) => !only || only.has(name) || ![...only].some((o) => KNOWN.has(o) && KIND[o] === KIND[name]);
 
@@ -117,67 +127,130 @@ function codesFor(rps, seconds) {
   return Math.min(60_000, Math.max(CONNECTIONS * 4, Math.ceil(rps * seconds * 1.2)));
 }
 
-async function runScenario(scenario, name, contender, entries, failures, limit) {
-  const isWard = name.startsWith("ward");
+/** A contender's run of one scenario: warmed up, then measured round by round (see {@link runScenario}). */
+function startState(scenario, name, contender) {
+  return { scenario, name, contender, cpu: 0, requests: 0, seconds: 0, errors: 0, errorKinds: {}, rounds: [], problem: undefined };
+}
+
+async function warmUp(state) {
+  const { scenario, name, contender } = state;
   const codeBound = scenario === "authorization_code";
-  log(`${scenario} / ${name}: warmup ${WARMUP}s, run ${DURATION}s${codeBound ? " (bounded by the codes minted)" : ""}`);
+  log(`${scenario} / ${name}: warmup ${WARMUP}s${codeBound ? " (bounded by the codes minted)" : ""}`);
   const warmCodes = codesFor(contender.refreshRps, WARMUP);
   const warm = await prepare(name, contender, scenario, warmCodes);
   // Ward's token-serving peak RSS is measured apart from its one-off password hashing (scrypt,
   // 128 MiB per hash: fixture user, first sign-in), which happened before this window opens.
-  if (isWard) contender.peakBeforeMb = Math.max(contender.peakBeforeMb ?? 0, restartPeakRss(contender.pid) || 0);
-  const warmResult = await peak(contender.url, warm, {
-    connections: CONNECTIONS,
-    duration: WARMUP,
-    amount: codeBound ? warmCodes : undefined,
-  });
-  const mainCodes = codesFor(contender.refreshRps ?? warmResult.rps, DURATION);
-  const main = await prepare(name, contender, scenario, mainCodes);
+  if (name.startsWith("ward")) contender.peakBeforeMb = Math.max(contender.peakBeforeMb ?? 0, restartPeakRss(contender.pid) || 0);
+  const result = await peak(contender.url, warm, { connections: CONNECTIONS, duration: WARMUP, amount: codeBound ? warmCodes : undefined });
+  state.problem = warm.tally.verdict();
+  state.rate = contender.refreshRps ?? result.rps;
+}
+
+/** One round of the peak run: `seconds` of closed-loop load, its CPU time, requests and latencies added to the state. */
+async function measureRound(state, seconds) {
+  const { scenario, name, contender } = state;
+  const codes = scenario === "authorization_code" ? codesFor(state.rate, seconds) : undefined;
+  const run = await prepare(name, contender, scenario, codes);
   const cpuBefore = cpuSeconds(contender.pid);
-  const result = await peak(contender.url, main, {
-    connections: CONNECTIONS,
-    duration: DURATION,
-    amount: codeBound ? mainCodes : undefined,
-  });
-  const problem =
-    warm.tally.verdict() ??
-    main.tally.verdict() ??
-    (result.errors ? `${result.errors} errors (${JSON.stringify(result.error_kinds)})` : undefined);
-  result.cpu_ms_per_req = Math.round(((cpuSeconds(contender.pid) - cpuBefore) * 1e5) / result.requests) / 100;
-  if (scenario === "refresh_token") contender.refreshRps = result.rps;
-  const entry = { scenario, contender: name, ...result, rss_mb: peakRssMb(contender.pid), rss_now_mb: currentRssMb(contender.pid) };
-  if (problem) {
-    entry.failed = problem;
-    failures.push(`${scenario} / ${name}: ${problem}`);
-    log(`  FAILED: ${problem}`);
-  } else if (isWard && scenario !== "introspection") {
-    const rate = Math.max(1, Math.floor(result.rps / 2));
-    const openLoop = { rate, duration: HALF_RATE_DURATION, warmup: HALF_RATE_WARMUP, connections: CONNECTIONS };
-    const half = await prepare(name, contender, scenario, Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS);
-    entry.half_peak = await fixedRate(contender.url, half, openLoop);
-    // The same open loop against the limit server (client_credentials) at the same rate: how much of
-    // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
-    if (limit) {
-      const floor = await fixedRate(limit.url, clientCredentials(limit), openLoop);
-      entry.half_peak.floor_p50_ms = floor.p50_ms;
-      entry.half_peak.floor_p99_ms = floor.p99_ms;
-      entry.half_peak.floor_generator_stall_max_ms = floor.generator_stall_max_ms;
-    }
-    const halfProblem = half.tally.verdict();
-    if (halfProblem) {
-      entry.failed = `at half peak: ${halfProblem}`;
-      failures.push(`${scenario} / ${name} at half peak: ${halfProblem}`);
-    }
-    entry.rss_now_mb = currentRssMb(contender.pid);
+  const result = await peak(contender.url, run, { connections: CONNECTIONS, duration: seconds, amount: codes });
+  state.cpu += cpuSeconds(contender.pid) - cpuBefore;
+  state.requests += result.requests;
+  state.seconds += result.seconds;
+  state.errors += result.errors;
+  for (const [kind, count] of Object.entries(result.error_kinds)) state.errorKinds[kind] = (state.errorKinds[kind] ?? 0) + count;
+  state.rounds.push({ rps: result.rps, p50_ms: result.p50_ms, p99_ms: result.p99_ms });
+  state.rate = result.rps;
+  state.problem ??= run.tally.verdict();
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+/** The peak result of a contender's rounds: rates and CPU over all of them, p50 the rounds' median, p99 the worst round's. */
+function peakResult(state) {
+  return {
+    rps: Math.round(state.requests / state.seconds),
+    cpu_ms_per_req: Math.round((state.cpu * 1e5) / state.requests) / 100,
+    p50_ms: median(state.rounds.map((r) => r.p50_ms)),
+    p99_ms: Math.max(...state.rounds.map((r) => r.p99_ms)),
+    errors: state.errors,
+    error_kinds: state.errorKinds,
+    requests: state.requests,
+    seconds: Math.round(state.seconds * 100) / 100,
+    rounds_rps: state.rounds.map((r) => r.rps),
+  };
+}
+
+/** Ward only: the open-loop run at half of its peak rate, and the same run against the limit server (the generator's floor). */
+async function halfPeak(state, entry, limit) {
+  const { scenario, name, contender } = state;
+  const rate = Math.max(1, Math.floor(entry.rps / 2));
+  const openLoop = { rate, duration: HALF_RATE_DURATION, warmup: HALF_RATE_WARMUP, connections: CONNECTIONS };
+  const half = await prepare(name, contender, scenario, Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS);
+  entry.half_peak = await fixedRate(contender.url, half, openLoop);
+  // The same open loop against the limit server (client_credentials) at the same rate: how much of
+  // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
+  if (limit) {
+    const floor = await fixedRate(limit.url, clientCredentials(limit), openLoop);
+    entry.half_peak.floor_p50_ms = floor.p50_ms;
+    entry.half_peak.floor_p99_ms = floor.p99_ms;
+    entry.half_peak.floor_generator_stall_max_ms = floor.generator_stall_max_ms;
   }
-  if (isWard) {
-    entry.rss_serving_mb = peakRssMb(contender.pid);
-    entry.rss_mb = Math.max(contender.peakBeforeMb ?? 0, entry.rss_serving_mb ?? 0);
+  return half.tally.verdict();
+}
+
+/**
+ * One scenario on every contender that serves it: each is warmed up, then the peak run is split
+ * into ROUNDS rounds in which the contenders take turns (in reverse order every other round), so
+ * that the machine's drift over the minutes of a run (on a shared virtual machine, the same server
+ * moved by 30 % and more between runs a minute apart) falls on every contender alike and the ratios
+ * compare like with like. Ward's half-peak runs follow.
+ */
+async function runScenario(scenario, names, running, entries, failures) {
+  const states = names.map((name) => startState(scenario, name, running[name]));
+  const fail = (state, message) => {
+    state.failed ??= message;
+    log(`  ${scenario} / ${state.name} FAILED: ${message}`);
+  };
+  for (const state of states) await warmUp(state).catch((error) => fail(state, error.message));
+  const roundSeconds = DURATION / ROUNDS;
+  log(`${scenario}: ${ROUNDS} rounds of ${roundSeconds}s per contender, taking turns (${names.join(", ")})`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? states : [...states].reverse();
+    for (const state of order) if (!state.failed) await measureRound(state, roundSeconds).catch((error) => fail(state, error.message));
   }
-  log(
-    `  ${result.rps} req/s, ${result.cpu_ms_per_req} CPU ms/req, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.errors} errors${entry.half_peak ? `; at ${entry.half_peak.rate} req/s p99 ${entry.half_peak.p99_ms} ms` : ""}`,
-  );
-  entries.push(entry);
+  for (const state of states) {
+    const { name, contender } = state;
+    if (state.failed) {
+      failures.push(`${scenario} / ${name}: ${state.failed}`);
+      entries.push({ scenario, contender: name, rps: null, p50_ms: null, p99_ms: null, errors: null, rss_mb: null, failed: state.failed });
+      continue;
+    }
+    const result = peakResult(state);
+    if (scenario === "refresh_token") contender.refreshRps = result.rps;
+    const entry = { scenario, contender: name, ...result, rss_mb: peakRssMb(contender.pid), rss_now_mb: currentRssMb(contender.pid) };
+    const problem = state.problem ?? (result.errors ? `${result.errors} errors (${JSON.stringify(result.error_kinds)})` : undefined);
+    const isWard = name.startsWith("ward");
+    if (problem) {
+      entry.failed = problem;
+      failures.push(`${scenario} / ${name}: ${problem}`);
+      log(`  FAILED: ${problem}`);
+    } else if (isWard && scenario !== "introspection") {
+      const halfProblem = await halfPeak(state, entry, running.limit).catch((error) => error.message);
+      if (halfProblem) {
+        entry.failed = `at half peak: ${halfProblem}`;
+        failures.push(`${scenario} / ${name} at half peak: ${halfProblem}`);
+      }
+      entry.rss_now_mb = currentRssMb(contender.pid);
+    }
+    if (isWard) {
+      entry.rss_serving_mb = peakRssMb(contender.pid);
+      entry.rss_mb = Math.max(contender.peakBeforeMb ?? 0, entry.rss_serving_mb ?? 0);
+    }
+    log(
+      `  ${scenario} / ${name}: ${result.rps} req/s (rounds ${result.rounds_rps.join(", ")}), ${result.cpu_ms_per_req} CPU ms/req, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.errors} errors${entry.half_peak ? `; at ${entry.half_peak.rate} req/s p99 ${entry.half_peak.p99_ms} ms` : ""}`,
+    );
+    entries.push(entry);
+  }
 }
 
 async function main() {
@@ -197,6 +270,7 @@ async function main() {
     connections: CONNECTIONS,
     duration_s: DURATION,
     warmup_s: WARMUP,
+    rounds: ROUNDS,
     half_peak_duration_s: HALF_RATE_DURATION,
     half_peak_warmup_s: HALF_RATE_WARMUP,
     load_generator: "autocannon (peak, closed loop); open loop on node:http (fixed rate)",
@@ -216,25 +290,8 @@ async function main() {
     }
     for (const [scenario, contenders] of Object.entries(SCENARIOS)) {
       if (!wanted(scenario)) continue;
-      for (const name of contenders) {
-        if (!running[name]) continue;
-        try {
-          await runScenario(scenario, name, running[name], entries, failures, running.limit);
-        } catch (error) {
-          failures.push(`${scenario} / ${name}: ${error.message}`);
-          entries.push({
-            scenario,
-            contender: name,
-            rps: null,
-            p50_ms: null,
-            p99_ms: null,
-            errors: null,
-            rss_mb: null,
-            failed: error.message,
-          });
-          log(`  FAILED: ${error.message}`);
-        }
-      }
+      const present = contenders.filter((name) => running[name]);
+      if (present.length) await runScenario(scenario, present, running, entries, failures);
     }
     const wards = names.filter((n) => n.startsWith("ward"));
     report.ward_peak_rss_mb = Object.fromEntries(
