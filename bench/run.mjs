@@ -139,10 +139,11 @@ async function warmUp(state) {
   const warmCodes = codesFor(contender.refreshRps, WARMUP);
   const warm = await prepare(name, contender, scenario, warmCodes);
   // Ward's token-serving peak RSS is measured apart from its one-off password hashing (scrypt,
-  // 128 MiB per hash: fixture user, first sign-in), which happened before this window opens.
+  // 64 MiB per hash: fixture user, first sign-in), which happened before this window opens.
   if (name.startsWith("ward")) contender.peakBeforeMb = Math.max(contender.peakBeforeMb ?? 0, restartPeakRss(contender.pid) || 0);
   const result = await peak(contender.url, warm, { connections: CONNECTIONS, duration: WARMUP, amount: codeBound ? warmCodes : undefined });
-  state.problem = warm.tally.verdict();
+  const problem = warm.tally.verdict();
+  if (problem) state.problem = `in the warmup: ${problem}`;
   state.rate = contender.refreshRps ?? result.rps;
 }
 
@@ -160,7 +161,8 @@ async function measureRound(state, seconds) {
   for (const [kind, count] of Object.entries(result.error_kinds)) state.errorKinds[kind] = (state.errorKinds[kind] ?? 0) + count;
   state.rounds.push({ rps: result.rps, p50_ms: result.p50_ms, p99_ms: result.p99_ms });
   state.rate = result.rps;
-  state.problem ??= run.tally.verdict();
+  const problem = run.tally.verdict();
+  if (problem) state.problem ??= `in round ${state.rounds.length}: ${problem}`;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
@@ -297,7 +299,7 @@ async function main() {
     report.ward_peak_rss_mb = Object.fromEntries(
       wards.map((n) => [n, Math.max(running[n].peakBeforeMb ?? 0, peakRssMb(running[n].pid) ?? 0)]),
     );
-    // The peak above includes Ward's one-off password hashing (scrypt, 128 MiB each: the fixture user, the sign-in);
+    // The peak above includes Ward's one-off password hashing (scrypt, 64 MiB each: the fixture user, the sign-in);
     // this one is the peak during the token scenarios only.
     report.ward_serving_peak_rss_mb = Object.fromEntries(
       wards.map((n) => [n, Math.max(0, ...entries.filter((e) => e.contender === n).map((e) => e.rss_serving_mb ?? 0))]),
