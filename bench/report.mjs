@@ -74,10 +74,15 @@ export function printReport(report) {
     `${pad("scenario", 19)} ${pad("contender", 20)} ${pad("req/s", 8, true)} ${pad("CPU ms/req", 10, true)} ${pad("p50 ms", 7, true)} ${pad("p99 ms", 7, true)} ${pad("errors", 6, true)} ${pad("peak MB", 7, true)} ${pad("now MB", 7, true)}  at half peak`,
   );
   for (const r of report.results) {
-    const floor = r.half_peak?.floor_p99_ms !== undefined ? ` (limit at that rate: p99 ${r.half_peak.floor_p99_ms} ms)` : "";
+    const floor =
+      r.half_peak?.floor_p99_ms !== undefined
+        ? ` (limit at that rate: p99 ${r.half_peak.floor_p99_ms} ms, 1-s windows' median ${r.half_peak.floor_median_window_p99_ms} ms)`
+        : "";
     const late =
       r.half_peak?.generator_stall_max_ms !== undefined ? ` (generator stalled up to ${r.half_peak.generator_stall_max_ms} ms)` : "";
-    const half = r.half_peak ? `${r.half_peak.rate} req/s: p50 ${r.half_peak.p50_ms} ms, p99 ${r.half_peak.p99_ms} ms${late}${floor}` : "";
+    const half = r.half_peak
+      ? `${r.half_peak.rate} req/s: p50 ${r.half_peak.p50_ms} ms, p99 ${r.half_peak.p99_ms} ms, 1-s windows' median p99 ${r.half_peak.median_window_p99_ms} ms${late}${floor}`
+      : "";
     const line = `${pad(r.scenario, 19)} ${pad(r.contender, 20)} ${pad(r.rps, 8, true)} ${pad(r.cpu_ms_per_req, 10, true)} ${pad(r.p50_ms, 7, true)} ${pad(r.p99_ms, 7, true)} ${pad(r.errors, 6, true)} ${pad(r.rss_mb, 7, true)} ${pad(r.rss_now_mb, 7, true)}  ${half}`;
     console.log(r.failed ? `${line}  FAILED: ${r.failed}` : line);
   }

@@ -195,6 +195,7 @@ async function halfPeak(state, entry, limit) {
     const floor = await fixedRate(limit.url, clientCredentials(limit), openLoop);
     entry.half_peak.floor_p50_ms = floor.p50_ms;
     entry.half_peak.floor_p99_ms = floor.p99_ms;
+    entry.half_peak.floor_median_window_p99_ms = floor.median_window_p99_ms;
     entry.half_peak.floor_generator_stall_max_ms = floor.generator_stall_max_ms;
   }
   return half.tally.verdict();

@@ -52,6 +52,7 @@ export function peak(url, scenario, { connections, duration, amount }) {
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0);
 const round2 = (n) => Math.round(n * 100) / 100;
+const ascending = (a, b) => a - b;
 
 /**
  * Open-loop run at `rate` requests/s for `warmup` + `duration` s over `connections` keep-alive
@@ -61,6 +62,8 @@ const round2 = (n) => Math.round(n * 100) / 100;
  * SQLite it is also the WAL the peak run left being checkpointed (one 5 s run: p99 247 ms).
  * `generator_stall_max_ms`: the generator's longest event-loop delay in the measured part (while
  * its loop is blocked, answers wait unread and count as latency), so a p99 it caused shows.
+ * `window_p99_ms`: the p99 of each second of the measured part (by due time), and
+ * `median_window_p99_ms` their median: one bad second moves p99_ms, not the median.
  */
 export async function fixedRate(url, scenario, { rate, duration, connections, warmup = 0 }) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -69,6 +72,8 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
   const counted = Math.round(rate * warmup);
   const latencies = [];
   const warmupLatencies = [];
+  /** The measured latencies per second of due time: a second-long stall shows in one window, not all. */
+  const windows = [];
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let errors = 0;
   const send = (slot) =>
@@ -100,14 +105,22 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       await send(slot);
-      (k < counted ? warmupLatencies : latencies).push(performance.now() - due);
+      const latency = performance.now() - due;
+      if (k < counted) warmupLatencies.push(latency);
+      else {
+        latencies.push(latency);
+        const window = Math.floor((k - counted) / rate);
+        if (!windows[window]) windows[window] = [];
+        windows[window].push(latency);
+      }
     }
   };
   await Promise.all(Array.from({ length: connections }, (_, slot) => slotLoop(slot)));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  warmupLatencies.sort((a, b) => a - b);
+  latencies.sort(ascending);
+  warmupLatencies.sort(ascending);
+  const windowP99s = windows.filter((w) => w.length > 0).map((w) => round2(percentile(w.sort(ascending), 99)));
   clearTimeout(measuring);
   loopDelay.disable();
   return {
@@ -115,6 +128,8 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
     achieved_rps: Math.round(total / seconds),
     p50_ms: round2(percentile(latencies, 50)),
     p99_ms: round2(percentile(latencies, 99)),
+    window_p99_ms: windowP99s,
+    median_window_p99_ms: percentile([...windowP99s].sort(ascending), 50),
     generator_stall_max_ms: round2(loopDelay.max / 1e6),
     warmup_p99_ms: round2(percentile(warmupLatencies, 99)),
     errors,
