@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pooledRandomBytes } from "../src/crypto/random-pool.js";
-import { hashSecret, randomId, randomToken, timeOrderedId, verifySecret } from "../src/crypto/tokens.js";
+import { hashSecret, randomClientId, randomId, randomToken, timeOrderedId, verifySecret } from "../src/crypto/tokens.js";
 import { newFamilyId } from "../src/oauth/issue.js";
 
 describe("client secrets are checked against their SHA-256 hash in constant time", () => {
@@ -23,6 +23,13 @@ describe("random ids and tokens drawn from the pooled CSPRNG", () => {
     for (let i = 0; i < 1000; i++) seen.add(pooledRandomBytes(32).toString("hex"));
     expect(seen.size).toBe(1001);
     expect(first.equals(copy)).toBe(true);
+  });
+
+  it("never starts a generated client id with '-' or '_' (a command line would read '-…' as an option)", () => {
+    // One plain base64url id in 32 starts with either; 4000 draws would show it (1 - (31/32)^4000 ≈ 1).
+    const ids = Array.from({ length: 4000 }, () => randomClientId());
+    expect(ids.filter((id) => !/^[A-Za-z0-9][A-Za-z0-9_-]{21}$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("gives ids and tokens of the documented sizes", () => {

@@ -1,6 +1,6 @@
 import { WardError } from "@ward/core";
 import type { Hono } from "hono";
-import { hashSecret, randomToken } from "../crypto/tokens.js";
+import { hashSecret, randomClientId, randomToken } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { setHeader } from "../http/response-headers.js";
 import { recordAuditEvent } from "../store/audit.js";
@@ -97,7 +97,7 @@ export function mountClientRoutes(app: Hono<WardEnv>, ctx: AdminContext): void {
       response_types: input.response_types ?? defaultResponseTypes(input.grant_types),
     };
     assertConsistent(metadata, ctx.issuerIsLoopback);
-    const clientId = input.client_id ?? randomToken(16);
+    const clientId = input.client_id ?? randomClientId();
     const secret = needsSecret(metadata.token_endpoint_auth_method) ? randomToken(32) : undefined;
     const record = newClientRecord(clientId, metadata, secret ? hashSecret(secret) : null, Date.now());
     await ctx.db.transaction().execute(async (trx) => {

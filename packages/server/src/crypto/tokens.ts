@@ -7,6 +7,19 @@ export function randomToken(bytes = 32): string {
 }
 
 /**
+ * A client id Ward generates (admin API, dynamic registration): 128 random bits, base64url, drawn
+ * again when it would start with "-" or "_" (1 draw in 32). A leading "-" made the id unusable as
+ * a command-line argument: `ward admin clients get -Fz3…` read it as an unknown option.
+ */
+export function randomClientId(): string {
+  for (;;) {
+    const id = randomToken(16);
+    if (startsAlphanumeric.test(id)) return id;
+  }
+}
+const startsAlphanumeric = /^[A-Za-z0-9]/;
+
+/**
  * Whether `token` can be one of Ward's refresh tokens ({@link randomToken}: base64url, never a
  * dot). A JWT (access token, ID token) cannot, so /introspect and /revoke skip the refresh-token
  * lookup for it: one query fewer per access token.

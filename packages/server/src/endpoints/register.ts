@@ -3,7 +3,7 @@ import { WardError } from "@ward/core";
 import type { Context, Hono } from "hono";
 import { metadataFields, needsSecret, newClientRecord } from "../admin/clients.js";
 import { readJson } from "../admin/validation.js";
-import { hashSecret, randomToken, verifySecret } from "../crypto/tokens.js";
+import { hashSecret, randomClientId, randomToken, verifySecret } from "../crypto/tokens.js";
 import type { WardEnv } from "../http/context.js";
 import { allowOnly, jsonError } from "../http/errors.js";
 import { setHeader } from "../http/response-headers.js";
@@ -170,7 +170,7 @@ export function mountRegistration(app: Hono<WardEnv>, ctx: ServerContext): void 
       await withinRateLimit(ctx, address);
       const tokenHash = await initialAccessTokenValid(c, ctx);
       const registered = await validateRegistration(ctx, await readBody(c));
-      const clientId = randomToken(16);
+      const clientId = randomClientId();
       const secret = needsSecret(registered.metadata.token_endpoint_auth_method) ? randomToken(32) : undefined;
       const accessToken = randomToken(32);
       const now = ctx.now();
