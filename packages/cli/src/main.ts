@@ -47,6 +47,18 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+/**
+ * An "unknown option" that looks like an identifier (a single dash, then 8 or more id characters)
+ * is most likely an id that begins with "-": client ids generated before Ward avoided a leading
+ * dash, or chosen by an admin. Says how to pass it.
+ */
+function dashIdHint(error: CommanderError): string | undefined {
+  if (error.code !== "commander.unknownOption") return undefined;
+  const token = /unknown option '(-[A-Za-z0-9_][A-Za-z0-9_-]{7,})'/.exec(error.message)?.[1];
+  if (token === undefined) return undefined;
+  return `hint: if '${token}' is an id that begins with "-", put it after "--", with every option before it: ward … --json -- ${token}\n`;
+}
+
 /** Runs the CLI; commander usage errors exit 2. */
 export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(argv);
@@ -54,6 +66,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
+      const hint = dashIdHint(error);
+      if (hint) process.stderr.write(hint);
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }

@@ -142,6 +142,32 @@ describe("ward admin against the running dev server", () => {
     expect(shown).not.toHaveProperty("client_secret_hash");
   });
 
+  it("a client id that begins with '-' is read as an unknown option, with a hint that works: after '--'", async () => {
+    const dashId = "-dash-client-0001";
+    const created = await admin(
+      "clients",
+      "create",
+      `--client-id=${dashId}`,
+      "--name",
+      "Dash",
+      "--redirect-uri",
+      "https://app.example.com/cb",
+      "--json",
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const refused = await admin("clients", "get", dashId, "--json");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`unknown option '${dashId}'`);
+    expect(refused.stderr).toContain(`hint: if '${dashId}' is an id that begins with "-", put it after "--"`);
+    const got = await admin("clients", "get", "--json", "--", dashId);
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ client_id: dashId, client_name: "Dash" });
+    const typo = await admin("clients", "get", clientId, "--jsno");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown option '--jsno'");
+    expect(typo.stderr).not.toContain("hint: if");
+  });
+
   it("sets per-client token lifetimes and a resource's introspection clients from flags; a bad lifetime names the field", async () => {
     const updated = await admin("clients", "update", clientId, "--access-token-ttl", "120", "--refresh-token-ttl", "86400", "--json");
     expect(updated.code, updated.stderr).toBe(0);
