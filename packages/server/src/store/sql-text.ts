@@ -29,7 +29,7 @@ export async function firstRowOnce<Row>(
   db: Kysely<Database>,
   name: string,
   compile: () => string,
-  parameters: readonly unknown[],
+  parameters: unknown[],
 ): Promise<Row | undefined> {
-  return (await db.executeQuery<Row>(CompiledQuery.raw(sqlTextOnce(db, name, compile), [...parameters]))).rows[0];
+  return (await db.executeQuery<Row>(CompiledQuery.raw(sqlTextOnce(db, name, compile), parameters))).rows[0];
 }
