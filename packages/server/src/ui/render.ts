@@ -4,6 +4,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WardEnv } from "../http/context.js";
 import { setHeader } from "../http/response-headers.js";
 import { contentSecurityPolicy } from "../http/security-headers.js";
+import { renderWithoutAsyncContext } from "./render-context.js";
+
+renderWithoutAsyncContext();
 
 /**
  * The origin (or, for a private-use scheme, the scheme) a redirect URI lives on: what CSP
