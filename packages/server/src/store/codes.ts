@@ -1,7 +1,7 @@
 import type { CompiledQuery, InferResult, Kysely, Selectable } from "kysely";
 import { numberOrNull, toJson } from "./json.js";
 import type { AuthorizationCodesTable, Database } from "./schema.js";
-import { firstRowOnce } from "./sql-text.js";
+import { firstRowOnce, queryOnce } from "./sql-text.js";
 import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface AuthorizationCodeRecord {
@@ -91,13 +91,15 @@ export function claimAuthorizationCodeQuery(
   familyId: string,
   now: number,
 ): CompiledQuery {
-  return db
-    .updateTable("authorization_codes")
-    .set({ used_at: now, family_id: familyId })
-    .where("tenant_id", "=", tenantId)
-    .where("code_hash", "=", codeHash)
-    .where("used_at", "is", null)
-    .compile();
+  const compile = () =>
+    db
+      .updateTable("authorization_codes")
+      .set({ used_at: now, family_id: familyId })
+      .where("tenant_id", "=", tenantId)
+      .where("code_hash", "=", codeHash)
+      .where("used_at", "is", null)
+      .compile().sql;
+  return queryOnce(db, "claim authorization code", compile, [now, familyId, tenantId, codeHash]);
 }
 
 /** Removes codes that expired before `before` (used ones are kept until then to detect reuse). */

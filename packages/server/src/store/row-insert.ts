@@ -1,7 +1,6 @@
 import type { CompiledQuery as CompiledQueryType, Insertable, Kysely } from "kysely";
-import { CompiledQuery } from "./kysely.js";
 import type { Database } from "./schema.js";
-import { sqlTextOnce } from "./sql-text.js";
+import { queryOnce } from "./sql-text.js";
 
 /**
  * The INSERT of one row, compiled by Kysely once per table and column list and then reused with the
@@ -16,9 +15,11 @@ export function insertRowQuery<T extends keyof Database & string>(
 ): CompiledQueryType {
   const values = row as Record<string, unknown>;
   const columns = Object.keys(values).filter((column) => values[column] !== undefined);
-  const sqlText = sqlTextOnce(db, `insert ${table}(${columns.join(",")})`, () => db.insertInto(table).values(row).compile().sql);
-  return CompiledQuery.raw(
-    sqlText,
+  const compile = () => db.insertInto(table).values(row).compile().sql;
+  return queryOnce(
+    db,
+    `insert ${table}(${columns.join(",")})`,
+    compile,
     columns.map((column) => values[column]),
   );
 }

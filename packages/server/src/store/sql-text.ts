@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { CompiledQuery as CompiledQueryType, Kysely } from "kysely";
 import { CompiledQuery } from "./kysely.js";
 import type { Database } from "./schema.js";
 
@@ -24,6 +24,14 @@ export function sqlTextOnce(db: Kysely<Database>, name: string, compile: () => s
   return text;
 }
 
+/**
+ * A statement whose SQL text is compiled once ({@link sqlTextOnce}), with `parameters`: they must be
+ * the values `compile`'s builder would bind, in the order it binds them.
+ */
+export function queryOnce(db: Kysely<Database>, name: string, compile: () => string, parameters: unknown[]): CompiledQueryType {
+  return CompiledQuery.raw(sqlTextOnce(db, name, compile), parameters);
+}
+
 /** The first row of a read whose SQL text is compiled once ({@link sqlTextOnce}), run with `parameters`. */
 export async function firstRowOnce<Row>(
   db: Kysely<Database>,
@@ -31,5 +39,5 @@ export async function firstRowOnce<Row>(
   compile: () => string,
   parameters: unknown[],
 ): Promise<Row | undefined> {
-  return (await db.executeQuery<Row>(CompiledQuery.raw(sqlTextOnce(db, name, compile), parameters))).rows[0];
+  return (await db.executeQuery<Row>(queryOnce(db, name, compile, parameters))).rows[0];
 }

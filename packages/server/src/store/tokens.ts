@@ -2,7 +2,7 @@ import type { CompiledQuery, InferResult, Insertable, Kysely, Selectable } from 
 import { numberOrNull, toJson } from "./json.js";
 import { insertRowQuery } from "./row-insert.js";
 import type { AccessTokensTable, Database, RefreshTokensTable, TokenFamiliesTable } from "./schema.js";
-import { firstRowOnce } from "./sql-text.js";
+import { firstRowOnce, queryOnce } from "./sql-text.js";
 import { TOKEN_USER_COLUMNS, type TokenUser, tokenUserFromColumns } from "./users.js";
 
 export interface TokenFamilyRecord {
@@ -59,7 +59,9 @@ export function insertTokenFamilyQuery(db: Kysely<Database>, tenantId: string, f
 }
 
 export function touchTokenFamilyQuery(db: Kysely<Database>, tenantId: string, id: string, now: number): CompiledQuery {
-  return db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile();
+  const compile = () =>
+    db.updateTable("token_families").set({ last_used_at: now }).where("tenant_id", "=", tenantId).where("id", "=", id).compile().sql;
+  return queryOnce(db, "touch token family", compile, [now, tenantId, id]);
 }
 
 /** The live (unrevoked, unexpired) families of a user, newest use first. */
@@ -213,13 +215,15 @@ export function spendRefreshTokenQuery(
   now: number,
   successorSealed: string | null,
 ): CompiledQuery {
-  return db
-    .updateTable("refresh_tokens")
-    .set({ spent_at: now, successor_sealed: successorSealed })
-    .where("tenant_id", "=", tenantId)
-    .where("token_hash", "=", tokenHash)
-    .where("spent_at", "is", null)
-    .compile();
+  const compile = () =>
+    db
+      .updateTable("refresh_tokens")
+      .set({ spent_at: now, successor_sealed: successorSealed })
+      .where("tenant_id", "=", tenantId)
+      .where("token_hash", "=", tokenHash)
+      .where("spent_at", "is", null)
+      .compile().sql;
+  return queryOnce(db, "spend refresh token", compile, [now, successorSealed, tenantId, tokenHash]);
 }
 
 /** What is stored of an issued access token (introspection and revocation read it). */
