@@ -817,7 +817,7 @@ describe("opening databases", () => {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     });
 
-    it("creates the folder, and runs in WAL mode with foreign keys, busy_timeout and synchronous=NORMAL", async () => {
+    it("creates the folder, and runs in WAL mode with foreign keys, busy_timeout, synchronous=NORMAL and temp_store=MEMORY", async () => {
       const url = `sqlite:${join(tempDir(), "nested", "deeper", "ward.db")}`;
       const database = await openDatabase(url);
       try {
@@ -827,6 +827,8 @@ describe("opening databases", () => {
         expect(await pragma("foreign_keys")).toBe(1);
         expect(await pragma("busy_timeout")).toBe(5000);
         expect(await pragma("synchronous")).toBe(1);
+        // 2 = MEMORY: savepoint journals never spill to temporary files (database.ts).
+        expect(await pragma("temp_store")).toBe(2);
         await database.ping();
       } finally {
         await database.close();

@@ -116,6 +116,11 @@ function openSqlite(url: string): WardDatabase & { sqlite: SqliteAccess; file: s
     native.pragma("foreign_keys = ON");
     native.pragma("busy_timeout = 5000");
     native.pragma("synchronous = NORMAL");
+    // Savepoint journals in memory: a turn's batch opens a savepoint per write, and SQLite copies every
+    // page a savepoint changes into that journal, which otherwise spills to a temporary file past
+    // 64 KiB (more file writes per token than the WAL's own). It only ever serves a rollback inside
+    // the transaction; the WAL still holds what is committed.
+    native.pragma("temp_store = MEMORY");
   } catch (error) {
     native.close();
     throw new WardError("database_unreachable", { target: url, reason: reasonOf(error) }, { cause: error });
