@@ -51,7 +51,7 @@ export interface RunningWard {
   child: ChildProcess;
   output: () => string;
   stderr: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM and resolves with the exit code once the output is read. */
   stop(): Promise<number | null>;
 }
 
@@ -71,6 +71,9 @@ export function startWard(
     let stderr = "";
     let ready = false;
     const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    // "exit" can come before the last output is read from the pipes; "close" comes after, unless a
+    // process ward started still holds them (then the wait is bounded).
+    const drained = new Promise<void>((done) => child.on("close", () => done()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`ward ${args.join(" ")} did not become ready\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -88,6 +91,7 @@ export function startWard(
           const bounded = setTimeout(() => child.kill("SIGKILL"), 15_000);
           const code = await exited;
           clearTimeout(bounded);
+          await Promise.race([drained, new Promise((done) => setTimeout(done, 2_000))]);
           return code;
         },
       });
