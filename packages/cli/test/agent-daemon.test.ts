@@ -257,7 +257,7 @@ describe("a login waiting for its callback", { timeout: 60_000 }, () => {
     const login = await startWard(["login", "idp", "--timeout", "40"], "Waiting for the callback on", {
       env: { ...s.env, BROWSER: "true" },
     });
-    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    const exited = login.finished;
     const forged = await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`);
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain("Error code: agent_oauth_state_mismatch");
@@ -279,7 +279,7 @@ describe("a login waiting for its callback", { timeout: 60_000 }, () => {
     const login = await startWard(["login", "idp", "--timeout", "5"], "Waiting for the callback on", {
       env: { ...s.env, BROWSER: "true" },
     });
-    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    const exited = login.finished;
     expect((await fetch(`http://127.0.0.1:${s.port}/auth/callback/oauth?code=attacker&state=replayed`)).status).toBe(400);
     expect(await exited).toBe(3);
     expect(login.stderr()).toContain("✗ agent_oauth_state_mismatch: The callback carried state replayed, which no login in progress sent.");

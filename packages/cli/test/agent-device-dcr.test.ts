@@ -57,11 +57,7 @@ async function startDeviceLogin(s: AgentSandbox) {
   const login = await startWard(["login", "notes", "--flow", "device_code", "--timeout", "120"], "enter the code", { env: s.env });
   const printed = /open (\S+) and enter the code (\S+)/.exec(login.stderr());
   expect(printed?.[1]).toBe(`${t.publicUrl}/device`);
-  const exited = new Promise<number | null>((resolve) => {
-    if (login.child.exitCode !== null) resolve(login.child.exitCode);
-    else login.child.on("exit", (code) => resolve(code));
-  });
-  return { login, userCode: printed?.[2] as string, exited };
+  return { login, userCode: printed?.[2] as string, exited: login.finished };
 }
 
 describe("ward providers add --issuer / inspect against a Ward with the device flow and open registration", () => {

@@ -74,7 +74,7 @@ describe("missing scope: the CLI names the scope it did not get (agent_scope_mis
       "enter the code",
       { env: s.env },
     );
-    const exited = new Promise<number | null>((resolve) => login.child.on("exit", resolve));
+    const exited = login.finished;
     const userCode = /enter the code (\S+)/.exec(login.stderr())?.[1] as string;
     const browser = new TestBrowser(t.publicUrl);
     expect((await browser.submit(await reachDeviceConsent(t, userCode, browser), {}, "Allow")).title).toBe("Device connected");

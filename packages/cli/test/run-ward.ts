@@ -51,7 +51,9 @@ export interface RunningWard {
   child: ChildProcess;
   output: () => string;
   stderr: () => string;
-  /** Sends SIGTERM and resolves with the exit code once the output is read. */
+  /** Resolves with the exit code once ward exited and its output is read to the end. */
+  finished: Promise<number | null>;
+  /** Sends SIGTERM and resolves as {@link finished} does. */
   stop(): Promise<number | null>;
 }
 
@@ -74,6 +76,10 @@ export function startWard(
     // "exit" can come before the last output is read from the pipes; "close" comes after, unless a
     // process ward started still holds them (then the wait is bounded).
     const drained = new Promise<void>((done) => child.on("close", () => done()));
+    const finished = exited.then(async (code) => {
+      await Promise.race([drained, new Promise((done) => setTimeout(done, 2_000))]);
+      return code;
+    });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`ward ${args.join(" ")} did not become ready\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -86,12 +92,12 @@ export function startWard(
         child,
         output: () => stdout,
         stderr: () => stderr,
+        finished,
         stop: async () => {
           child.kill("SIGTERM");
           const bounded = setTimeout(() => child.kill("SIGKILL"), 15_000);
-          const code = await exited;
+          const code = await finished;
           clearTimeout(bounded);
-          await Promise.race([drained, new Promise((done) => setTimeout(done, 2_000))]);
           return code;
         },
       });
