@@ -10,6 +10,7 @@
 // BENCH_POSTGRES_URL.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { startLimit, startOidcProvider } from "./contenders/peers.mjs";
@@ -38,6 +39,9 @@ const CONNECTIONS = setting("connections", "BENCH_CONNECTIONS", 16);
 const HALF_RATE_DURATION = Math.max(2, DURATION / 2);
 /** Seconds at that rate before the measured part (not counted): the generator's own start-up, see lib/load.mjs. */
 const HALF_RATE_WARMUP = 1;
+/** BENCH_OUTPUT_DIR: the servers' logs (lib/process.mjs) and each half-peak run's per-request timeline. */
+const OUTPUT_DIR = process.env.BENCH_OUTPUT_DIR;
+if (OUTPUT_DIR) mkdirSync(OUTPUT_DIR, { recursive: true });
 /** Rounds each peak run is split into, the contenders taking turns (see runScenario). */
 const ROUNDS = setting("rounds", "BENCH_ROUNDS", 5);
 const only = flags.only ? new Set(flags.only.split(",")) : undefined;
@@ -187,12 +191,13 @@ async function halfPeak(state, entry, limit) {
   const { scenario, name, contender } = state;
   const rate = Math.max(1, Math.floor(entry.rps / 2));
   const openLoop = { rate, duration: HALF_RATE_DURATION, warmup: HALF_RATE_WARMUP, connections: CONNECTIONS };
+  const timeline = (run) => (OUTPUT_DIR ? join(OUTPUT_DIR, `half-peak-${scenario}-${name}${run}.json`) : undefined);
   const half = await prepare(name, contender, scenario, Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS);
-  entry.half_peak = await fixedRate(contender.url, half, openLoop);
+  entry.half_peak = await fixedRate(contender.url, half, { ...openLoop, timeline: timeline("") });
   // The same open loop against the limit server (client_credentials) at the same rate: how much of
   // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
   if (limit) {
-    const floor = await fixedRate(limit.url, clientCredentials(limit), openLoop);
+    const floor = await fixedRate(limit.url, clientCredentials(limit), { ...openLoop, timeline: timeline("-floor") });
     entry.half_peak.floor_p50_ms = floor.p50_ms;
     entry.half_peak.floor_p99_ms = floor.p99_ms;
     entry.half_peak.floor_median_window_p99_ms = floor.median_window_p99_ms;

@@ -7,6 +7,7 @@
 // A scenario gives `path`, `headers`, `body(slot)` and `onResponse(slot, status, body)`;
 // slot is the connection's number, so state that must follow one connection (a refresh token
 // chain) lives in the scenario, keyed by slot.
+import { writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import autocannon from "autocannon";
@@ -64,8 +65,10 @@ const ascending = (a, b) => a - b;
  * its loop is blocked, answers wait unread and count as latency), so a p99 it caused shows.
  * `window_p99_ms`: the p99 of each second of the measured part (by due time), and
  * `median_window_p99_ms` their median: one bad second moves p99_ms, not the median.
+ * `timeline`: a file to write every request's due time, latency and status to (JSON; see
+ * bench/timeline.mjs), for finding when in a run the slow answers came.
  */
-export async function fixedRate(url, scenario, { rate, duration, connections, warmup = 0 }) {
+export async function fixedRate(url, scenario, { rate, duration, connections, warmup = 0, timeline }) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const { hostname, port } = new URL(url);
   const total = Math.round(rate * (warmup + duration));
@@ -76,6 +79,8 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
   const windows = [];
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let errors = 0;
+  /** [due ms since the start, latency ms, status (0: no answer)] per request, when `timeline` is set. */
+  const requests = timeline ? [] : undefined;
   const send = (slot) =>
     new Promise((resolve) => {
       const body = scenario.body(slot);
@@ -87,12 +92,12 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
           const text = Buffer.concat(chunks).toString("utf8");
           if (res.statusCode < 200 || res.statusCode > 299) errors++;
           scenario.onResponse(slot, res.statusCode, text);
-          resolve();
+          resolve(res.statusCode);
         });
       });
       req.on("error", () => {
         errors++;
-        resolve();
+        resolve(0);
       });
       req.end(body);
     });
@@ -104,8 +109,9 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
       const due = started + (k * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      await send(slot);
+      const status = await send(slot);
       const latency = performance.now() - due;
+      requests?.push([round2(due - started), round2(latency), status]);
       if (k < counted) warmupLatencies.push(latency);
       else {
         latencies.push(latency);
@@ -123,6 +129,7 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
   const windowP99s = windows.filter((w) => w.length > 0).map((w) => round2(percentile(w.sort(ascending), 99)));
   clearTimeout(measuring);
   loopDelay.disable();
+  if (timeline) writeFileSync(timeline, JSON.stringify({ rate, warmup_s: warmup, duration_s: duration, connections, requests }));
   return {
     rate,
     achieved_rps: Math.round(total / seconds),
