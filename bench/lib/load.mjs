@@ -129,7 +129,11 @@ export async function fixedRate(url, scenario, { rate, duration, connections, wa
   const windowP99s = windows.filter((w) => w.length > 0).map((w) => round2(percentile(w.sort(ascending), 99)));
   clearTimeout(measuring);
   loopDelay.disable();
-  if (timeline) writeFileSync(timeline, JSON.stringify({ rate, warmup_s: warmup, duration_s: duration, connections, requests }));
+  if (timeline) {
+    // started_epoch_ms lines the due times up with the servers' own logs (wall clock, ms).
+    const started_epoch_ms = Math.round(performance.timeOrigin + started);
+    writeFileSync(timeline, JSON.stringify({ rate, warmup_s: warmup, duration_s: duration, connections, started_epoch_ms, requests }));
+  }
   return {
     rate,
     achieved_rps: Math.round(total / seconds),

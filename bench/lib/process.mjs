@@ -70,13 +70,26 @@ export function cpuSeconds(pid) {
 const CLOCK_TICKS = 100;
 
 /**
+ * V8 flags for every server the bench starts. The memory reducer runs major GCs (with helper threads
+ * on both cores) some 8 s after a process's allocation rate drops: an idle contender did so in the
+ * middle of another's half-peak run (oidc-provider, ~80 ms of CPU over 100 ms, while Ward on
+ * PostgreSQL answered 88 ms late). A contender that is not being measured now stays quiet; under
+ * load the reducer does nothing, so the measured runs are unchanged.
+ */
+const IDLE_QUIET_FLAGS = ["--no-memory-reducer"];
+
+/**
  * Starts `node <args>` and resolves to { child, value, readyMs } once it is ready: when `ready(line)`
  * returns a value for a line of its stdout or stderr, or when the async `probe()` (polled every
  * 10 ms) returns one. Rejects, with the last lines it printed, when it exits first or after `timeoutMs`.
  */
 export function startChild(name, args, { env = {}, ready = () => undefined, probe, timeoutMs = 30_000, cwd } = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...IDLE_QUIET_FLAGS, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   live.add(child);
   child.once("exit", () => live.delete(child));
   const tail = [];
