@@ -9,6 +9,11 @@ const MIN_MAX_AGE_S = 60;
 const MAX_MAX_AGE_S = 86400;
 /** An unknown kid re-fetches the set at most this often per URI (a flood of bad assertions cannot hammer the client's server). */
 const REFETCH_AFTER_MS = 30_000;
+/**
+ * Key sets kept at most (up to 64 KiB each): with open registration anyone can register clients
+ * with jwks_uris of their own, so the cache drops the least recently fetched set past this.
+ */
+export const MAX_CACHED_KEY_SETS = 1000;
 
 interface Entry {
   jwks: JSONWebKeySet;
@@ -25,9 +30,10 @@ function maxAge(cacheControl: string | undefined): number {
 /**
  * Keys of clients registered with a `jwks_uri` (private_key_jwt), fetched with the outbound rules
  * (https, public addresses, no redirects, 64 KiB, 5 s) and cached for their Cache-Control max-age
- * (60 s to 1 day).
+ * (60 s to 1 day), at most {@link MAX_CACHED_KEY_SETS} of them.
  */
 export class ClientKeyCache {
+  /** By URI, in the order they were last fetched (a Map keeps insertion order). */
   private readonly entries = new Map<string, Entry>();
 
   constructor(
@@ -51,12 +57,19 @@ export class ClientKeyCache {
     }
     if (!jwks || !Array.isArray(jwks.keys)) throw new OutboundFetchError('its JSON has no "keys" array');
     const cacheControl = response.headers["cache-control"];
+    this.entries.delete(uri);
+    if (this.entries.size >= MAX_CACHED_KEY_SETS) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(uri, {
       jwks,
       fetchedAt: now,
       expiresAt: now + maxAge(typeof cacheControl === "string" ? cacheControl : undefined) * 1000,
     });
     return { jwks, refetched: true };
+  }
+
+  /** How many key sets are cached. */
+  get size(): number {
+    return this.entries.size;
   }
 }
 
