@@ -5,6 +5,7 @@
 //
 //   node bench/timeline.mjs <half-peak-….json> [slice ms=250]
 import { readFileSync } from "node:fs";
+import { percentile } from "./lib/load.mjs";
 
 const [file, sliceArg = "250"] = process.argv.slice(2);
 if (!file) {
@@ -21,7 +22,6 @@ for (const [due, latency, status] of requests) {
   entry.latencies.push(latency);
   if (status < 200 || status > 299) entry.errors++;
 }
-const at = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 console.log(`${requests.length} requests at ${rate}/s; the first ${warmup} s is not measured`);
 console.log("from s    n   p50 ms   p99 ms   max ms  errors");
 for (const [index, { latencies, errors }] of [...slices].sort((a, b) => a[0] - b[0])) {
@@ -30,7 +30,7 @@ for (const [index, { latencies, errors }] of [...slices].sort((a, b) => a[0] - b
   const row = [
     from.toFixed(2).padStart(6),
     String(sorted.length).padStart(4),
-    ...[50, 99].map((p) => at(sorted, p).toFixed(2).padStart(8)),
+    ...[50, 99].map((p) => percentile(sorted, p).toFixed(2).padStart(8)),
   ];
   console.log(
     `${row.join(" ")} ${sorted.at(-1).toFixed(2).padStart(8)} ${String(errors).padStart(7)}${from < warmup ? "  (unmeasured)" : ""}`,

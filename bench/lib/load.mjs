@@ -51,7 +51,8 @@ export function peak(url, scenario, { connections, duration, amount }) {
   });
 }
 
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0);
+/** The p-th percentile of an ascending array (0 when empty). */
+export const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0);
 const round2 = (n) => Math.round(n * 100) / 100;
 const ascending = (a, b) => a - b;
 

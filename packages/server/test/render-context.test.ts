@@ -15,6 +15,7 @@ describe("rendering a hosted page", () => {
     const html = await response.text();
     expect(html).toMatch(/^<!doctype html><html lang="en">/);
     expect(html).toContain("<title>Browser did not send the session cookie · Ward</title>");
+    expect(html).toContain("Error code <code>session_cookie_missing</code>");
     expect(await asyncHookEnabled()).toBe(false);
   });
 });
