@@ -13,7 +13,7 @@
 import { assertOwnPackages } from "./lib/checkout.mjs";
 import { REDIRECT_URI } from "./lib/fixtures.mjs";
 import { peak } from "./lib/load.mjs";
-import { cpuSeconds, stopChild } from "./lib/process.mjs";
+import { cpuSeconds, machineBusySeconds, stopChild } from "./lib/process.mjs";
 
 const [dirA, dirB, slicesArg = "8", secondsArg = "3", database = "postgres", scenario = "refresh"] = process.argv.slice(2);
 if (!dirA || !dirB || !["postgres", "sqlite"].includes(database) || !["refresh", "code"].includes(scenario)) {
@@ -32,7 +32,7 @@ try {
     assertOwnPackages(dir);
     const { startWard } = await import(`${dir}/bench/contenders/ward.mjs`);
     const scenarios = await import(`${dir}/bench/scenarios.mjs`);
-    servers.push({ name, dir, contender: await startWard(database), scenarios, cpu: 0, requests: 0, rps: [] });
+    servers.push({ name, dir, contender: await startWard(database), scenarios, cpu: 0, machine: 0, requests: 0, rps: [] });
   }
 
   /** The slice's load: fresh refresh chains, or codes to redeem once each (then `amount` bounds the run). */
@@ -58,26 +58,28 @@ try {
     const { contender } = server;
     const { work, amount } = await load(server, seconds);
     const before = cpuSeconds(contender.pid);
+    const machineBefore = machineBusySeconds();
     const run = await peak(contender.url, work, { connections: CONNECTIONS, duration: seconds, amount });
     if (run.errors > 0) throw new Error(`${server.name}: ${run.errors} errors`);
     server.cpu += cpuSeconds(contender.pid) - before;
+    server.machine += machineBusySeconds() - machineBefore;
     server.requests += run.requests;
     server.rps.push(run.rps);
   };
 
   for (const server of servers) await slice(server, 1); // warmup
-  for (const server of servers) Object.assign(server, { cpu: 0, requests: 0, rps: [] });
+  for (const server of servers) Object.assign(server, { cpu: 0, machine: 0, requests: 0, rps: [] });
   for (let i = 0; i < Number(slicesArg); i++) {
     for (const server of i % 2 === 0 ? servers : [...servers].reverse()) await slice(server, Number(secondsArg));
   }
   for (const s of servers) {
     console.log(
-      `${s.name} ${s.dir}: ${((s.cpu * 1000) / s.requests).toFixed(2)} CPU ms/req over ${s.requests} requests; req/s per slice ${s.rps.join(" ")}`,
+      `${s.name} ${s.dir}: ${((s.cpu * 1000) / s.requests).toFixed(2)} CPU ms/req (machine: ${((s.machine * 1000) / s.requests).toFixed(2)}) over ${s.requests} requests; req/s per slice ${s.rps.join(" ")}`,
     );
   }
   const [a, b] = servers;
   console.log(
-    `B / A CPU per request: ${(b.cpu / b.requests / (a.cpu / a.requests)).toFixed(2)}; B / A requests: ${(b.requests / a.requests).toFixed(2)}`,
+    `B / A CPU per request: ${(b.cpu / b.requests / (a.cpu / a.requests)).toFixed(2)} (machine: ${(b.machine / b.requests / (a.machine / a.requests)).toFixed(2)}); B / A requests: ${(b.requests / a.requests).toFixed(2)}`,
   );
 } finally {
   for (const server of servers) {

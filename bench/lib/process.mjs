@@ -66,6 +66,15 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds the whole machine has been busy (every core: user, nice, system, irq, softirq, steal), from
+ * `/proc/stat`. Around a run it counts what the server's own CPU time leaves out, e.g. PostgreSQL's backends.
+ */
+export function machineBusySeconds() {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  return (Number(user) + Number(nice) + Number(system) + Number(irq) + Number(softirq) + Number(steal)) / CLOCK_TICKS;
+}
+
 /** USER_HZ: 100 on every Linux the benchmark targets. */
 const CLOCK_TICKS = 100;
 

@@ -129,6 +129,10 @@ export async function createWard(config: WardConfig, options: WardOptions = {}):
   const masterKey = resolveMasterKey(config, logger);
   const database = await openDatabase(config.database.url, {
     poolMax: config.database.pool_max,
+    preparedStatements: {
+      enabled: config.database.prepared_statements,
+      onProblem: (reason) => logger.warn({ reason }, "PostgreSQL prepared statements turned off"),
+    },
     checkpointInBackground: {
       onProblem: (reason) =>
         logger.warn(

@@ -83,6 +83,12 @@ export const configSpec = {
       default: 10,
       doc: "Maximum PostgreSQL connections per instance.",
     },
+    prepared_statements: {
+      schema: z.boolean(),
+      env: "boolean",
+      default: true,
+      doc: "PostgreSQL: each connection parses and plans a statement once and reuses it (named prepared statements; names are hashes of the statement text). Set false when a pooler in transaction mode without prepared-statement support (PgBouncer before 1.21, or with max_prepared_statements = 0) sits between Ward and PostgreSQL; Ward also turns them off by itself, with a warning, when it sees one.",
+    },
     record_cache_ttl: {
       schema: z.number().int().min(0).max(60),
       env: "integer",

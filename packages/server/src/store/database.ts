@@ -7,6 +7,7 @@ import { redactUrl } from "../config/redact.js";
 import type { SqliteAccess } from "./guarded-writes.js";
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "./kysely.js";
 import { migrateToLatest } from "./migrate.js";
+import { type PreparedStatementOptions, preparedStatementPool } from "./prepared-statements.js";
 import type { Database } from "./schema.js";
 import { startWalCheckpointer } from "./wal-checkpointer.js";
 
@@ -27,6 +28,11 @@ export interface WardDatabase {
 export interface OpenDatabaseOptions {
   /** PostgreSQL pool size (default 10). Ignored for SQLite, which has one connection. */
   poolMax?: number;
+  /**
+   * PostgreSQL only: parameterized statements as named prepared statements, parsed once per
+   * connection (on unless `enabled: false`; see prepared-statements.ts).
+   */
+  preparedStatements?: PreparedStatementOptions;
   /** PostgreSQL schema to work in (`search_path`); tests use one per run. Must already exist. */
   schema?: string;
   /**
@@ -161,7 +167,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   pool.on("error", () => {
     // An idle connection dropped; the pool replaces it on next use, and ping() reports an outage.
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool, options.preparedStatements) }) });
   return {
     db,
     dialect: "postgres",
