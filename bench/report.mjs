@@ -67,6 +67,11 @@ export function printReport(report) {
   console.log(
     `\nWard benchmarks, ${report.date} — ${report.machine.cpus} CPU(s) ${report.machine.model}, Node ${report.machine.node}, load average at start ${report.machine.loadavg_at_start.join(" ")}`,
   );
+  for (const monitor of report.machine.damon_monitors ?? []) {
+    console.log(
+      `kernel DAMON monitor on (kdamond pid ${monitor.pid}, ${monitor.operations}, a sample every ${monitor.sample_ms} ms, actions: ${monitor.actions.join(", ") || "none"}): expect a latency burst per sample in ward-postgres's half-peak runs (bench/README part 11)`,
+    );
+  }
   console.log(
     `${s.connections} connections, ${s.warmup_s} s warmup + ${s.duration_s} s per scenario and contender${s.rounds ? ` (${s.rounds} rounds, the contenders taking turns)` : ""}; half-peak runs ${s.half_peak_warmup_s ?? 0} s unmeasured + ${s.half_peak_duration_s} s at a fixed rate\n`,
   );

@@ -17,7 +17,7 @@ import { startLimit, startOidcProvider } from "./contenders/peers.mjs";
 import { measureTimeToReady, POSTGRES_URL, startWard } from "./contenders/ward.mjs";
 import { REDIRECT_URI, RESOURCE, RESOURCE_SCOPE } from "./lib/fixtures.mjs";
 import { fixedRate, peak } from "./lib/load.mjs";
-import { cpuSeconds, currentRssMb, peakRssMb, restartPeakRss, stopChild } from "./lib/process.mjs";
+import { cpuSeconds, currentRssMb, damonMonitors, peakRssMb, restartPeakRss, stopChild } from "./lib/process.mjs";
 import { printReport, ratiosAndTargets } from "./report.mjs";
 import { authorizationCode, clientCredentials, introspection, refreshToken, tokenRequest } from "./scenarios.mjs";
 import { measureVerify } from "./verify.mjs";
@@ -272,6 +272,7 @@ async function main() {
       model: cpus()[0]?.model,
       node: process.version,
       loadavg_at_start: loadavg().map((l) => Number(l.toFixed(2))),
+      damon_monitors: damonMonitors(),
     },
   };
   report.settings = {

@@ -1,7 +1,7 @@
 // Child processes of the benchmark: each server runs in its own process so its CPU and peak RSS
 // (VmHWM) are its own, and a crash in one contender cannot take the load generator down with it.
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -73,6 +73,47 @@ export function cpuSeconds(pid) {
 export function machineBusySeconds() {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
   return (Number(user) + Number(nice) + Number(system) + Number(irq) + Number(softirq) + Number(steal)) / CLOCK_TICKS;
+}
+
+/**
+ * The kernel's DAMON monitors that are on (`/sys/kernel/mm/damon/admin/kdamonds`), or [] when none are or
+ * the kernel has none. Some virtual machines run one for the host's memory reclaim: it samples every
+ * `sample_us` and, on this project's machines, adds a burst of latency to ward-postgres's answers
+ * each time (bench/README part 11), so the report names it.
+ */
+export function damonMonitors() {
+  const root = "/sys/kernel/mm/damon/admin/kdamonds";
+  const read = (path) => readFileSync(join(root, path), "utf8").trim();
+  const monitors = [];
+  let count = 0;
+  try {
+    count = Number(read("nr_kdamonds"));
+  } catch {
+    return monitors;
+  }
+  for (let i = 0; i < count; i++) {
+    try {
+      if (read(`${i}/state`) !== "on") continue;
+      const context = `${i}/contexts/0`;
+      monitors.push({
+        pid: Number(read(`${i}/pid`)),
+        operations: read(`${context}/operations`),
+        sample_ms: Number(read(`${context}/monitoring_attrs/intervals/sample_us`)) / 1000,
+        actions: readdirSafe(join(root, `${context}/schemes`)).map((scheme) => read(`${context}/schemes/${scheme}/action`)),
+      });
+    } catch {
+      // A monitor without the usual files (another kernel version): not reported.
+    }
+  }
+  return monitors;
+}
+
+function readdirSafe(dir) {
+  try {
+    return readdirSync(dir).filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
 }
 
 /** USER_HZ: 100 on every Linux the benchmark targets. */
