@@ -65,8 +65,9 @@ export function preparedStatementPool(pool: pg.Pool, options: PreparedStatementO
     if (naming) {
       naming = false;
       options.onProblem?.(
-        `PostgreSQL answered "${(error as Error).message}" for prepared statement ${name}, which this connection had prepared: ` +
-          "a connection pooler in transaction mode (e.g. PgBouncer without max_prepared_statements) is between Ward and PostgreSQL. " +
+        `PostgreSQL answered "${(error as Error).message}" for prepared statement ${name}: the server connection's prepared statements ` +
+          "are not the ones this connection made, so a connection pooler in transaction mode (e.g. PgBouncer without max_prepared_statements) " +
+          "is between Ward and PostgreSQL. " +
           "Prepared statements are now off for this process; set database.prepared_statements: false " +
           "(WARD_DATABASE_PREPARED_STATEMENTS=false), or enable prepared statements in the pooler",
       );
