@@ -4,7 +4,7 @@
 // refresh: each slice starts 16 fresh refresh chains (codes minted through the checkout's own bench
 // helpers, then redeemed; untimed). code: each slice redeems CODES_PER_SLICE codes minted before
 // it (untimed), so a slice is bounded by count, not by `seconds`. Prints each build's CPU time per
-// request and the slices' req/s.
+// request, the whole machine's (which counts PostgreSQL's backends too) and the slices' req/s.
 //
 //   node bench/ab-refresh.mjs <checkout A> <checkout B> [slices=8] [seconds=3] [postgres|sqlite] [refresh|code]
 //

@@ -78,8 +78,8 @@ export function machineBusySeconds() {
 /**
  * The kernel's DAMON monitors that are on (`/sys/kernel/mm/damon/admin/kdamonds`), or [] when none are or
  * the kernel has none. Some virtual machines run one for the host's memory reclaim: it samples every
- * `sample_us` and, on this project's machines, adds a burst of latency to ward-postgres's answers
- * each time (bench/README part 11), so the report names it.
+ * `sample_us` and, on this project's machines, adds a burst of latency to the half-peak runs' answers
+ * each time, ward-postgres's most (bench/README part 11), so the report names it.
  */
 export function damonMonitors() {
   const root = "/sys/kernel/mm/damon/admin/kdamonds";
