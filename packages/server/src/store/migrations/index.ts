@@ -8,6 +8,7 @@ import * as deviceCodes from "./0006_device_codes.js";
 import * as dpop from "./0007_dpop.js";
 import * as trust from "./0008_trust.js";
 import * as pushedRequests from "./0009_pushed_requests.js";
+import * as expiryIndexes from "./0010_expiry_indexes.js";
 
 /**
  * Every migration, in order (Kysely sorts the names, so keep the `NNNN_` prefix). In code, not
@@ -24,4 +25,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_dpop": dpop,
   "0008_trust": trust,
   "0009_pushed_requests": pushedRequests,
+  "0010_expiry_indexes": expiryIndexes,
 };
