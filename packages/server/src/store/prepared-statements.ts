@@ -101,7 +101,8 @@ export function preparedStatementPool(pool: pg.Pool, options: PreparedStatementO
     return {
       query: ((textOrCursor: string | PostgresCursor<unknown>, values?: ReadonlyArray<unknown>) =>
         typeof textOrCursor === "string"
-          ? execute(textOrCursor, values ? [...values] : [])
+          ? // Kysely passes a fresh copy of its parameters; pg only reads them.
+            execute(textOrCursor, (values ?? []) as unknown[])
           : client.query(textOrCursor as unknown as pg.Submittable)) as PostgresPoolClient["query"],
       release: () => {
         const drop = dropOnRelease;
