@@ -55,14 +55,14 @@ const CONTENDERS = {
   "ward-postgres": () => startWard("postgres"),
 };
 /**
- * Which contenders run which scenario: the limit only signs, so it has no codes or refresh tokens;
- * oidc-provider refuses to introspect JWT access tokens (unsupported_token_type), so introspection
+ * Which contenders run which scenario: the limit signs the user grants' tokens without storing or
+ * checking anything (servers/limit.mjs), the ceiling for any server signing them; oidc-provider refuses to introspect JWT access tokens (unsupported_token_type), so introspection
  * compares Ward with the limit only.
  */
 const SCENARIOS = {
   client_credentials: ["limit", "oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
-  refresh_token: ["oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
-  authorization_code: ["oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
+  refresh_token: ["limit", "oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
+  authorization_code: ["limit", "oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],
   introspection: ["limit", "ward-sqlite", "ward-postgres"],
 };
 const KIND = Object.fromEntries([
@@ -192,12 +192,16 @@ async function halfPeak(state, entry, limit) {
   const rate = Math.max(1, Math.floor(entry.rps / 2));
   const openLoop = { rate, duration: HALF_RATE_DURATION, warmup: HALF_RATE_WARMUP, connections: CONNECTIONS };
   const timeline = (run) => (OUTPUT_DIR ? join(OUTPUT_DIR, `half-peak-${scenario}-${name}${run}.json`) : undefined);
-  const half = await prepare(name, contender, scenario, Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS);
+  const needed = Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS;
+  const half = await prepare(name, contender, scenario, needed);
   entry.half_peak = await fixedRate(contender.url, half, { ...openLoop, timeline: timeline("") });
-  // The same open loop against the limit server (client_credentials) at the same rate: how much of
-  // the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
+  // The same open loop against the limit server (same grant, same tokens signed) at the same rate: how
+  // much of the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
   if (limit) {
-    const floor = await fixedRate(limit.url, clientCredentials(limit), { ...openLoop, timeline: timeline("-floor") });
+    const floor = await fixedRate(limit.url, await prepare("limit", limit, scenario, needed), {
+      ...openLoop,
+      timeline: timeline("-floor"),
+    });
     entry.half_peak.floor_p50_ms = floor.p50_ms;
     entry.half_peak.floor_p99_ms = floor.p99_ms;
     entry.half_peak.floor_median_window_p99_ms = floor.median_window_p99_ms;

@@ -27,7 +27,16 @@ async function startPeer(name, file = name, env = {}) {
   };
 }
 
-export const startLimit = () => startPeer("limit");
+/** The limit checks no code (servers/limit.mjs), so its codes are random and minted here. */
+export async function startLimit() {
+  const peer = await startPeer("limit");
+  peer.mintCodes = async (count) =>
+    Array.from({ length: count }, () => ({
+      code: randomBytes(32).toString("base64url"),
+      verifier: randomBytes(32).toString("base64url"),
+    }));
+  return peer;
+}
 
 /**
  * oidc-provider in memory, or with `store` "sqlite" on a fresh SQLite file (removed afterwards);

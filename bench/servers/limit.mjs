@@ -1,11 +1,15 @@
 // The practical limit: node:http + jose, nothing else. It authenticates the client the way Ward
 // does (SHA-256 of the presented secret, compared in constant time with the stored hash) and
 // signs the same RFC 9068 access token (ES256, typ at+jwt, same claims). Nothing is stored.
+// For the user grants (authorization_code, refresh_token) it also signs an ID token and answers a
+// fresh random refresh token: the signing and HTTP every server pays, with no storage and no
+// check of the code, its PKCE verifier or the refresh token (there is nothing to check them
+// against), so no real server can be faster at these grants while signing the same tokens.
 // Prints one JSON line {"port":…} on stdout when listening. Env: BENCH_SECRET, BENCH_PORT.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { generateKeyPair, jwtVerify, SignJWT } from "jose";
-import { CLIENT_ID, RESOURCE, RESOURCE_SCOPE } from "../lib/fixtures.mjs";
+import { CLIENT_ID, RESOURCE, RESOURCE_SCOPE, USER_SCOPE } from "../lib/fixtures.mjs";
 
 const port = Number(process.env.BENCH_PORT ?? 0);
 const issuer = `http://127.0.0.1:${port}`;
@@ -23,21 +27,57 @@ function authenticated(header) {
   return timingSafeEqual(sha256(presented), sha256(storedHash));
 }
 
-async function token(params) {
-  if (params.get("grant_type") !== "client_credentials") return [400, { error: "unsupported_grant_type" }];
-  if (params.get("scope") !== RESOURCE_SCOPE) return [400, { error: "invalid_scope" }];
-  if (params.get("resource") !== RESOURCE) return [400, { error: "invalid_target" }];
-  const iat = Math.floor(Date.now() / 1000);
-  const access = await new SignJWT({ client_id: CLIENT_ID, scope: RESOURCE_SCOPE })
+/** The user of the user grants: no users exist here, so the same subject every time. */
+const USER_ID = "usr_bench_limit";
+/** What the limit's user grants require of a request, as a real server would refuse it without them. */
+const USER_GRANT_PARAMETERS = { authorization_code: ["code", "code_verifier", "redirect_uri"], refresh_token: ["refresh_token"] };
+
+const signAccessToken = (subject, scope, iat) =>
+  new SignJWT({ client_id: CLIENT_ID, scope })
     .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
     .setIssuer(issuer)
-    .setSubject(CLIENT_ID)
+    .setSubject(subject)
     .setAudience(RESOURCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + 3600)
     .setJti(`at_${randomBytes(16).toString("base64url")}`)
     .sign(privateKey);
-  return [200, { access_token: access, token_type: "Bearer", expires_in: 3600, scope: RESOURCE_SCOPE }];
+
+/** An ID token with the claims Ward's carries for a password sign-in (auth_time, amr, sid). */
+const signIdToken = (iat) =>
+  new SignJWT({ auth_time: iat, amr: ["pwd"], sid: `ses_${randomBytes(16).toString("base64url")}` })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
+    .setIssuer(issuer)
+    .setSubject(USER_ID)
+    .setAudience(CLIENT_ID)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 3600)
+    .sign(privateKey);
+
+async function token(params) {
+  const grant = params.get("grant_type");
+  const iat = Math.floor(Date.now() / 1000);
+  if (grant === "client_credentials") {
+    if (params.get("scope") !== RESOURCE_SCOPE) return [400, { error: "invalid_scope" }];
+    if (params.get("resource") !== RESOURCE) return [400, { error: "invalid_target" }];
+    const access = await signAccessToken(CLIENT_ID, RESOURCE_SCOPE, iat);
+    return [200, { access_token: access, token_type: "Bearer", expires_in: 3600, scope: RESOURCE_SCOPE }];
+  }
+  const required = USER_GRANT_PARAMETERS[grant];
+  if (!required) return [400, { error: "unsupported_grant_type" }];
+  if (required.some((name) => !params.get(name))) return [400, { error: "invalid_request" }];
+  const [access, id] = await Promise.all([signAccessToken(USER_ID, USER_SCOPE, iat), signIdToken(iat)]);
+  return [
+    200,
+    {
+      access_token: access,
+      token_type: "Bearer",
+      expires_in: 3600,
+      scope: USER_SCOPE,
+      refresh_token: `rt_${randomBytes(32).toString("base64url")}`,
+      id_token: id,
+    },
+  ];
 }
 
 async function introspect(params) {
