@@ -1,8 +1,9 @@
 // Top self-time functions of a V8 .cpuprofile (from `node --cpu-prof`), e.g. of `ward server`
 // under `BENCH_WARD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/ward-prof" npm run bench -- --only …`.
-// Usage: node bench/profile-summary.mjs <file.cpuprofile> [top=25] [filter]
+// Usage: node bench/profile-summary.mjs <file.cpuprofile> [top=25] [filter | categories]
 // With a filter (a substring of a file path, e.g. packages/server), it also lists the inclusive
-// time (self + callees) of the matching functions.
+// time (self + callees) of the matching functions. With the filter `categories`, it splits the busy
+// time by what it was spent on instead (see CATEGORIES).
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 
@@ -37,9 +38,45 @@ for (const [key, micros] of [...self]
   console.log(`${((100 * micros) / (total - idle)).toFixed(1).padStart(5)} %  ${key}`);
 }
 
-if (filter) {
-  const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const parent = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+/**
+ * What a sample was spent on: the first category, from the sampled function up through its
+ * callers, whose pattern matches a frame's `functionName url`; V8's time in native code (a SQLite
+ * call, a signature) is sampled in the JS function that called it.
+ */
+const CATEGORIES = [
+  ["garbage collection", /^\(garbage collector\)/],
+  ["ES256 signing (JWS)", /^signOneShot |node:internal\/crypto\/sig|^signCompactJws /],
+  ["SQLite (statements, commits)", /better-sqlite3|sqlite-driver|store\/guarded-writes|store\/issued-token-log/],
+  ["SHA-256 (secrets, token hashes)", /node:internal\/crypto\/hash/],
+  [
+    "HTTP (node:http, hono, sockets)",
+    /node:_http|node:net|stream_base_commons|^writev |^writeGeneric |@hono\/node-server|node_modules\/hono\//,
+  ],
+  ["Ward's own code", /packages\/(server|core)\/dist/],
+];
+
+if (filter === "categories") {
+  const spent = new Map();
+  for (const [id, micros] of interval) {
+    let category = "other (V8, Node internals)";
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url } = byId.get(at).callFrame;
+      if (functionName === "(idle)") category = undefined;
+      const found = CATEGORIES.find(([, pattern]) => pattern.test(`${functionName} ${url}`));
+      if (found || !category) {
+        category = found?.[0];
+        break;
+      }
+    }
+    if (category) spent.set(category, (spent.get(category) ?? 0) + micros);
+  }
+  console.log("\nbusy time by category:");
+  for (const [category, micros] of [...spent].sort((a, b) => b[1] - a[1]))
+    console.log(`${((100 * micros) / (total - idle)).toFixed(1).padStart(5)} %  ${category}`);
+} else if (filter) {
   const inclusive = new Map();
   const name = (node) =>
     `${node.callFrame.functionName || "(anonymous)"} ${relative(process.cwd(), node.callFrame.url.replace("file://", ""))}:${node.callFrame.lineNumber + 1}`;
