@@ -186,6 +186,20 @@ function peakResult(state) {
   };
 }
 
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
+/**
+ * Before a fixed-rate run: a full GC of the generator (run.mjs runs with --expose-gc) and a pause. A
+ * thread sampler put the first second of half-peak runs on what the peak run left: the generator's
+ * V8 helper threads busy 30–50 ms of every 100 ms for ~0.9 s (its heap after autocannon) and Ward's
+ * main thread waiting for a core 15–40 ms of every 100 ms, a burst that spilled past the unmeasured
+ * second into the measured ones.
+ */
+async function settle() {
+  if (SETTLE_MS <= 0) return;
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 /** Ward only: the open-loop run at half of its peak rate, and the same run against the limit server (the generator's floor). */
 async function halfPeak(state, entry, limit) {
   const { scenario, name, contender } = state;
@@ -194,11 +208,14 @@ async function halfPeak(state, entry, limit) {
   const timeline = (run) => (OUTPUT_DIR ? join(OUTPUT_DIR, `half-peak-${scenario}-${name}${run}.json`) : undefined);
   const needed = Math.ceil(rate * (HALF_RATE_WARMUP + HALF_RATE_DURATION)) + CONNECTIONS;
   const half = await prepare(name, contender, scenario, needed);
+  await settle();
   entry.half_peak = await fixedRate(contender.url, half, { ...openLoop, timeline: timeline("") });
   // The same open loop against the limit server (same grant, same tokens signed) at the same rate: how
   // much of the p99 is the load generator's own jitter (timers, its GC; it shares the cores) rather than Ward's.
   if (limit) {
-    const floor = await fixedRate(limit.url, await prepare("limit", limit, scenario, needed), {
+    const floorScenario = await prepare("limit", limit, scenario, needed);
+    await settle();
+    const floor = await fixedRate(limit.url, floorScenario, {
       ...openLoop,
       timeline: timeline("-floor"),
     });
