@@ -55,9 +55,10 @@ const CONTENDERS = {
   "ward-postgres": () => startWard("postgres"),
 };
 /**
- * Which contenders run which scenario: the limit signs the user grants' tokens without storing or
- * checking anything (servers/limit.mjs), the ceiling for any server signing them; oidc-provider refuses to introspect JWT access tokens (unsupported_token_type), so introspection
- * compares Ward with the limit only.
+ * Which contenders run which scenario: the limit signs the user grants' tokens too, storing and
+ * checking nothing (servers/limit.mjs): the ceiling for any server signing them. oidc-provider
+ * refuses to introspect JWT access tokens (unsupported_token_type), so introspection compares Ward
+ * with the limit only.
  */
 const SCENARIOS = {
   client_credentials: ["limit", "oidc-provider", "oidc-provider-sqlite", "ward-sqlite", "ward-postgres"],

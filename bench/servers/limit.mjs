@@ -4,7 +4,7 @@
 // For the user grants (authorization_code, refresh_token) it also signs an ID token and answers a
 // fresh random refresh token: the signing and HTTP every server pays, with no storage and no
 // check of the code, its PKCE verifier or the refresh token (there is nothing to check them
-// against), so no real server can be faster at these grants while signing the same tokens.
+// against): a ceiling for these grants, not a peer.
 // Prints one JSON line {"port":…} on stdout when listening. Env: BENCH_SECRET, BENCH_PORT.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -32,8 +32,9 @@ const USER_ID = "usr_bench_limit";
 /** What the limit's user grants require of a request, as a real server would refuse it without them. */
 const USER_GRANT_PARAMETERS = { authorization_code: ["code", "code_verifier", "redirect_uri"], refresh_token: ["refresh_token"] };
 
-const signAccessToken = (subject, scope, iat) =>
-  new SignJWT({ client_id: CLIENT_ID, scope })
+/** The RFC 9068 access token; `auth_time` on the user grants' tokens, as Ward's carry it. */
+const signAccessToken = (subject, scope, iat, authTime) =>
+  new SignJWT({ client_id: CLIENT_ID, scope, ...(authTime ? { auth_time: authTime } : {}) })
     .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
     .setIssuer(issuer)
     .setSubject(subject)
@@ -63,10 +64,10 @@ async function token(params) {
     const access = await signAccessToken(CLIENT_ID, RESOURCE_SCOPE, iat);
     return [200, { access_token: access, token_type: "Bearer", expires_in: 3600, scope: RESOURCE_SCOPE }];
   }
+  if (!Object.hasOwn(USER_GRANT_PARAMETERS, grant ?? "")) return [400, { error: "unsupported_grant_type" }];
   const required = USER_GRANT_PARAMETERS[grant];
-  if (!required) return [400, { error: "unsupported_grant_type" }];
   if (required.some((name) => !params.get(name))) return [400, { error: "invalid_request" }];
-  const [access, id] = await Promise.all([signAccessToken(USER_ID, USER_SCOPE, iat), signIdToken(iat)]);
+  const [access, id] = await Promise.all([signAccessToken(USER_ID, USER_SCOPE, iat, iat), signIdToken(iat)]);
   return [
     200,
     {
