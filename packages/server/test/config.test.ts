@@ -185,6 +185,20 @@ describe("boot validation refuses unsafe production config", () => {
     expect(checkConfigSafety(production.config)).toEqual([]);
   });
 
+  it("refuses a database.url the server could not open, with the password redacted; accepts a Unix socket URL", () => {
+    const problemsFor = (url: string) =>
+      checkConfigSafety(loadConfig({ env: { WARD_DATABASE_URL: url, WARD_SECRETS_MASTER_KEY: masterHex } }).config);
+    for (const url of ["postgres://ward:hunter2@/ward?host=/var/run/postgresql", "mysql://ward:hunter2@db/ward", "ward.db"]) {
+      const problems = problemsFor(url);
+      expect(problems.map((p) => p.code), url).toEqual(["database_url_invalid"]);
+      expect(problems[0]?.message).not.toContain("hunter2");
+      expect(problems[0]?.message).toMatch(/^database\.url is .+; expected sqlite:<path>, sqlite::memory: or postgres:\/\//);
+    }
+    expect(problemsFor("postgres://ward:hunter2@/ward?host=/var/run/postgresql")[0]?.message).toContain("postgres://ward:***@/ward");
+    expect(problemsFor("postgres:///ward?host=/var/run/postgresql&user=ward&password=hunter2")).toEqual([]);
+    expect(problemsFor("postgresql://ward:hunter2@db:5432/ward")).toEqual([]);
+  });
+
   it("derives the loopback issuer from server.port when the issuer is not set", () => {
     expect(loadConfig({ env: { WARD_SERVER_PORT: "8080" } }).config.server.issuer).toBe("http://127.0.0.1:8080");
     expect(loadConfig({ env: { WARD_SERVER_PORT: "0" } }).problems.map((p) => p.code)).toEqual(["config_invalid_value"]);

@@ -1,5 +1,6 @@
 import { isLoopbackHostname, WardError } from "@ward/core";
 import { parseDuration } from "../keys/schedule.js";
+import { databaseKindOf } from "./database-url.js";
 import { redactUrl } from "./redact.js";
 import type { WardConfig } from "./spec.js";
 
@@ -115,6 +116,8 @@ export function checkConfigSafety(config: WardConfig): WardError[] {
       ),
     );
   }
+  if (!databaseKindOf(config.database.url))
+    problems.push(new WardError("database_url_invalid", { received: redactUrl(config.database.url) }));
   if (config.secrets.master_key === undefined) {
     if (production) problems.push(new WardError("config_master_key_missing", { reason, received: "not set" }));
     else if (config.database.url !== "sqlite::memory:") {

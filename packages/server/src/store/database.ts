@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { WardError } from "@ward/core";
 import SQLite from "better-sqlite3";
 import type { Kysely as KyselyInstance, SqliteAdapter as KyselySqliteAdapter, SqliteDatabase } from "kysely";
+import { databaseKindOf } from "../config/database-url.js";
 import { redactUrl } from "../config/redact.js";
 import type { SqliteAccess } from "./guarded-writes.js";
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from "./kysely.js";
@@ -197,8 +198,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<WardDatabase> {
   let database: WardDatabase;
   let sqlite: ReturnType<typeof openSqlite> | undefined;
-  if (/^sqlite:./.test(url)) database = sqlite = openSqlite(url);
-  else if (/^postgres(ql)?:\/\/./.test(url) && URL.canParse(url)) database = await openPostgres(url, options);
+  const kind = databaseKindOf(url);
+  if (kind === "sqlite") database = sqlite = openSqlite(url);
+  else if (kind === "postgres") database = await openPostgres(url, options);
   else throw new WardError("database_url_invalid", { received: redactUrl(url) });
   try {
     await database.ping();

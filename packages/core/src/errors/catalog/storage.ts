@@ -8,8 +8,9 @@ export const storageErrors = defineErrors({
     title: "database.url is not supported",
     description: "database.url is {received}; expected sqlite:<path>, sqlite::memory: or postgres://user@host:port/database.",
     params: ["received"],
-    cause: "Ward stores data in embedded SQLite (the default) or PostgreSQL; other URLs are not understood.",
-    fix: "Set WARD_DATABASE_URL to a sqlite: path or a postgres:// URL.",
+    cause:
+      "Ward stores data in embedded SQLite (the default) or PostgreSQL; other URLs are not understood. A postgres:// URL must also be a valid URL: a user and password need a host after the @.",
+    fix: "Set WARD_DATABASE_URL to a sqlite: path or a postgres:// URL. For PostgreSQL's Unix socket, name the socket folder and the credentials in the query: postgres:///db?host=/var/run/postgresql&user=ward&password=….",
   },
   database_unreachable: {
     area: "storage",
