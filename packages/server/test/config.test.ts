@@ -190,7 +190,10 @@ describe("boot validation refuses unsafe production config", () => {
       checkConfigSafety(loadConfig({ env: { WARD_DATABASE_URL: url, WARD_SECRETS_MASTER_KEY: masterHex } }).config);
     for (const url of ["postgres://ward:hunter2@/ward?host=/var/run/postgresql", "mysql://ward:hunter2@db/ward", "ward.db"]) {
       const problems = problemsFor(url);
-      expect(problems.map((p) => p.code), url).toEqual(["database_url_invalid"]);
+      expect(
+        problems.map((p) => p.code),
+        url,
+      ).toEqual(["database_url_invalid"]);
       expect(problems[0]?.message).not.toContain("hunter2");
       expect(problems[0]?.message).toMatch(/^database\.url is .+; expected sqlite:<path>, sqlite::memory: or postgres:\/\//);
     }
